@@ -1,0 +1,10 @@
+//! heapsnap-core: parse V8 `.heapsnapshot` files and compute, exactly, what Chrome DevTools'
+//! Memory panel shows (classes, distances, dominators, retained sizes, Summary, Statistics,
+//! Comparison), plus leak finding on top. No napi here: `cargo test` and `cargo bench` run it
+//! without Node; the binding crate at the repository root only converts types.
+
+pub mod error;
+pub mod meta;
+pub mod parse;
+
+pub use error::{Error, ErrorKind, Result};

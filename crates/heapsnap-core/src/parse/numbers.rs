@@ -1,0 +1,422 @@
+//! Unsigned-integer arrays (`nodes`, `edges`, `locations`, …): the bulk of every snapshot.
+//!
+//! The hot loop lives here. A region of complete values (everything up to the closing `]` or the
+//! last `,` of the bytes at hand) is split at commas into pieces that rayon parses in parallel
+//! into chunk-local `u64` buffers; the buffers are then handed, in order, to a [`RecordSink`]
+//! that de-interleaves them into compact per-field columns. Values cut by a chunk boundary go
+//! through a small byte-at-a-time state machine, so the streaming parser never needs the whole
+//! text and the whole-file path is the same code with bigger chunks.
+
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+
+/// Regions smaller than this are parsed on the calling thread.
+const PARALLEL_MIN: usize = 1 << 20;
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+  matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+fn describe(b: u8) -> String {
+  match b {
+    b'-' => "a negative number".into(),
+    b'.' | b'e' | b'E' => "a fractional or exponent number".into(),
+    b'"' => "a string".into(),
+    0x20..=0x7e => format!("'{}'", b as char),
+    _ => format!("byte 0x{b:02x}"),
+  }
+}
+
+/// Parses `text` = `v (, v)*` (whitespace allowed around values) into `out`.
+/// On error returns the absolute byte offset and a message.
+fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Result<(), (u64, String)> {
+  let n = text.len();
+  let mut i = 0;
+  loop {
+    while i < n && is_ws(text[i]) {
+      i += 1;
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    while i < n {
+      let d = text[i].wrapping_sub(b'0');
+      if d > 9 {
+        break;
+      }
+      v = v.wrapping_mul(10).wrapping_add(d as u64);
+      i += 1;
+    }
+    let digits = i - start;
+    if digits == 0 {
+      let msg = if i == n { "expected a number, found the end of the array".to_string() } else {
+        format!("expected an unsigned integer, found {}", describe(text[i]))
+      };
+      return Err((base + i as u64, msg));
+    }
+    if digits > 19 {
+      return Err((base + start as u64, "number does not fit in 64 bits".into()));
+    }
+    while i < n && is_ws(text[i]) {
+      i += 1;
+    }
+    out.push(v);
+    if i == n {
+      return Ok(());
+    }
+    if text[i] != b',' {
+      return Err((base + i as u64, format!("expected ',' or ']', found {}", describe(text[i]))));
+    }
+    i += 1;
+  }
+}
+
+/// Byte offset of the `idx`-th value of `text` (for error messages only).
+fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
+  let mut seen = 0;
+  let mut i = 0;
+  while i < text.len() && seen < idx {
+    if text[i] == b',' {
+      seen += 1;
+    }
+    i += 1;
+  }
+  while i < text.len() && is_ws(text[i]) {
+    i += 1;
+  }
+  base + i as u64
+}
+
+/// What a value must satisfy, checked as it is stored (so the error has a byte offset).
+#[derive(Clone, Debug)]
+pub enum Check {
+  None,
+  /// An index into a list of `len` names (node or edge types).
+  Below { len: u64, what: &'static str },
+  /// A `to_node` value: a multiple of `stride`, below `limit` when the node count is known.
+  NodeIndex { stride: u64, limit: Option<u64> },
+}
+
+/// Where one field's values go.
+#[derive(Debug)]
+pub enum Col {
+  Skip,
+  U8(Vec<u8>),
+  /// `u32` values; wider values are kept exactly in `wide` as (record, value), and the column
+  /// holds them wrapped modulo 2^32 as DevTools does.
+  U32(Vec<u32>, Vec<(u64, u64)>),
+}
+
+impl Col {
+  pub fn take_u8(&mut self) -> Vec<u8> {
+    match std::mem::replace(self, Col::Skip) {
+      Col::U8(v) => v,
+      _ => Vec::new(),
+    }
+  }
+  pub fn take_u32(&mut self) -> (Vec<u32>, Vec<(u64, u64)>) {
+    match std::mem::replace(self, Col::Skip) {
+      Col::U32(v, w) => (v, w),
+      _ => (Vec::new(), Vec::new()),
+    }
+  }
+}
+
+/// Receives the values of one integer section and stores them by field.
+#[derive(Debug)]
+pub struct RecordSink {
+  pub section: &'static str,
+  pub field_names: Vec<String>,
+  pub cols: Vec<Col>,
+  pub checks: Vec<Check>,
+  /// Field position of the next value.
+  pos: usize,
+  /// Number of values stored.
+  pub values: u64,
+}
+
+impl RecordSink {
+  pub fn new(section: &'static str, field_names: Vec<String>, cols: Vec<Col>, checks: Vec<Check>) -> Self {
+    debug_assert_eq!(cols.len(), field_names.len());
+    RecordSink { section, field_names, cols, checks, pos: 0, values: 0 }
+  }
+
+  /// A sink that keeps every value in one column (for sections whose layout is not known yet,
+  /// or that are used raw).
+  pub fn flat(section: &'static str) -> Self {
+    RecordSink::new(section, vec!["value".into()], vec![Col::U32(Vec::new(), Vec::new())], vec![Check::None])
+  }
+
+  pub fn stride(&self) -> usize {
+    self.cols.len()
+  }
+
+  pub fn reserve_records(&mut self, records: usize) {
+    for c in &mut self.cols {
+      match c {
+        Col::U8(v) => v.reserve(records),
+        Col::U32(v, _) => v.reserve(records),
+        Col::Skip => {}
+      }
+    }
+  }
+
+  /// Stores `vals` in order. On a failed check, returns the index in `vals` and a message.
+  pub fn extend(&mut self, vals: &[u64]) -> std::result::Result<(), (usize, String)> {
+    let stride = self.cols.len();
+    for (k, &v) in vals.iter().enumerate() {
+      let f = self.pos;
+      match &self.checks[f] {
+        Check::None => {}
+        Check::Below { len, what } => {
+          if v >= *len {
+            return Err((k, format!("{what} {v} is out of range (the meta lists {len})")));
+          }
+        }
+        Check::NodeIndex { stride, limit } => {
+          if v % stride != 0 {
+            return Err((k, format!("to_node {v} is not a multiple of the node stride {stride}")));
+          }
+          if let Some(l) = limit {
+            if v >= *l {
+              return Err((k, format!("to_node {v} points past the last node (node_count × stride = {l})")));
+            }
+          }
+        }
+      }
+      match &mut self.cols[f] {
+        Col::Skip => {}
+        Col::U8(c) => {
+          if v > u8::MAX as u64 {
+            return Err((k, format!("{} value {v} is out of range", self.field_names[f])));
+          }
+          c.push(v as u8)
+        }
+        Col::U32(c, wide) => {
+          if v > u32::MAX as u64 {
+            wide.push((c.len() as u64, v));
+          }
+          c.push(v as u32)
+        }
+      }
+      self.pos = if f + 1 == stride { 0 } else { f + 1 };
+      self.values += 1;
+    }
+    Ok(())
+  }
+
+  fn field_label(&self, value_index: u64) -> String {
+    let f = (value_index % self.cols.len() as u64) as usize;
+    if self.cols.len() == 1 {
+      self.section.to_string()
+    } else {
+      format!("{}.{}", self.section, self.field_names[f])
+    }
+  }
+
+  fn push_one(&mut self, v: u64, offset: u64) -> Result<()> {
+    let idx = self.values;
+    self.extend(&[v]).map_err(|(_, msg)| Error::parse(self.field_label(idx), Some(offset), msg))
+  }
+}
+
+/// State of an integer array between chunks.
+#[derive(Debug, Default)]
+pub struct NumArrayState {
+  /// A value is being read (digits seen) and its bytes may continue in the next chunk.
+  in_number: bool,
+  acc: u64,
+  digits: u32,
+  number_start: u64,
+  /// Whitespace after a number: the next byte must be `,` or `]`.
+  after_number: bool,
+  /// At least one value or separator was seen (so `]` now needs a preceding value).
+  seen_any: bool,
+  /// Just after a `,`: a value must follow.
+  after_comma: bool,
+}
+
+/// Feeds `buf` (starting at absolute offset `base`) to an integer array. Returns the number of
+/// bytes consumed and whether the closing `]` was reached.
+pub fn feed(state: &mut NumArrayState, sink: &mut RecordSink, buf: &[u8], base: u64) -> Result<(usize, bool)> {
+  let mut pos = 0usize;
+  let section = sink.section;
+  loop {
+    // Finish a value that a chunk boundary cut, byte by byte.
+    while pos < buf.len() && (state.in_number || state.after_number) {
+      let b = buf[pos];
+      let off = base + pos as u64;
+      if state.in_number && b.is_ascii_digit() {
+        state.digits += 1;
+        if state.digits > 19 {
+          return Err(Error::parse(section, Some(state.number_start), "number does not fit in 64 bits"));
+        }
+        state.acc = state.acc * 10 + (b - b'0') as u64;
+      } else if is_ws(b) {
+        if state.in_number {
+          state.in_number = false;
+          state.after_number = true;
+        }
+      } else if b == b',' || b == b']' {
+        let (v, at) = (state.acc, state.number_start);
+        state.in_number = false;
+        state.after_number = false;
+        state.acc = 0;
+        state.digits = 0;
+        sink.push_one(v, at)?;
+        if b == b']' {
+          return Ok((pos + 1, true));
+        }
+        state.after_comma = true;
+      } else {
+        return Err(Error::parse(section, Some(off), format!("expected ',' or ']', found {}", describe(b))));
+      }
+      pos += 1;
+    }
+    if pos >= buf.len() {
+      return Ok((pos, false));
+    }
+    // Here we expect a value (after '[' or ','), or ']' right after '['.
+    let rest = &buf[pos..];
+    let rbase = base + pos as u64;
+    if let Some(close) = memchr::memchr(b']', rest) {
+      let region = &rest[..close];
+      if !state.seen_any && region.iter().all(|&b| is_ws(b)) {
+        return Ok((pos + close + 1, true));
+      }
+      parse_region(region, rbase, sink)?;
+      return Ok((pos + close + 1, true));
+    }
+    if let Some(comma) = memchr::memrchr(b',', rest) {
+      parse_region(&rest[..comma], rbase, sink)?;
+      state.seen_any = true;
+      state.after_comma = true;
+      pos += comma + 1;
+    }
+    // Whatever remains is the start of a value (or whitespace) that the next chunk completes.
+    while pos < buf.len() {
+      let b = buf[pos];
+      if is_ws(b) {
+        pos += 1;
+        continue;
+      }
+      if b.is_ascii_digit() {
+        state.in_number = true;
+        state.seen_any = true;
+        state.after_comma = false;
+        state.acc = 0;
+        state.digits = 0;
+        state.number_start = base + pos as u64;
+        break;
+      }
+      return Err(Error::parse(
+        section,
+        Some(base + pos as u64),
+        format!("expected an unsigned integer, found {}", describe(b)),
+      ));
+    }
+    if pos >= buf.len() {
+      return Ok((pos, false));
+    }
+  }
+}
+
+/// Parses a region of complete values (`v (, v)*`), in parallel when it is large.
+fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
+  let section = sink.section;
+  let pieces = split_at_commas(region);
+  let results: Vec<std::result::Result<Vec<u64>, (u64, String)>> = if pieces.len() == 1 {
+    vec![parse_one(region, base)]
+  } else {
+    pieces.par_iter().map(|&(s, e)| parse_one(&region[s..e], base + s as u64)).collect()
+  };
+  for (k, r) in results.into_iter().enumerate() {
+    let vals = r.map_err(|(off, msg)| Error::parse(section, Some(off), msg))?;
+    let first = sink.values;
+    if let Err((idx, msg)) = sink.extend(&vals) {
+      let (s, e) = pieces[k];
+      let off = offset_of_value(&region[s..e], base + s as u64, idx);
+      return Err(Error::parse(sink.field_label(first + idx as u64), Some(off), msg));
+    }
+  }
+  Ok(())
+}
+
+fn parse_one(text: &[u8], base: u64) -> std::result::Result<Vec<u64>, (u64, String)> {
+  let mut out = Vec::with_capacity(text.len() / 3 + 1);
+  parse_piece(text, base, &mut out)?;
+  Ok(out)
+}
+
+/// Splits a region into byte ranges at commas (the commas themselves excluded).
+fn split_at_commas(region: &[u8]) -> Vec<(usize, usize)> {
+  if region.len() < PARALLEL_MIN {
+    return vec![(0, region.len())];
+  }
+  let parts = rayon::current_num_threads().max(1) * 4;
+  let approx = region.len() / parts;
+  let mut out = Vec::with_capacity(parts);
+  let mut start = 0;
+  while start < region.len() {
+    let target = start + approx;
+    if target >= region.len() {
+      out.push((start, region.len()));
+      break;
+    }
+    match memchr::memchr(b',', &region[target..]) {
+      Some(c) => {
+        out.push((start, target + c));
+        start = target + c + 1;
+      }
+      None => {
+        out.push((start, region.len()));
+        break;
+      }
+    }
+  }
+  out
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn run(chunks: &[&str]) -> Result<Vec<u32>> {
+    let mut st = NumArrayState::default();
+    let mut sink = RecordSink::flat("nodes");
+    let mut base = 0u64;
+    for (i, c) in chunks.iter().enumerate() {
+      let (used, done) = feed(&mut st, &mut sink, c.as_bytes(), base)?;
+      base += used as u64;
+      if done {
+        assert_eq!(i, chunks.len() - 1, "closed early");
+        assert_eq!(used, c.len());
+        let (v, _) = sink.cols[0].take_u32();
+        return Ok(v);
+      }
+      assert_eq!(used, c.len());
+    }
+    panic!("not closed")
+  }
+
+  #[test]
+  fn values_across_any_chunk_boundary() {
+    let text = " 12 ,\n3,45 , 6789 ,0]";
+    for cut in 0..text.len() {
+      let (a, b) = text.split_at(cut);
+      assert_eq!(run(&[a, b]).unwrap(), vec![12, 3, 45, 6789, 0], "cut at {cut}");
+    }
+  }
+
+  #[test]
+  fn empty_and_bad() {
+    assert_eq!(run(&[" ]"]).unwrap(), Vec::<u32>::new());
+    let e = run(&["1,-2]"]).unwrap_err();
+    assert_eq!(e.offset, Some(2));
+    assert!(e.message.contains("negative"), "{}", e.message);
+    assert!(run(&["1,2.5]"]).unwrap_err().message.contains("fractional"));
+    assert!(run(&["1,]"]).is_err());
+    assert!(run(&["1,,2]"]).is_err());
+    assert!(run(&["1 2]"]).is_err());
+  }
+}
