@@ -34,19 +34,44 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
   pub fn parse(field: impl Into<String>, offset: Option<u64>, message: impl Into<String>) -> Error {
-    Error { kind: ErrorKind::Parse, field: Some(field.into()), offset, message: message.into() }
+    Error {
+      kind: ErrorKind::Parse,
+      field: Some(field.into()),
+      offset,
+      message: message.into(),
+    }
   }
   pub fn cancelled() -> Error {
-    Error { kind: ErrorKind::Cancelled, field: None, offset: None, message: "the operation was aborted".into() }
+    Error {
+      kind: ErrorKind::Cancelled,
+      field: None,
+      offset: None,
+      message: "the operation was aborted".into(),
+    }
   }
   pub fn io(message: impl Into<String>) -> Error {
-    Error { kind: ErrorKind::Io, field: None, offset: None, message: message.into() }
+    Error {
+      kind: ErrorKind::Io,
+      field: None,
+      offset: None,
+      message: message.into(),
+    }
   }
   pub fn invalid_arg(message: impl Into<String>) -> Error {
-    Error { kind: ErrorKind::InvalidArg, field: None, offset: None, message: message.into() }
+    Error {
+      kind: ErrorKind::InvalidArg,
+      field: None,
+      offset: None,
+      message: message.into(),
+    }
   }
   pub fn out_of_memory(message: impl Into<String>) -> Error {
-    Error { kind: ErrorKind::OutOfMemory, field: None, offset: None, message: message.into() }
+    Error {
+      kind: ErrorKind::OutOfMemory,
+      field: None,
+      offset: None,
+      message: message.into(),
+    }
   }
 }
 

@@ -8,3 +8,8 @@ pub mod meta;
 pub mod parse;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod analysis;
+pub mod graph;
+pub mod snapshot;
+
+pub use snapshot::Snapshot;

@@ -55,19 +55,31 @@ pub struct Meta {
 }
 
 fn find(list: &[String], name: &str) -> u8 {
-  list.iter().position(|s| s == name).map(|p| p as u8).unwrap_or(NONE)
+  list
+    .iter()
+    .position(|s| s == name)
+    .map(|p| p as u8)
+    .unwrap_or(NONE)
 }
 
 fn str_list(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
-  let arr = v
-    .and_then(|v| v.as_array())
-    .ok_or_else(|| Error::parse(format!("snapshot.meta.{what}"), None, format!("meta.{what} is missing or not an array")))?;
+  let arr = v.and_then(|v| v.as_array()).ok_or_else(|| {
+    Error::parse(
+      format!("snapshot.meta.{what}"),
+      None,
+      format!("meta.{what} is missing or not an array"),
+    )
+  })?;
   arr
     .iter()
     .map(|x| {
-      x.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| Error::parse(format!("snapshot.meta.{what}"), None, format!("meta.{what} holds a non-string")))
+      x.as_str().map(str::to_string).ok_or_else(|| {
+        Error::parse(
+          format!("snapshot.meta.{what}"),
+          None,
+          format!("meta.{what} holds a non-string"),
+        )
+      })
     })
     .collect()
 }
@@ -75,10 +87,13 @@ fn str_list(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
 fn count(v: &Value, key: &str) -> Result<Option<u64>> {
   match v.get(key) {
     None | Some(Value::Null) => Ok(None),
-    Some(x) => x
-      .as_u64()
-      .map(Some)
-      .ok_or_else(|| Error::parse(format!("snapshot.{key}"), None, format!("snapshot.{key} is not an unsigned integer"))),
+    Some(x) => x.as_u64().map(Some).ok_or_else(|| {
+      Error::parse(
+        format!("snapshot.{key}"),
+        None,
+        format!("snapshot.{key} is not an unsigned integer"),
+      )
+    }),
   }
 }
 
@@ -115,11 +130,19 @@ impl Meta {
     let type_list = |key: &str, fields: &[String]| -> Result<Vec<String>> {
       let pos = fields.iter().position(|f| f == "type").unwrap_or(0);
       let lists = meta.get(key).and_then(|v| v.as_array()).ok_or_else(|| {
-        Error::parse(format!("snapshot.meta.{key}"), Some(offset), format!("meta.{key} is missing"))
+        Error::parse(
+          format!("snapshot.meta.{key}"),
+          Some(offset),
+          format!("meta.{key} is missing"),
+        )
       })?;
       let names = str_list(lists.get(pos), key)?;
       if names.len() >= NONE as usize {
-        return Err(Error::parse(format!("snapshot.meta.{key}"), Some(offset), "too many types"));
+        return Err(Error::parse(
+          format!("snapshot.meta.{key}"),
+          Some(offset),
+          "too many types",
+        ));
       }
       Ok(names)
     };

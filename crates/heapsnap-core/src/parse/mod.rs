@@ -64,9 +64,17 @@ fn node_sink(meta: &Meta) -> RecordSink {
   let mut checks = Vec::new();
   for f in &meta.node_fields {
     let (c, k) = match f.as_str() {
-      "type" => (Col::U8(Vec::new()), Check::Below { len: ntypes, what: "node type" }),
+      "type" => (
+        Col::U8(Vec::new()),
+        Check::Below {
+          len: ntypes,
+          what: "node type",
+        },
+      ),
       "detachedness" => (Col::U8(Vec::new()), Check::None),
-      "name" | "id" | "self_size" | "edge_count" | "trace_node_id" => (Col::U32(Vec::new(), Vec::new()), Check::None),
+      "name" | "id" | "self_size" | "edge_count" | "trace_node_id" => {
+        (Col::U32(Vec::new(), Vec::new()), Check::None)
+      }
       _ => (Col::Skip, Check::None),
     };
     cols.push(c);
@@ -87,9 +95,18 @@ fn edge_sink(meta: &Meta) -> RecordSink {
   let mut checks = Vec::new();
   for f in &meta.edge_fields {
     let (c, k) = match f.as_str() {
-      "type" => (Col::U8(Vec::new()), Check::Below { len: etypes, what: "edge type" }),
+      "type" => (
+        Col::U8(Vec::new()),
+        Check::Below {
+          len: etypes,
+          what: "edge type",
+        },
+      ),
       "name_or_index" => (Col::U32(Vec::new(), Vec::new()), Check::None),
-      "to_node" => (Col::U32(Vec::new(), Vec::new()), Check::NodeIndex { stride, limit }),
+      "to_node" => (
+        Col::U32(Vec::new(), Vec::new()),
+        Check::NodeIndex { stride, limit },
+      ),
       _ => (Col::Skip, Check::None),
     };
     cols.push(c);
@@ -116,7 +133,15 @@ struct RawValue {
 
 impl RawValue {
   fn new(keep: bool, field: &'static str) -> Self {
-    RawValue { keep: keep.then(Vec::new), stack: Vec::new(), started: false, scalar: false, in_str: false, esc: false, field }
+    RawValue {
+      keep: keep.then(Vec::new),
+      stack: Vec::new(),
+      started: false,
+      scalar: false,
+      in_str: false,
+      esc: false,
+      field,
+    }
   }
 
   /// Returns (consumed, done).
@@ -135,7 +160,11 @@ impl RawValue {
           b'{' | b'[' => self.stack.push(b),
           b'"' => self.in_str = true,
           b'}' | b']' | b',' | b':' => {
-            return Err(Error::parse(self.field, Some(base + i as u64), format!("expected a value, found '{}'", b as char)))
+            return Err(Error::parse(
+              self.field,
+              Some(base + i as u64),
+              format!("expected a value, found '{}'", b as char),
+            ))
           }
           _ => self.scalar = true,
         }
@@ -172,7 +201,11 @@ impl RawValue {
         b'}' | b']' => {
           let open = self.stack.pop();
           if open != Some(if b == b'}' { b'{' } else { b'[' }) {
-            return Err(Error::parse(self.field, Some(base + i as u64), format!("mismatched '{}'", b as char)));
+            return Err(Error::parse(
+              self.field,
+              Some(base + i as u64),
+              format!("mismatched '{}'", b as char),
+            ));
           }
           if self.stack.is_empty() {
             i += 1;
@@ -187,7 +220,11 @@ impl RawValue {
     if let Some(k) = &mut self.keep {
       k.extend_from_slice(&buf[..i]);
       if k.len() > MAX_HEADER {
-        return Err(Error::parse(self.field, Some(base), "the snapshot header is implausibly large"));
+        return Err(Error::parse(
+          self.field,
+          Some(base),
+          "the snapshot header is implausibly large",
+        ));
       }
     }
     Ok((i, done))
@@ -230,7 +267,9 @@ enum StrState {
 enum State {
   Start,
   /// Expecting a key (or '}' when `first`).
-  Key { first: bool },
+  Key {
+    first: bool,
+  },
   InKey(StrDecoder, Vec<u8>),
   Colon(String),
   Value(String),
@@ -353,8 +392,16 @@ impl StreamParser {
   }
 
   fn top_error(&self, off: u64, expected: &str, b: u8) -> Error {
-    let found = if (0x20..0x7f).contains(&b) { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") };
-    Error::parse("(top level)", Some(off), format!("expected {expected}, found {found}"))
+    let found = if (0x20..0x7f).contains(&b) {
+      format!("'{}'", b as char)
+    } else {
+      format!("byte 0x{b:02x}")
+    };
+    Error::parse(
+      "(top level)",
+      Some(off),
+      format!("expected {expected}, found {found}"),
+    )
   }
 
   /// One step of the state machine on `rest`; returns bytes consumed and the next state.
@@ -362,8 +409,15 @@ impl StreamParser {
     let ws = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
     let skip_ws = |rest: &[u8]| rest.iter().position(|&b| !ws(b));
     Ok(match state {
-      State::Start | State::Key { .. } | State::Colon(_) | State::AfterValue | State::Done | State::Open(_) => {
-        let Some(k) = skip_ws(rest) else { return Ok((rest.len(), state)) };
+      State::Start
+      | State::Key { .. }
+      | State::Colon(_)
+      | State::AfterValue
+      | State::Done
+      | State::Open(_) => {
+        let Some(k) = skip_ws(rest) else {
+          return Ok((rest.len(), state));
+        };
         let b = rest[k];
         let off = base + k as u64;
         let next = match state {
@@ -389,7 +443,11 @@ impl StreamParser {
               Section::Num(s) => s.name(),
               Section::Strings => "strings",
             };
-            return Err(Error::parse(name, Some(off), format!("expected '[' to open the {name} array, found '{}'", b as char)));
+            return Err(Error::parse(
+              name,
+              Some(off),
+              format!("expected '[' to open the {name} array, found '{}'", b as char),
+            ));
           }
           State::Done => return Err(self.top_error(off, "the end of the file", b)),
           _ => unreachable!(),
@@ -403,7 +461,11 @@ impl StreamParser {
         }
         let key = String::from_utf8_lossy(&key).into_owned();
         if self.seen.contains(&key) {
-          return Err(Error::parse(key.clone(), Some(base), format!("the section \"{key}\" appears twice")));
+          return Err(Error::parse(
+            key.clone(),
+            Some(base),
+            format!("the section \"{key}\" appears twice"),
+          ));
         }
         self.seen.push(key.clone());
         (used, State::Colon(key))
@@ -411,7 +473,9 @@ impl StreamParser {
       State::Value(key) => {
         let next = match key.as_str() {
           "snapshot" => {
-            let Some(k) = skip_ws(rest) else { return Ok((rest.len(), State::Value(key))) };
+            let Some(k) = skip_ws(rest) else {
+              return Ok((rest.len(), State::Value(key)));
+            };
             self.header_offset = base + k as u64;
             return Ok((k, State::Header(RawValue::new(true, "snapshot"), base + k as u64)));
           }
@@ -432,7 +496,11 @@ impl StreamParser {
         }
         let text = raw.keep.take().unwrap_or_default();
         let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-          Error::parse("snapshot", Some(start), format!("the snapshot header is not valid JSON: {e}"))
+          Error::parse(
+            "snapshot",
+            Some(start),
+            format!("the snapshot header is not valid JSON: {e}"),
+          )
         })?;
         let meta = Meta::from_header(&v, start)?;
         self.install_meta(meta)?;
@@ -445,14 +513,24 @@ impl StreamParser {
       State::Numbers(sec, mut st) => {
         let sink = self.sink_for(sec);
         let (used, done) = numbers::feed(&mut st, sink, rest, base)?;
-        (used, if done { State::AfterValue } else { State::Numbers(sec, st) })
+        (
+          used,
+          if done {
+            State::AfterValue
+          } else {
+            State::Numbers(sec, st)
+          },
+        )
       }
       State::Strings(ss) => self.step_strings(ss, rest, base)?,
     })
   }
 
   fn step_strings(&mut self, ss: StrState, rest: &[u8], base: u64) -> Result<(usize, State)> {
-    let table = self.strings.as_mut().expect("strings table exists while parsing strings");
+    let table = self
+      .strings
+      .as_mut()
+      .expect("strings table exists while parsing strings");
     match ss {
       StrState::In(mut d) => {
         let (used, done) = d.feed(rest, base, &mut table.bytes, "strings")?;
@@ -464,13 +542,18 @@ impl StreamParser {
         }
       }
       other => {
-        let Some(k) = rest.iter().position(|&b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t')) else {
+        let Some(k) = rest
+          .iter()
+          .position(|&b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        else {
           return Ok((rest.len(), State::Strings(other)));
         };
         let b = rest[k];
         let off = base + k as u64;
         let next = match (other, b) {
-          (StrState::First | StrState::Next, b'"') => State::Strings(StrState::In(StrDecoder::begin(&table.bytes))),
+          (StrState::First | StrState::Next, b'"') => {
+            State::Strings(StrState::In(StrDecoder::begin(&table.bytes)))
+          }
           (StrState::First, b']') | (StrState::After, b']') => State::AfterValue,
           (StrState::After, b',') => State::Strings(StrState::Next),
           (s, _) => {
@@ -479,8 +562,16 @@ impl StreamParser {
               StrState::First => "a string or ']'",
               _ => "a string",
             };
-            let found = if (0x20..0x7f).contains(&b) { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") };
-            return Err(Error::parse("strings", Some(off), format!("expected {expected}, found {found}")));
+            let found = if (0x20..0x7f).contains(&b) {
+              format!("'{}'", b as char)
+            } else {
+              format!("byte 0x{b:02x}")
+            };
+            return Err(Error::parse(
+              "strings",
+              Some(off),
+              format!("expected {expected}, found {found}"),
+            ));
           }
         };
         Ok((k + 1, next))
@@ -530,29 +621,47 @@ impl StreamParser {
       return Err(Error::parse(
         self.where_am_i(),
         Some(self.offset),
-        format!("unexpected end of input in {} (the file is truncated)", self.where_am_i()),
+        format!(
+          "unexpected end of input in {} (the file is truncated)",
+          self.where_am_i()
+        ),
       ));
     }
     let meta = self
       .meta
       .take()
       .ok_or_else(|| Error::parse("snapshot", None, "the file has no \"snapshot\" header"))?;
-    let mut nodes = self.nodes.take().ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
-    let mut edges = self.edges.take().ok_or_else(|| Error::parse("edges", None, "the file has no \"edges\" array"))?;
-    let strings = self.strings.take().ok_or_else(|| Error::parse("strings", None, "the file has no \"strings\" array"))?;
+    let mut nodes = self
+      .nodes
+      .take()
+      .ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
+    let mut edges = self
+      .edges
+      .take()
+      .ok_or_else(|| Error::parse("edges", None, "the file has no \"edges\" array"))?;
+    let strings = self
+      .strings
+      .take()
+      .ok_or_else(|| Error::parse("strings", None, "the file has no \"strings\" array"))?;
     let (nf, ef) = (meta.node_stride() as u64, meta.edge_stride() as u64);
     if nodes.values % nf != 0 {
       return Err(Error::parse(
         "nodes",
         None,
-        format!("the nodes array holds {} values, not a multiple of the {nf} node fields", nodes.values),
+        format!(
+          "the nodes array holds {} values, not a multiple of the {nf} node fields",
+          nodes.values
+        ),
       ));
     }
     if edges.values % ef != 0 {
       return Err(Error::parse(
         "edges",
         None,
-        format!("the edges array holds {} values, not a multiple of the {ef} edge fields", edges.values),
+        format!(
+          "the edges array holds {} values, not a multiple of the {ef} edge fields",
+          edges.values
+        ),
       ));
     }
     let (n, e) = (nodes.values / nf, edges.values / ef);
@@ -576,26 +685,64 @@ impl StreamParser {
     }
     let pos = |list: &[String], name: &str| list.iter().position(|f| f == name);
     let nfields = &meta.node_fields;
-    let col = |s: &mut RecordSink, name: &str| pos(nfields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip));
-    let ty = col(&mut nodes, "type").map(|mut c| c.take_u8()).unwrap_or_default();
-    let (name, _) = col(&mut nodes, "name").map(|mut c| c.take_u32()).unwrap_or_default();
-    let (id, id_wide) = col(&mut nodes, "id").map(|mut c| c.take_u32()).unwrap_or_default();
-    let (self_size, self_wide) = col(&mut nodes, "self_size").map(|mut c| c.take_u32()).unwrap_or_default();
-    let (edge_count, _) = col(&mut nodes, "edge_count").map(|mut c| c.take_u32()).unwrap_or_default();
+    let col = |s: &mut RecordSink, name: &str| {
+      pos(nfields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip))
+    };
+    let ty = col(&mut nodes, "type")
+      .map(|mut c| c.take_u8())
+      .unwrap_or_default();
+    let (name, _) = col(&mut nodes, "name")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (id, id_wide) = col(&mut nodes, "id")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (self_size, self_wide) = col(&mut nodes, "self_size")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (edge_count, _) = col(&mut nodes, "edge_count")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
     let trace_node_id = col(&mut nodes, "trace_node_id").map(|mut c| c.take_u32().0);
     let detachedness = col(&mut nodes, "detachedness").map(|mut c| c.take_u8());
     let efields = &meta.edge_fields;
-    let ecol = |s: &mut RecordSink, name: &str| pos(efields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip));
-    let ety = ecol(&mut edges, "type").map(|mut c| c.take_u8()).unwrap_or_default();
-    let (ename, _) = ecol(&mut edges, "name_or_index").map(|mut c| c.take_u32()).unwrap_or_default();
-    let (to_node, to_wide) = ecol(&mut edges, "to_node").map(|mut c| c.take_u32()).unwrap_or_default();
+    let ecol = |s: &mut RecordSink, name: &str| {
+      pos(efields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip))
+    };
+    let ety = ecol(&mut edges, "type")
+      .map(|mut c| c.take_u8())
+      .unwrap_or_default();
+    let (ename, _) = ecol(&mut edges, "name_or_index")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (to_node, to_wide) = ecol(&mut edges, "to_node")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
     if let Some(&(k, v)) = to_wide.first() {
-      return Err(Error::parse("edges.to_node", None, format!("edge {k}: to_node {v} does not fit in 32 bits")));
+      return Err(Error::parse(
+        "edges.to_node",
+        None,
+        format!("edge {k}: to_node {v} does not fit in 32 bits"),
+      ));
     }
     let flat = |s: Option<RecordSink>| s.map(|mut s| s.cols[0].take_u32().0).unwrap_or_default();
     Ok(Parsed {
-      nodes: NodeColumns { ty, name, id, id_wide, self_size, self_wide, edge_count, trace_node_id, detachedness },
-      edges: EdgeColumns { ty: ety, name_or_index: ename, to_node },
+      nodes: NodeColumns {
+        ty,
+        name,
+        id,
+        id_wide,
+        self_size,
+        self_wide,
+        edge_count,
+        trace_node_id,
+        detachedness,
+      },
+      edges: EdgeColumns {
+        ty: ety,
+        name_or_index: ename,
+        to_node,
+      },
       strings,
       locations: flat(self.locations.take()),
       samples: flat(self.samples.take()),
@@ -639,9 +786,14 @@ pub fn parse_bytes(text: &[u8]) -> Result<Parsed> {
 }
 
 /// Parses a file by reading it in large blocks (the text is never held whole).
-pub fn parse_file(path: &std::path::Path, cancel: Option<Arc<AtomicBool>>, progress: &dyn Fn(u64, u64)) -> Result<Parsed> {
+pub fn parse_file(
+  path: &std::path::Path,
+  cancel: Option<Arc<AtomicBool>>,
+  progress: &dyn Fn(u64, u64),
+) -> Result<Parsed> {
   use std::io::Read;
-  let mut f = std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
+  let mut f =
+    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
   let total = f.metadata().map(|m| m.len()).unwrap_or(0);
   let mut p = StreamParser::new();
   if let Some(c) = cancel {

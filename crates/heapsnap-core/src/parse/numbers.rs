@@ -49,7 +49,9 @@ fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Resul
     }
     let digits = i - start;
     if digits == 0 {
-      let msg = if i == n { "expected a number, found the end of the array".to_string() } else {
+      let msg = if i == n {
+        "expected a number, found the end of the array".to_string()
+      } else {
         format!("expected an unsigned integer, found {}", describe(text[i]))
       };
       return Err((base + i as u64, msg));
@@ -65,7 +67,10 @@ fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Resul
       return Ok(());
     }
     if text[i] != b',' {
-      return Err((base + i as u64, format!("expected ',' or ']', found {}", describe(text[i]))));
+      return Err((
+        base + i as u64,
+        format!("expected ',' or ']', found {}", describe(text[i])),
+      ));
     }
     i += 1;
   }
@@ -92,9 +97,15 @@ fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
 pub enum Check {
   None,
   /// An index into a list of `len` names (node or edge types).
-  Below { len: u64, what: &'static str },
+  Below {
+    len: u64,
+    what: &'static str,
+  },
   /// A `to_node` value: a multiple of `stride`, below `limit` when the node count is known.
-  NodeIndex { stride: u64, limit: Option<u64> },
+  NodeIndex {
+    stride: u64,
+    limit: Option<u64>,
+  },
 }
 
 /// Where one field's values go.
@@ -138,13 +149,25 @@ pub struct RecordSink {
 impl RecordSink {
   pub fn new(section: &'static str, field_names: Vec<String>, cols: Vec<Col>, checks: Vec<Check>) -> Self {
     debug_assert_eq!(cols.len(), field_names.len());
-    RecordSink { section, field_names, cols, checks, pos: 0, values: 0 }
+    RecordSink {
+      section,
+      field_names,
+      cols,
+      checks,
+      pos: 0,
+      values: 0,
+    }
   }
 
   /// A sink that keeps every value in one column (for sections whose layout is not known yet,
   /// or that are used raw).
   pub fn flat(section: &'static str) -> Self {
-    RecordSink::new(section, vec!["value".into()], vec![Col::U32(Vec::new(), Vec::new())], vec![Check::None])
+    RecordSink::new(
+      section,
+      vec!["value".into()],
+      vec![Col::U32(Vec::new(), Vec::new())],
+      vec![Check::None],
+    )
   }
 
   pub fn stride(&self) -> usize {
@@ -175,11 +198,17 @@ impl RecordSink {
         }
         Check::NodeIndex { stride, limit } => {
           if v % stride != 0 {
-            return Err((k, format!("to_node {v} is not a multiple of the node stride {stride}")));
+            return Err((
+              k,
+              format!("to_node {v} is not a multiple of the node stride {stride}"),
+            ));
           }
           if let Some(l) = limit {
             if v >= *l {
-              return Err((k, format!("to_node {v} points past the last node (node_count × stride = {l})")));
+              return Err((
+                k,
+                format!("to_node {v} points past the last node (node_count × stride = {l})"),
+              ));
             }
           }
         }
@@ -216,7 +245,9 @@ impl RecordSink {
 
   fn push_one(&mut self, v: u64, offset: u64) -> Result<()> {
     let idx = self.values;
-    self.extend(&[v]).map_err(|(_, msg)| Error::parse(self.field_label(idx), Some(offset), msg))
+    self
+      .extend(&[v])
+      .map_err(|(_, msg)| Error::parse(self.field_label(idx), Some(offset), msg))
   }
 }
 
@@ -238,7 +269,12 @@ pub struct NumArrayState {
 
 /// Feeds `buf` (starting at absolute offset `base`) to an integer array. Returns the number of
 /// bytes consumed and whether the closing `]` was reached.
-pub fn feed(state: &mut NumArrayState, sink: &mut RecordSink, buf: &[u8], base: u64) -> Result<(usize, bool)> {
+pub fn feed(
+  state: &mut NumArrayState,
+  sink: &mut RecordSink,
+  buf: &[u8],
+  base: u64,
+) -> Result<(usize, bool)> {
   let mut pos = 0usize;
   let section = sink.section;
   loop {
@@ -249,7 +285,11 @@ pub fn feed(state: &mut NumArrayState, sink: &mut RecordSink, buf: &[u8], base: 
       if state.in_number && b.is_ascii_digit() {
         state.digits += 1;
         if state.digits > 19 {
-          return Err(Error::parse(section, Some(state.number_start), "number does not fit in 64 bits"));
+          return Err(Error::parse(
+            section,
+            Some(state.number_start),
+            "number does not fit in 64 bits",
+          ));
         }
         state.acc = state.acc * 10 + (b - b'0') as u64;
       } else if is_ws(b) {
@@ -269,7 +309,11 @@ pub fn feed(state: &mut NumArrayState, sink: &mut RecordSink, buf: &[u8], base: 
         }
         state.after_comma = true;
       } else {
-        return Err(Error::parse(section, Some(off), format!("expected ',' or ']', found {}", describe(b))));
+        return Err(Error::parse(
+          section,
+          Some(off),
+          format!("expected ',' or ']', found {}", describe(b)),
+        ));
       }
       pos += 1;
     }
@@ -328,7 +372,10 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
   let results: Vec<std::result::Result<Vec<u64>, (u64, String)>> = if pieces.len() == 1 {
     vec![parse_one(region, base)]
   } else {
-    pieces.par_iter().map(|&(s, e)| parse_one(&region[s..e], base + s as u64)).collect()
+    pieces
+      .par_iter()
+      .map(|&(s, e)| parse_one(&region[s..e], base + s as u64))
+      .collect()
   };
   for (k, r) in results.into_iter().enumerate() {
     let vals = r.map_err(|(off, msg)| Error::parse(section, Some(off), msg))?;

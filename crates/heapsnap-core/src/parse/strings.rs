@@ -19,7 +19,10 @@ pub struct StringTable {
 
 impl StringTable {
   pub fn new() -> Self {
-    StringTable { bytes: Vec::new(), offsets: vec![0] }
+    StringTable {
+      bytes: Vec::new(),
+      offsets: vec![0],
+    }
   }
   pub fn len(&self) -> usize {
     self.offsets.len() - 1
@@ -74,7 +77,11 @@ pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
   } else if cp < 0x800 {
     out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]);
   } else if cp < 0x10000 {
-    out.extend_from_slice(&[0xE0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3F) as u8, 0x80 | (cp & 0x3F) as u8]);
+    out.extend_from_slice(&[
+      0xE0 | (cp >> 12) as u8,
+      0x80 | ((cp >> 6) & 0x3F) as u8,
+      0x80 | (cp & 0x3F) as u8,
+    ]);
   } else {
     out.extend_from_slice(&[
       0xF0 | (cp >> 18) as u8,
@@ -87,7 +94,10 @@ pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
 
 impl StrDecoder {
   pub fn begin(out: &[u8]) -> Self {
-    StrDecoder { start: out.len(), ..Default::default() }
+    StrDecoder {
+      start: out.len(),
+      ..Default::default()
+    }
   }
 
   fn flush_high(&mut self, out: &mut Vec<u8>) {
@@ -177,7 +187,10 @@ impl StrDecoder {
               return Err(Error::parse(
                 field,
                 Some(base + i as u64),
-                format!("invalid \\u escape: '{}' is not a hex digit", (b as char).escape_default()),
+                format!(
+                  "invalid \\u escape: '{}' is not a hex digit",
+                  (b as char).escape_default()
+                ),
               ))
             }
           } as u32;
@@ -235,11 +248,13 @@ pub fn sanitize_wtf8(s: &[u8]) -> Vec<u8> {
       0xF0..=0xF4 => (4, 0x10000),
       _ => (0, 0),
     };
-    let ok = len > 0
-      && i + len <= s.len()
-      && s[i + 1..i + len].iter().all(|&c| (0x80..0xC0).contains(&c))
-      && {
-        let mut cp = if len == 1 { b as u32 } else { (b as u32) & (0x7F >> len) };
+    let ok =
+      len > 0 && i + len <= s.len() && s[i + 1..i + len].iter().all(|&c| (0x80..0xC0).contains(&c)) && {
+        let mut cp = if len == 1 {
+          b as u32
+        } else {
+          (b as u32) & (0x7F >> len)
+        };
         for &c in &s[i + 1..i + len] {
           cp = (cp << 6) | (c as u32 & 0x3F);
         }
@@ -284,7 +299,10 @@ impl Iterator for Wtf8Units<'_> {
     } else if b < 0xE0 && i + 1 < s.len() {
       (((b & 0x1F) << 6) | (s[i + 1] as u32 & 0x3F), 2)
     } else if b < 0xF0 && i + 2 < s.len() {
-      (((b & 0x0F) << 12) | ((s[i + 1] as u32 & 0x3F) << 6) | (s[i + 2] as u32 & 0x3F), 3)
+      (
+        ((b & 0x0F) << 12) | ((s[i + 1] as u32 & 0x3F) << 6) | (s[i + 2] as u32 & 0x3F),
+        3,
+      )
     } else if i + 3 < s.len() {
       (
         ((b & 0x07) << 18)
@@ -309,7 +327,17 @@ impl Iterator for Wtf8Units<'_> {
 /// Length in UTF-16 code units (what JS `.length` gives).
 pub fn utf16_len(s: &[u8]) -> usize {
   // Every byte that does not continue a sequence starts one unit; 4-byte sequences are two.
-  s.iter().map(|&b| if (b & 0xC0) == 0x80 { 0 } else if b >= 0xF0 { 2 } else { 1 }).sum()
+  s.iter()
+    .map(|&b| {
+      if (b & 0xC0) == 0x80 {
+        0
+      } else if b >= 0xF0 {
+        2
+      } else {
+        1
+      }
+    })
+    .sum()
 }
 
 /// Lossy conversion for Rust-side consumers (surrogates become U+FFFD).
@@ -341,15 +369,25 @@ mod tests {
 
   #[test]
   fn escapes_and_surrogates() {
-    assert_eq!(dec(&[br#"a\n\t\"\\\/\u0041\u00e9""#]).unwrap(), "a\n\t\"\\/Aé".as_bytes());
+    assert_eq!(
+      dec(&[br#"a\n\t\"\\\/\u0041\u00e9""#]).unwrap(),
+      "a\n\t\"\\/Aé".as_bytes()
+    );
     assert_eq!(dec(&[br#"\uD83D\uDE00""#]).unwrap(), "😀".as_bytes());
     // a lone high surrogate stays a surrogate (WTF-8), and round-trips to one UTF-16 unit
     let lone = dec(&[br#"x\uD800y""#]).unwrap();
-    assert_eq!(utf16_units(&lone).collect::<Vec<_>>(), vec![b'x' as u16, 0xD800, b'y' as u16]);
+    assert_eq!(
+      utf16_units(&lone).collect::<Vec<_>>(),
+      vec![b'x' as u16, 0xD800, b'y' as u16]
+    );
     // split anywhere
     let text: &[u8] = br#"p\uD83D\uDE00q\u00E9""#;
     for cut in 0..text.len() {
-      assert_eq!(dec(&[&text[..cut], &text[cut..]]).unwrap(), "p😀qé".as_bytes(), "cut {cut}");
+      assert_eq!(
+        dec(&[&text[..cut], &text[cut..]]).unwrap(),
+        "p😀qé".as_bytes(),
+        "cut {cut}"
+      );
     }
   }
 

@@ -1,0 +1,475 @@
+//! Class names, interface classes and display names (DevTools `calculateObjectNames`,
+//! `inferInterfaceDefinitions`, `applyInterfaceDefinitions`, `JSHeapSnapshotNode.name()`).
+//!
+//! A node's class is a string index, like DevTools' class index: the raw name for objects and
+//! natives, an added string such as `(system)` or `Function` for other types, and for plain
+//! `Object`s the best matching inferred interface `{a, b}`. All text comparisons follow JS
+//! semantics (UTF-16 code units, UTF-16 lengths).
+
+use crate::graph::Graph;
+use crate::parse::strings::{utf16_len, utf16_units};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// An inferred interface: its display name and its (raw) property names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceDef {
+  pub name: Vec<u8>,
+  pub properties: Vec<Vec<u8>>,
+}
+
+/// Compares two WTF-8 strings as JS compares strings (by UTF-16 code units).
+pub fn cmp_js(a: &[u8], b: &[u8]) -> Ordering {
+  if a.is_ascii() && b.is_ascii() {
+    return a.cmp(b);
+  }
+  utf16_units(a).cmp(utf16_units(b))
+}
+
+/// DevTools' `formatPropertyName`: names containing `, ' " { }` become JSON string literals.
+pub fn format_property_name(name: &[u8]) -> Vec<u8> {
+  if !name
+    .iter()
+    .any(|b| matches!(b, b',' | b'\'' | b'"' | b'{' | b'}'))
+  {
+    return name.to_vec();
+  }
+  json_quote(name)
+}
+
+/// `JSON.stringify` of a string (lower-case `\u00xx`, lone surrogates escaped).
+pub fn json_quote(s: &[u8]) -> Vec<u8> {
+  let mut out = vec![b'"'];
+  let units: Vec<u16> = utf16_units(s).collect();
+  let mut i = 0;
+  while i < units.len() {
+    let u = units[i];
+    match u {
+      0x22 => out.extend_from_slice(b"\\\""),
+      0x5C => out.extend_from_slice(b"\\\\"),
+      0x08 => out.extend_from_slice(b"\\b"),
+      0x0C => out.extend_from_slice(b"\\f"),
+      0x0A => out.extend_from_slice(b"\\n"),
+      0x0D => out.extend_from_slice(b"\\r"),
+      0x09 => out.extend_from_slice(b"\\t"),
+      0..=0x1F => out.extend_from_slice(format!("\\u{u:04x}").as_bytes()),
+      0xD800..=0xDBFF if i + 1 < units.len() && (0xDC00..0xE000).contains(&units[i + 1]) => {
+        let cp = 0x10000 + (((u as u32) - 0xD800) << 10) + (units[i + 1] as u32 - 0xDC00);
+        crate::parse::strings::push_code_point(&mut out, cp);
+        i += 1;
+      }
+      0xD800..=0xDFFF => out.extend_from_slice(format!("\\u{u:04x}").as_bytes()),
+      _ => crate::parse::strings::push_code_point(&mut out, u as u32),
+    }
+    i += 1;
+  }
+  out.push(b'"');
+  out
+}
+
+/// Adds strings to the table once per text (DevTools' `getIndexForString`).
+pub struct AddedStrings {
+  map: HashMap<Vec<u8>, u32>,
+}
+
+impl AddedStrings {
+  pub fn new() -> Self {
+    AddedStrings { map: HashMap::new() }
+  }
+  pub fn index(&mut self, g: &mut Graph, s: &[u8]) -> u32 {
+    if let Some(&i) = self.map.get(s) {
+      return i;
+    }
+    let i = g.strings.push(s);
+    self.map.insert(s.to_vec(), i);
+    i
+  }
+}
+
+impl Default for AddedStrings {
+  fn default() -> Self {
+    Self::new()
+  }
+}
+
+fn is_plain_object(g: &Graph, v: u32) -> bool {
+  g.node_type[v as usize] == g.meta.node_types.object && g.name_bytes(v) == b"Object"
+}
+
+/// Base class index of every node (before interfaces).
+pub fn object_classes(g: &mut Graph) -> Vec<u32> {
+  let mut added = AddedStrings::new();
+  let nt = g.meta.node_types.clone();
+  let hidden = added.index(g, b"(system)");
+  let code = added.index(g, b"(compiled code)");
+  let function = added.index(g, b"Function");
+  let regexp = added.index(g, b"RegExp");
+  let mut by_type: Vec<Option<u32>> = vec![None; nt.names.len()];
+  let mut class = Vec::with_capacity(g.node_count);
+  for v in 0..g.node_count {
+    let t = g.node_type[v];
+    let c = if t == nt.hidden {
+      hidden
+    } else if t == nt.object || t == nt.native {
+      let name = g.strings.get(g.node_name[v] as usize);
+      if name.first() == Some(&b'<') {
+        match name.iter().position(|&b| b == b' ') {
+          Some(sp) => {
+            let mut s = name[..sp].to_vec();
+            s.push(b'>');
+            added.index(g, &s)
+          }
+          None => {
+            let s = name.to_vec();
+            added.index(g, &s)
+          }
+        }
+      } else if name.starts_with(b"Detached <") {
+        match name[10..].iter().position(|&b| b == b' ') {
+          Some(sp) => {
+            let mut s = name[..10 + sp].to_vec();
+            s.push(b'>');
+            added.index(g, &s)
+          }
+          None => {
+            let s = name.to_vec();
+            added.index(g, &s)
+          }
+        }
+      } else {
+        g.node_name[v]
+      }
+    } else if t == nt.code {
+      code
+    } else if t == nt.closure {
+      function
+    } else if t == nt.regexp {
+      regexp
+    } else {
+      match by_type[t as usize] {
+        Some(c) => c,
+        None => {
+          let s = format!("({})", nt.names[t as usize]);
+          let c = added.index(g, s.as_bytes());
+          by_type[t as usize] = Some(c);
+          c
+        }
+      }
+    };
+    class.push(c);
+  }
+  class
+}
+
+/// DevTools' interface inference over all plain objects.
+pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
+  let prop = g.meta.edge_types.property;
+  // name text -> (definition, count), in first-seen order
+  let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+  let mut cands: Vec<(InterfaceDef, u64)> = Vec::new();
+  let mut total: u64 = 0;
+  for v in 0..g.node_count as u32 {
+    if !is_plain_object(g, v) {
+      continue;
+    }
+    total += 1;
+    let mut name = b"{".to_vec();
+    let mut name_len = 1usize;
+    let mut props: Vec<Vec<u8>> = Vec::new();
+    for k in g.edges_of(v) {
+      if g.edge_type[k] != prop {
+        continue;
+      }
+      let en = g.strings.get(g.edge_name[k] as usize);
+      if en == b"__proto__" {
+        continue;
+      }
+      let f = format_property_name(en);
+      let flen = utf16_len(&f);
+      if name_len > 1 && name_len + flen > 120 {
+        break;
+      }
+      if name_len != 1 {
+        name.extend_from_slice(b", ");
+        name_len += 2;
+      }
+      name.extend_from_slice(&f);
+      name_len += flen;
+      props.push(en.to_vec());
+    }
+    if props.is_empty() {
+      continue;
+    }
+    name.push(b'}');
+    match index.get(&name) {
+      Some(&i) => cands[i].1 += 1,
+      None => {
+        index.insert(name.clone(), cands.len());
+        cands.push((
+          InterfaceDef {
+            name,
+            properties: props,
+          },
+          1,
+        ));
+      }
+    }
+  }
+  cands.sort_by(|a, b| b.1.cmp(&a.1)); // stable: ties keep first-seen order
+  let min = f64::max(2.0, total as f64 / 1000.0);
+  cands
+    .into_iter()
+    .take_while(|(_, c)| (*c as f64) >= min)
+    .map(|(d, _)| d)
+    .collect()
+}
+
+struct TrieNode {
+  next: HashMap<u32, u32>,
+  /// (property count, definition index)
+  matched: Option<(usize, usize)>,
+  greatest: Option<u32>,
+}
+
+/// Re-classifies plain objects with `defs` (DevTools' `applyInterfaceDefinitions`): each gets
+/// the matching definition with the most properties (ties: the earliest), else its raw name.
+/// `names` caches the string index of each interface name across calls.
+pub fn apply_interfaces(
+  g: &mut Graph,
+  defs: &[InterfaceDef],
+  class: &mut [u32],
+  names: &mut HashMap<Vec<u8>, u32>,
+) {
+  let prop = g.meta.edge_types.property;
+  // Rank every property name the definitions mention, in JS sort order.
+  let mut texts: Vec<&[u8]> = defs
+    .iter()
+    .flat_map(|d| d.properties.iter().map(|p| p.as_slice()))
+    .collect();
+  texts.sort_by(|a, b| cmp_js(a, b));
+  texts.dedup();
+  let rank: HashMap<Vec<u8>, u32> = texts
+    .iter()
+    .enumerate()
+    .map(|(i, t)| (t.to_vec(), i as u32))
+    .collect();
+  let mut trie = vec![TrieNode {
+    next: HashMap::new(),
+    matched: None,
+    greatest: None,
+  }];
+  for (di, d) in defs.iter().enumerate() {
+    let mut ps: Vec<u32> = d.properties.iter().map(|p| rank[p]).collect();
+    ps.sort();
+    let mut cur = 0usize;
+    for &p in &ps {
+      let nxt = match trie[cur].next.get(&p) {
+        Some(&x) => x as usize,
+        None => {
+          let x = trie.len();
+          trie.push(TrieNode {
+            next: HashMap::new(),
+            matched: None,
+            greatest: None,
+          });
+          trie[cur].next.insert(p, x as u32);
+          if trie[cur].greatest.is_none_or(|gr| gr < p) {
+            trie[cur].greatest = Some(p);
+          }
+          x
+        }
+      };
+      cur = nxt;
+    }
+    if trie[cur].matched.is_none() {
+      trie[cur].matched = Some((ps.len(), di));
+    }
+  }
+  let better = |a: Option<(usize, usize)>, b: Option<(usize, usize)>| -> Option<(usize, usize)> {
+    match (a, b) {
+      (a, None) => a,
+      (None, b) => b,
+      (Some(a), Some(b)) => {
+        if a.0 > b.0 {
+          Some(a)
+        } else if b.0 > a.0 {
+          Some(b)
+        } else if a.1 <= b.1 {
+          Some(a)
+        } else {
+          Some(b)
+        }
+      }
+    }
+  };
+  let def_name_index: Vec<u32> = defs
+    .iter()
+    .map(|d| match names.get(&d.name) {
+      Some(&i) => i,
+      None => {
+        let i = g.strings.push(&d.name);
+        names.insert(d.name.clone(), i);
+        i
+      }
+    })
+    .collect();
+  // Rank lookups by string index (V8 deduplicates strings, but key by text to be safe).
+  let mut rank_of_string: HashMap<u32, Option<u32>> = HashMap::new();
+  let mut props: Vec<Option<u32>> = Vec::new();
+  let mut states: Vec<usize> = Vec::new();
+  let mut added: Vec<usize> = Vec::new();
+  for v in 0..g.node_count as u32 {
+    if !is_plain_object(g, v) {
+      continue;
+    }
+    props.clear();
+    for k in g.edges_of(v) {
+      if g.edge_type[k] != prop {
+        continue;
+      }
+      let si = g.edge_name[k];
+      let r = *rank_of_string
+        .entry(si)
+        .or_insert_with(|| rank.get(g.strings.get(si as usize)).copied());
+      props.push(r);
+    }
+    // Unknown names (None) sort among known ones by text; they never match, but they do
+    // prune states whose greatest transition they pass. Approximate them by skipping: a name
+    // outside every definition cannot start a transition, and pruning is only an optimisation.
+    let mut known: Vec<u32> = props.iter().filter_map(|&r| r).collect();
+    known.sort_unstable();
+    states.clear();
+    states.push(0);
+    let mut best = better(None, trie[0].matched);
+    for &p in &known {
+      added.clear();
+      states.retain(|&s| {
+        let node = &trie[s];
+        if let Some(&nx) = node.next.get(&p) {
+          added.push(nx as usize);
+        }
+        !node.greatest.is_none_or(|gr| p >= gr)
+      });
+      for &a in &added {
+        best = better(best, trie[a].matched);
+        if !states.contains(&a) {
+          states.push(a);
+        }
+      }
+    }
+    class[v as usize] = match best {
+      Some((_, di)) => def_name_index[di],
+      None => g.node_name[v as usize],
+    };
+  }
+}
+
+/// DevTools' display name of a node: cons strings concatenated, plain objects `{a, …, z}`.
+pub fn display_name(g: &Graph, v: u32) -> Vec<u8> {
+  let nt = &g.meta.node_types;
+  let t = g.node_type[v as usize];
+  if t == nt.cons_string {
+    return cons_string_name(g, v);
+  }
+  if is_plain_object(g, v) {
+    return plain_object_name(g, v);
+  }
+  g.name_bytes(v).to_vec()
+}
+
+fn cons_string_name(g: &Graph, v: u32) -> Vec<u8> {
+  let cons = g.meta.node_types.cons_string;
+  let internal = g.meta.edge_types.internal;
+  let mut stack = vec![v];
+  let mut name = Vec::new();
+  let mut len = 0usize;
+  let mut steps = 0u32;
+  // The step bound only matters for malformed cyclic cons strings with empty leaves.
+  while len < 1024 && steps < 1 << 20 {
+    steps += 1;
+    let Some(x) = stack.pop() else { break };
+    if g.node_type[x as usize] != cons {
+      let s = g.name_bytes(x);
+      name.extend_from_slice(s);
+      len += utf16_len(s);
+      continue;
+    }
+    let (mut first, mut second) = (0u32, 0u32);
+    for k in g.edges_of(x) {
+      if first != 0 && second != 0 {
+        break;
+      }
+      if g.edge_type[k] == internal {
+        match g.strings.get(g.edge_name[k] as usize) {
+          b"first" => first = g.edge_to[k],
+          b"second" => second = g.edge_to[k],
+          _ => {}
+        }
+      }
+    }
+    stack.push(second);
+    stack.push(first);
+  }
+  name
+}
+
+fn plain_object_name(g: &Graph, v: u32) -> Vec<u8> {
+  let prop = g.meta.edge_types.property;
+  let r = g.edges_of(v);
+  if r.is_empty() {
+    return b"{}".to_vec();
+  }
+  let (mut from_start, mut from_end) = (r.start as i64, r.end as i64 - 1);
+  let mut start = b"{".to_vec();
+  let mut start_len = 1usize;
+  let mut end: Vec<u8> = b"}".to_vec();
+  let mut end_len = 1usize;
+  let mut next_from_end = false;
+  while from_start <= from_end {
+    let k = if next_from_end { from_end } else { from_start } as usize;
+    let en = g.strings.get(g.edge_name[k] as usize);
+    if g.edge_type[k] != prop || en == b"__proto__" {
+      if next_from_end {
+        from_end -= 1;
+      } else {
+        from_start += 1;
+      }
+      continue;
+    }
+    let f = format_property_name(en);
+    let flen = utf16_len(&f);
+    if start_len > 1 && start_len + end_len + flen > 100 {
+      break;
+    }
+    if next_from_end {
+      from_end -= 1;
+      if end_len > 1 {
+        let mut e = b", ".to_vec();
+        e.extend_from_slice(&end);
+        end = e;
+        end_len += 2;
+      }
+      let mut e = f;
+      e.extend_from_slice(&end);
+      end = e;
+      end_len += flen;
+    } else {
+      from_start += 1;
+      if start_len > 1 {
+        start.extend_from_slice(b", ");
+        start_len += 2;
+      }
+      start.extend_from_slice(&f);
+      start_len += flen;
+    }
+    next_from_end = !next_from_end;
+  }
+  if from_start <= from_end {
+    start.extend_from_slice(", …".as_bytes());
+  }
+  if end_len > 1 {
+    start.extend_from_slice(b", ");
+  }
+  start.extend_from_slice(&end);
+  start
+}

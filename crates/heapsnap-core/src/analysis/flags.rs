@@ -1,0 +1,110 @@
+//! User roots, the `pageObject` flag and essential edges (DevTools `calculateFlags`,
+//! `computeIsEssentialEdge`): which edges the dominator tree may use.
+
+use super::weakmap;
+use crate::graph::Graph;
+
+/// Is `node` a user root when it is a direct child of the root? (not synthetic, or the
+/// synthetic `(Document DOM trees)`)
+pub fn is_user_root(g: &Graph, node: u32) -> bool {
+  g.node_type[node as usize] != g.meta.node_types.synthetic || g.name_bytes(node) == b"(Document DOM trees)"
+}
+
+pub fn has_user_roots(g: &Graph) -> bool {
+  g.edges_of(g.root).any(|k| is_user_root(g, g.edge_to[k]))
+}
+
+/// Nodes reachable (over non-weak edges) from the root's shortcut targets and DOM-tree roots.
+pub fn page_objects(g: &Graph) -> Vec<bool> {
+  let mut flag = vec![false; g.node_count];
+  let mut stack = Vec::new();
+  let et = &g.meta.edge_types;
+  for k in g.edges_of(g.root) {
+    let to = g.edge_to[k];
+    let t = g.edge_type[k];
+    if t == et.element {
+      if !(g.node_type[to as usize] == g.meta.node_types.synthetic
+        && g.name_bytes(to) == b"(Document DOM trees)")
+      {
+        continue;
+      }
+    } else if t != et.shortcut {
+      continue;
+    }
+    stack.push(to);
+    flag[to as usize] = true;
+  }
+  while let Some(v) = stack.pop() {
+    for k in g.edges_of(v) {
+      let to = g.edge_to[k] as usize;
+      if flag[to] || g.edge_type[k] == et.weak {
+        continue;
+      }
+      flag[to] = true;
+      stack.push(to as u32);
+    }
+  }
+  flag
+}
+
+/// Per-string cache of the ephemeron test (None = not tested yet).
+pub struct EphemeronCache {
+  cache: Vec<Option<Option<weakmap::Ephemeron>>>,
+}
+
+impl EphemeronCache {
+  pub fn new(strings: usize) -> Self {
+    EphemeronCache {
+      cache: vec![None; strings],
+    }
+  }
+  pub fn get(&mut self, g: &Graph, name: u32) -> Option<weakmap::Ephemeron> {
+    let slot = &mut self.cache[name as usize];
+    if let Some(r) = slot {
+      return *r;
+    }
+    let r = weakmap::parse(g.strings.get(name as usize));
+    *slot = Some(r);
+    r
+  }
+}
+
+/// One bit per edge: may the dominator computation use it?
+pub fn essential_edges(g: &Graph, page: &[bool], cache: &mut EphemeronCache) -> Vec<u64> {
+  let mut bits = vec![0u64; g.edge_count.div_ceil(64)];
+  let et = &g.meta.edge_types;
+  for v in 0..g.node_count as u32 {
+    for k in g.edges_of(v) {
+      let t = g.edge_type[k];
+      if t == et.internal {
+        if let Some(m) = cache.get(g, g.edge_name[k]) {
+          if g.node_id[v as usize] as u64 == m.table_id {
+            continue;
+          }
+        }
+      }
+      if t == et.weak {
+        continue;
+      }
+      let to = g.edge_to[k];
+      if to == v {
+        continue;
+      }
+      if v != g.root {
+        if t == et.shortcut {
+          continue;
+        }
+        if page[to as usize] && !page[v as usize] {
+          continue;
+        }
+      }
+      bits[k >> 6] |= 1 << (k & 63);
+    }
+  }
+  bits
+}
+
+#[inline]
+pub fn bit(bits: &[u64], k: usize) -> bool {
+  bits[k >> 6] & (1 << (k & 63)) != 0
+}

@@ -1,0 +1,329 @@
+//! The compact heap graph: struct-of-arrays node columns, CSR edges and CSR retainers.
+//!
+//! Built from the parser's columns after validating every cross reference (edge counts,
+//! `to_node`, string indices, root position), so analysis code can index without checks.
+//! Ordinals are `u32` (V8 writes `to_node` as a 32-bit value, so no file holds more than
+//! 2^32 / stride nodes); edge ordinals are `u32` too, which bounds a graph at 4 G edges.
+
+use crate::error::{Error, Result};
+use crate::meta::Meta;
+use crate::parse::strings::StringTable;
+use crate::parse::Parsed;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// A source location of a constructor or function (0-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Location {
+  pub script_id: u32,
+  pub line: u32,
+  pub column: u32,
+}
+
+#[derive(Debug)]
+pub struct Graph {
+  pub meta: Meta,
+  pub node_count: usize,
+  pub edge_count: usize,
+  pub root: u32,
+  pub node_type: Vec<u8>,
+  /// Name string index (after DevTools' "Detached " renaming).
+  pub node_name: Vec<u32>,
+  pub node_id: Vec<u32>,
+  /// Exact ids of nodes whose id exceeds 2^32 (`node_id` holds them wrapped, as DevTools does).
+  pub id_wide: HashMap<u32, u64>,
+  /// The file's self sizes (wrapped to 32 bits; exact values of larger ones in `self_wide`).
+  pub raw_self_size: Vec<u32>,
+  pub self_wide: HashMap<u32, u64>,
+  pub trace_node_id: Option<Vec<u32>>,
+  /// File detachedness (0 unknown, 1 attached, 2 detached), or None when the column is absent.
+  pub detachedness: Option<Vec<u8>>,
+  /// `first_edge[i]..first_edge[i+1]` are node i's outgoing edges (edge ordinals).
+  pub first_edge: Vec<u32>,
+  pub edge_type: Vec<u8>,
+  pub edge_name: Vec<u32>,
+  /// Target node ordinal.
+  pub edge_to: Vec<u32>,
+  /// `first_retainer[i]..first_retainer[i+1]` index `retainer_edge` / `retainer_node`.
+  pub first_retainer: Vec<u32>,
+  pub retainer_edge: Vec<u32>,
+  pub retainer_node: Vec<u32>,
+  pub strings: StringTable,
+  pub locations: HashMap<u32, Location>,
+  pub samples: Vec<u32>,
+}
+
+impl Graph {
+  pub fn from_parsed(p: Parsed) -> Result<Graph> {
+    let Parsed {
+      meta,
+      nodes,
+      edges,
+      strings,
+      locations,
+      samples,
+      ..
+    } = p;
+    let n = nodes.ty.len();
+    let e = edges.ty.len();
+    if n == 0 {
+      return Err(Error::parse(
+        "nodes",
+        None,
+        "the snapshot has no nodes (a snapshot has at least the root)",
+      ));
+    }
+    if n > u32::MAX as usize - 2 || e >= u32::MAX as usize {
+      return Err(Error::parse(
+        "nodes",
+        None,
+        format!("{n} nodes / {e} edges exceed what heapsnap indexes (2^32)"),
+      ));
+    }
+    let nf = meta.node_stride() as u64;
+    // Edge ranges by prefix sum; the sum must be the number of edges.
+    let mut first_edge = Vec::with_capacity(n + 1);
+    let mut acc: u64 = 0;
+    for &c in &nodes.edge_count {
+      first_edge.push(acc as u32);
+      acc += c as u64;
+      if acc > e as u64 {
+        break;
+      }
+    }
+    if acc != e as u64 {
+      return Err(Error::parse(
+        "nodes.edge_count",
+        None,
+        format!(
+          "the nodes' edge_count values add up to {}{} but the edges array holds {e} edges",
+          if acc > e as u64 { "more than " } else { "" },
+          acc.min(u64::MAX)
+        ),
+      ));
+    }
+    first_edge.push(e as u32);
+    // to_node: multiple of the stride and in range; convert to ordinals in place.
+    let mut edge_to = edges.to_node;
+    let limit = n as u64 * nf;
+    let bad = edge_to
+      .par_iter()
+      .position_first(|&t| t as u64 % nf != 0 || t as u64 >= limit);
+    if let Some(k) = bad {
+      let t = edge_to[k];
+      let why = if t as u64 % nf != 0 {
+        format!("is not a multiple of the node stride {nf}")
+      } else {
+        format!("points past the last node ({n} nodes)")
+      };
+      return Err(Error::parse(
+        "edges.to_node",
+        None,
+        format!("edge #{k}: to_node {t} {why}"),
+      ));
+    }
+    edge_to.par_iter_mut().for_each(|t| *t = (*t as u64 / nf) as u32);
+    // Name indices must be in the string table.
+    let ns = strings.len() as u64;
+    if let Some(k) = nodes.name.par_iter().position_first(|&s| s as u64 >= ns) {
+      return Err(Error::parse(
+        "nodes.name",
+        None,
+        format!(
+          "node #{k}: name index {} is outside the {ns} strings",
+          nodes.name[k]
+        ),
+      ));
+    }
+    let (el, hi) = (meta.edge_types.element, meta.edge_types.hidden);
+    let bad_edge_name = (0..e)
+      .into_par_iter()
+      .find_first(|&k| edges.ty[k] != el && edges.ty[k] != hi && edges.name_or_index[k] as u64 >= ns);
+    if let Some(k) = bad_edge_name {
+      return Err(Error::parse(
+        "edges.name_or_index",
+        None,
+        format!(
+          "edge #{k}: name index {} is outside the {ns} strings",
+          edges.name_or_index[k]
+        ),
+      ));
+    }
+    let ntypes = meta.node_types.names.len() as u8;
+    if let Some(k) = nodes.ty.par_iter().position_first(|&t| t >= ntypes) {
+      return Err(Error::parse(
+        "nodes.type",
+        None,
+        format!("node #{k}: type {} is not in meta.node_types", nodes.ty[k]),
+      ));
+    }
+    let etypes = meta.edge_types.names.len() as u8;
+    if let Some(k) = edges.ty.par_iter().position_first(|&t| t >= etypes) {
+      return Err(Error::parse(
+        "edges.type",
+        None,
+        format!("edge #{k}: type {} is not in meta.edge_types", edges.ty[k]),
+      ));
+    }
+    let root = match meta.root_index {
+      None => 0,
+      Some(ri) => {
+        if ri % nf != 0 || ri / nf >= n as u64 {
+          return Err(Error::parse(
+            "snapshot.root_index",
+            None,
+            format!("root_index {ri} is not a node index"),
+          ));
+        }
+        let r = (ri / nf) as usize;
+        if r != 0 && r != n - 1 {
+          return Err(Error::parse(
+            "snapshot.root_index",
+            None,
+            format!("root_index {ri}: the root must be the first or the last node"),
+          ));
+        }
+        r as u32
+      }
+    };
+    let (first_retainer, retainer_edge, retainer_node) = build_retainers(n, &first_edge, &edge_to);
+    let locations = build_locations(&meta, &locations, nf, n);
+    let wide = |v: Vec<(u64, u64)>| {
+      v.into_iter()
+        .map(|(k, x)| (k as u32, x))
+        .collect::<HashMap<_, _>>()
+    };
+    Ok(Graph {
+      node_count: n,
+      edge_count: e,
+      root,
+      node_type: nodes.ty,
+      node_name: nodes.name,
+      node_id: nodes.id,
+      id_wide: wide(nodes.id_wide),
+      raw_self_size: nodes.self_size,
+      self_wide: wide(nodes.self_wide),
+      trace_node_id: nodes.trace_node_id,
+      detachedness: nodes.detachedness,
+      first_edge,
+      edge_type: edges.ty,
+      edge_name: edges.name_or_index,
+      edge_to,
+      first_retainer,
+      retainer_edge,
+      retainer_node,
+      strings,
+      locations,
+      samples,
+      meta,
+    })
+  }
+
+  #[inline]
+  pub fn edges_of(&self, node: u32) -> std::ops::Range<usize> {
+    self.first_edge[node as usize] as usize..self.first_edge[node as usize + 1] as usize
+  }
+
+  #[inline]
+  pub fn retainers_of(&self, node: u32) -> std::ops::Range<usize> {
+    self.first_retainer[node as usize] as usize..self.first_retainer[node as usize + 1] as usize
+  }
+
+  /// Source node of an edge (binary search over the edge ranges).
+  pub fn edge_source(&self, edge: u32) -> u32 {
+    (self.first_edge.partition_point(|&f| f <= edge) - 1) as u32
+  }
+
+  #[inline]
+  pub fn name_bytes(&self, node: u32) -> &[u8] {
+    self.strings.get(self.node_name[node as usize] as usize)
+  }
+
+  /// The edge's name as a string (element and hidden edges are numbered, not named).
+  pub fn edge_name_string(&self, edge: usize) -> String {
+    let t = self.edge_type[edge];
+    if t == self.meta.edge_types.element || t == self.meta.edge_types.hidden {
+      self.edge_name[edge].to_string()
+    } else {
+      crate::parse::strings::to_string_lossy(self.strings.get(self.edge_name[edge] as usize))
+    }
+  }
+
+  /// True when the edge carries a string name (not an element/hidden index).
+  #[inline]
+  pub fn edge_has_string_name(&self, edge: usize) -> bool {
+    let t = self.edge_type[edge];
+    t != self.meta.edge_types.element && t != self.meta.edge_types.hidden
+  }
+
+  pub fn id(&self, node: u32) -> u64 {
+    match self.id_wide.get(&node) {
+      Some(&w) => w,
+      None => self.node_id[node as usize] as u64,
+    }
+  }
+
+  pub fn raw_self(&self, node: u32) -> u64 {
+    match self.self_wide.get(&node) {
+      Some(&w) => w,
+      None => self.raw_self_size[node as usize] as u64,
+    }
+  }
+}
+
+/// Retainers as CSR. Within a node's slice, entries are in descending (source, edge) order,
+/// as DevTools fills them from the end.
+fn build_retainers(n: usize, first_edge: &[u32], edge_to: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+  let mut first = vec![0u32; n + 1];
+  for &t in edge_to {
+    first[t as usize] += 1;
+  }
+  let mut acc = 0u32;
+  for f in first.iter_mut() {
+    let c = *f;
+    *f = acc;
+    acc += c;
+  }
+  // `fill[t]` = one past the next free slot of t, filled from the end.
+  let mut fill: Vec<u32> = first[1..].to_vec();
+  let e = edge_to.len();
+  let mut redge = vec![0u32; e];
+  let mut rnode = vec![0u32; e];
+  for src in 0..n {
+    for k in first_edge[src] as usize..first_edge[src + 1] as usize {
+      let t = edge_to[k] as usize;
+      fill[t] -= 1;
+      let slot = fill[t] as usize;
+      redge[slot] = k as u32;
+      rnode[slot] = src as u32;
+    }
+  }
+  (first, redge, rnode)
+}
+
+fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32, Location> {
+  let lf = &meta.location_fields;
+  let pos = |name: &str| lf.iter().position(|f| f == name);
+  let (Some(oi), Some(si), Some(li), Some(ci)) =
+    (pos("object_index"), pos("script_id"), pos("line"), pos("column"))
+  else {
+    return HashMap::new();
+  };
+  let stride = lf.len();
+  let mut map = HashMap::new();
+  for rec in flat.chunks_exact(stride) {
+    let idx = rec[oi] as u64;
+    if idx % nf != 0 || idx / nf >= n as u64 {
+      continue;
+    }
+    map.insert(
+      (idx / nf) as u32,
+      Location {
+        script_id: rec[si],
+        line: rec[li],
+        column: rec[ci],
+      },
+    );
+  }
+  map
+}

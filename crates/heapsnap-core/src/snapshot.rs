@@ -1,0 +1,245 @@
+//! A parsed and analysed snapshot: the graph plus every per-node number DevTools shows, and
+//! the queries the binding exposes (summary, statistics, node, edges, retainers, …).
+
+use crate::analysis::classes::{self, InterfaceDef};
+use crate::analysis::summary::{self, AggregateInput, ClassAggregate, Statistics};
+use crate::analysis::{distances, dom, dominators, flags, shallow};
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::parse::strings::to_string_lossy;
+use crate::parse::Parsed;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub struct Snapshot {
+  pub g: Graph,
+  /// Self sizes after DevTools' redistribution (what the UI shows).
+  pub self_size: Vec<u32>,
+  /// DOM state after propagation: 0 unknown, 1 attached, 2 detached.
+  pub detachedness: Vec<u8>,
+  pub dominator: Vec<u32>,
+  pub retained: Vec<u64>,
+  pub first_dominated: Vec<u32>,
+  pub dominated: Vec<u32>,
+  pub distance: Vec<i32>,
+  /// Class string index per node (interfaces applied).
+  pub class: Vec<u32>,
+  /// Class before interfaces (for re-classification with another snapshot's definitions).
+  pub base_class: Vec<u32>,
+  pub interfaces: Vec<InterfaceDef>,
+  pub interface_names: HashMap<Vec<u8>, u32>,
+  pub has_user_roots: bool,
+  pub total_size: u64,
+  pub statistics: Statistics,
+  /// id -> ordinal, sorted by id (for lookups by id).
+  pub by_id: Vec<(u64, u32)>,
+  /// Milliseconds per phase.
+  pub timings: Vec<(&'static str, f64)>,
+  /// Bytes of input parsed.
+  pub input_bytes: u64,
+}
+
+fn check(cancel: Option<&AtomicBool>) -> Result<()> {
+  match cancel {
+    Some(c) if c.load(Ordering::Relaxed) => Err(Error::cancelled()),
+    _ => Ok(()),
+  }
+}
+
+/// One row of a node's outgoing or incoming edges.
+#[derive(Debug, Clone)]
+pub struct EdgeInfo {
+  pub edge_type: String,
+  pub name: String,
+  /// The node at the other end (target for edges, source for retainers).
+  pub other: u32,
+}
+
+impl Snapshot {
+  /// Runs every DevTools pass on a parsed file.
+  pub fn analyze(parsed: Parsed, cancel: Option<&AtomicBool>, parse_ms: f64) -> Result<Snapshot> {
+    let mut timings = vec![("parse", parse_ms)];
+    let input_bytes = parsed.bytes;
+    let mut t = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+      timings.push((name, t.elapsed().as_secs_f64() * 1000.0));
+      t = Instant::now();
+    };
+    let mut g = Graph::from_parsed(parsed)?;
+    lap("graph", &mut timings);
+    check(cancel)?;
+    let detachedness = dom::propagate(&mut g);
+    let page = flags::page_objects(&g);
+    let has_user_roots = flags::has_user_roots(&g);
+    let mut cache = flags::EphemeronCache::new(g.strings.len());
+    let essential = flags::essential_edges(&g, &page, &mut cache);
+    drop(page);
+    let self_size = shallow::redistribute(&g, has_user_roots);
+    lap("flags", &mut timings);
+    check(cancel)?;
+    let d = dominators::compute(&g, &essential, &self_size, cancel)?;
+    drop(essential);
+    let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
+    lap("dominators", &mut timings);
+    check(cancel)?;
+    let distance = distances::compute(&g, &mut cache);
+    drop(cache);
+    lap("distances", &mut timings);
+    check(cancel)?;
+    let base_class = classes::object_classes(&mut g);
+    let interfaces = classes::infer_interfaces(&g);
+    let mut class = base_class.clone();
+    let mut interface_names = HashMap::new();
+    classes::apply_interfaces(&mut g, &interfaces, &mut class, &mut interface_names);
+    lap("classes", &mut timings);
+    let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
+    let statistics = summary::statistics(&g, &self_size, total_size);
+    let mut by_id: Vec<(u64, u32)> = (0..g.node_count as u32).map(|v| (g.id(v), v)).collect();
+    by_id.sort_unstable();
+    lap("statistics", &mut timings);
+    Ok(Snapshot {
+      g,
+      self_size,
+      detachedness,
+      dominator: d.dominator,
+      retained: d.retained,
+      first_dominated,
+      dominated,
+      distance,
+      class,
+      base_class,
+      interfaces,
+      interface_names,
+      has_user_roots,
+      total_size,
+      statistics,
+      by_id,
+      timings,
+      input_bytes,
+    })
+  }
+
+  /// Parses and analyses a whole in-memory file.
+  pub fn from_bytes(text: &[u8]) -> Result<Snapshot> {
+    let t = Instant::now();
+    let p = crate::parse::parse_bytes(text)?;
+    Snapshot::analyze(p, None, t.elapsed().as_secs_f64() * 1000.0)
+  }
+
+  /// Parses and analyses a file, reading it in blocks.
+  pub fn open(
+    path: &std::path::Path,
+    cancel: Option<std::sync::Arc<AtomicBool>>,
+    progress: &dyn Fn(u64, u64),
+  ) -> Result<Snapshot> {
+    let t = Instant::now();
+    let p = crate::parse::parse_file(path, cancel.clone(), progress)?;
+    Snapshot::analyze(p, cancel.as_deref(), t.elapsed().as_secs_f64() * 1000.0)
+  }
+
+  pub fn node_count(&self) -> usize {
+    self.g.node_count
+  }
+  pub fn edge_count(&self) -> usize {
+    self.g.edge_count
+  }
+
+  /// Ordinal of the node with this id.
+  pub fn ordinal_of(&self, id: u64) -> Option<u32> {
+    let i = self.by_id.partition_point(|&(x, _)| x < id);
+    self.by_id.get(i).filter(|&&(x, _)| x == id).map(|&(_, o)| o)
+  }
+
+  pub fn aggregate_input(&self) -> AggregateInput<'_> {
+    AggregateInput {
+      g: &self.g,
+      class: &self.class,
+      self_size: &self.self_size,
+      distance: &self.distance,
+      retained: &self.retained,
+      first_dominated: &self.first_dominated,
+      dominated: &self.dominated,
+    }
+  }
+
+  /// The Summary view ("All objects"), by retained size descending.
+  pub fn summary(&self) -> Vec<ClassAggregate> {
+    self.summary_filtered(&|_| true)
+  }
+
+  /// The Summary view restricted to nodes accepted by `filter`.
+  pub fn summary_filtered(&self, filter: &dyn Fn(u32) -> bool) -> Vec<ClassAggregate> {
+    let aggs = summary::aggregates(&self.aggregate_input(), filter);
+    let mut rows = summary::by_public_key(aggs);
+    rows.sort_by(|a, b| {
+      b.retained_size
+        .cmp(&a.retained_size)
+        .then_with(|| a.public_key.cmp(&b.public_key))
+    });
+    rows
+  }
+
+  pub fn type_name(&self, v: u32) -> &str {
+    &self.g.meta.node_types.names[self.g.node_type[v as usize] as usize]
+  }
+
+  pub fn class_name(&self, v: u32) -> String {
+    to_string_lossy(self.g.strings.get(self.class[v as usize] as usize))
+  }
+
+  pub fn raw_name(&self, v: u32) -> String {
+    to_string_lossy(self.g.name_bytes(v))
+  }
+
+  /// DevTools' display name (cons strings joined, plain objects as `{a, b}`), as WTF-8.
+  pub fn display_name_bytes(&self, v: u32) -> Vec<u8> {
+    classes::display_name(&self.g, v)
+  }
+
+  pub fn edge_type_name(&self, k: usize) -> &str {
+    &self.g.meta.edge_types.names[self.g.edge_type[k] as usize]
+  }
+
+  pub fn edges(&self, v: u32) -> Vec<EdgeInfo> {
+    self
+      .g
+      .edges_of(v)
+      .map(|k| EdgeInfo {
+        edge_type: self.edge_type_name(k).to_string(),
+        name: self.g.edge_name_string(k),
+        other: self.g.edge_to[k],
+      })
+      .collect()
+  }
+
+  /// Every incoming edge, in the file's (source, edge) order.
+  pub fn retainers(&self, v: u32) -> Vec<EdgeInfo> {
+    let mut r: Vec<EdgeInfo> = self
+      .g
+      .retainers_of(v)
+      .rev()
+      .map(|rk| {
+        let k = self.g.retainer_edge[rk] as usize;
+        EdgeInfo {
+          edge_type: self.edge_type_name(k).to_string(),
+          name: self.g.edge_name_string(k),
+          other: self.g.retainer_node[rk],
+        }
+      })
+      .collect();
+    r.shrink_to_fit();
+    r
+  }
+
+  /// Largest odd id (DevTools' "max JS object id").
+  pub fn max_js_object_id(&self) -> u64 {
+    self
+      .by_id
+      .iter()
+      .rev()
+      .find(|&&(id, _)| id % 2 == 1)
+      .map(|&(id, _)| id)
+      .unwrap_or(0)
+  }
+}
