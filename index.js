@@ -18,7 +18,7 @@ function call(fn) {
 
 /** Runs a native async task with an AbortSignal and an onProgress callback. */
 async function runTask(start, { signal, onProgress } = {}) {
-  if (signal) signal.throwIfAborted();
+  if (signal?.aborted) throw abortError(signal);
   const control = new native.TaskControl();
   const onAbort = () => control.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -61,6 +61,7 @@ function toChunk(chunk) {
  */
 class Parser {
   #native = new native.NativeParser();
+  #bytes;
   /** Parses one chunk; throws ERR_HEAPSNAP_PARSE as soon as the input is known to be bad. */
   push(chunk) {
     call(() => this.#native.push(toChunk(chunk)));
@@ -68,14 +69,16 @@ class Parser {
   }
   /** Bytes consumed so far. */
   get bytesRead() {
-    return this.#native.bytes;
+    return this.#bytes ?? this.#native.bytes;
   }
   /** Ends the input; the analysis runs off the JS thread. */
   async finish(options = {}) {
+    this.#bytes = this.#native.bytes;
     const nat = await runTask((control) => call(() => this.#native.finish(control)), options);
     return new HeapSnapshot(nat);
   }
   finishSync() {
+    this.#bytes = this.#native.bytes;
     return new HeapSnapshot(call(() => this.#native.finishSync()));
   }
 }
@@ -104,7 +107,7 @@ class HeapSnapshot {
   /** Parses a snapshot from a readable stream (or any async iterable of chunks). */
   static async fromStream(stream, options = {}) {
     const parser = new Parser();
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw abortError(options.signal);
     if (typeof stream.on === 'function' && typeof stream.pause === 'function') {
       await new Promise((resolve, reject) => {
         const onAbort = () => {

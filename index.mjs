@@ -1,0 +1,6 @@
+// ESM entry: the same API as index.js.
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const api = require('./index.js');
+export const { HeapSnapshot, Parser } = api;
+export default api;
