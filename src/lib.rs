@@ -31,7 +31,10 @@ fn code_of(kind: ErrorKind) -> &'static str {
 fn to_napi(e: heapsnap_core::Error) -> Error {
   let field = e.field.clone().unwrap_or_default();
   let off = e.offset.map(|o| o.to_string()).unwrap_or_default();
-  Error::new(Status::GenericFailure, format!("{}|{}|{}|{}", code_of(e.kind), field, off, e))
+  Error::new(
+    Status::GenericFailure,
+    format!("{}|{}|{}|{}", code_of(e.kind), field, off, e),
+  )
 }
 
 fn panic_to_napi(p: Box<dyn std::any::Any + Send>) -> Error {
@@ -40,7 +43,10 @@ fn panic_to_napi(p: Box<dyn std::any::Any + Send>) -> Error {
     .map(|s| s.to_string())
     .or_else(|| p.downcast_ref::<String>().cloned())
     .unwrap_or_else(|| "unknown panic".into());
-  Error::new(Status::GenericFailure, format!("ERR_HEAPSNAP_INTERNAL|||internal error (a bug in heapsnap): {msg}"))
+  Error::new(
+    Status::GenericFailure,
+    format!("ERR_HEAPSNAP_INTERNAL|||internal error (a bug in heapsnap): {msg}"),
+  )
 }
 
 /// Runs `f`, turning engine errors and panics into JS errors.
@@ -97,7 +103,12 @@ impl Default for TaskControl {
 
 impl TaskControl {
   fn handles(&self) -> Ctl {
-    Ctl { cancel: self.cancel.clone(), done: self.done.clone(), total: self.total.clone(), phase: self.phase.clone() }
+    Ctl {
+      cancel: self.cancel.clone(),
+      done: self.done.clone(),
+      total: self.total.clone(),
+      phase: self.phase.clone(),
+    }
   }
 }
 
@@ -150,7 +161,10 @@ impl Task for OpenTask {
 /// Parses and analyses a file off the JS thread.
 #[napi(catch_unwind)]
 pub fn open_file(path: String, control: &TaskControl) -> AsyncTask<OpenTask> {
-  AsyncTask::new(OpenTask { path, ctl: control.handles() })
+  AsyncTask::new(OpenTask {
+    path,
+    ctl: control.handles(),
+  })
 }
 
 /// Parses and analyses a file on the calling thread.
@@ -170,16 +184,21 @@ pub struct NativeParser {
 impl NativeParser {
   #[napi(constructor)]
   pub fn new() -> Self {
-    NativeParser { inner: Some(StreamParser::new()), started: Instant::now() }
+    NativeParser {
+      inner: Some(StreamParser::new()),
+      started: Instant::now(),
+    }
   }
 
   /// Parses one chunk (synchronously; chunks are small).
   #[napi(catch_unwind)]
   pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
-    let p = self
-      .inner
-      .as_mut()
-      .ok_or_else(|| Error::new(Status::GenericFailure, "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string()))?;
+    let p = self.inner.as_mut().ok_or_else(|| {
+      Error::new(
+        Status::GenericFailure,
+        "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string(),
+      )
+    })?;
     guarded(|| p.push(chunk))
   }
 
@@ -192,20 +211,28 @@ impl NativeParser {
   /// Ends the input; the analysis runs off the JS thread.
   #[napi(catch_unwind)]
   pub fn finish(&mut self, control: &TaskControl) -> Result<AsyncTask<FinishTask>> {
-    let p = self
-      .inner
-      .take()
-      .ok_or_else(|| Error::new(Status::GenericFailure, "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string()))?;
+    let p = self.inner.take().ok_or_else(|| {
+      Error::new(
+        Status::GenericFailure,
+        "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string(),
+      )
+    })?;
     let parse_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-    Ok(AsyncTask::new(FinishTask { parser: Some(p), ctl: control.handles(), parse_ms }))
+    Ok(AsyncTask::new(FinishTask {
+      parser: Some(p),
+      ctl: control.handles(),
+      parse_ms,
+    }))
   }
 
   #[napi(catch_unwind)]
   pub fn finish_sync(&mut self) -> Result<NativeSnapshot> {
-    let p = self
-      .inner
-      .take()
-      .ok_or_else(|| Error::new(Status::GenericFailure, "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string()))?;
+    let p = self.inner.take().ok_or_else(|| {
+      Error::new(
+        Status::GenericFailure,
+        "ERR_HEAPSNAP_STATE|||the parser is already finished".to_string(),
+      )
+    })?;
     let parse_ms = self.started.elapsed().as_secs_f64() * 1000.0;
     guarded(|| Snapshot::analyze(p.finish()?, None, parse_ms)).map(NativeSnapshot::wrap)
   }
@@ -236,7 +263,11 @@ impl Task for FinishTask {
       let t = Instant::now();
       let parsed = p.finish()?;
       ctl.phase.store(2, Ordering::Relaxed);
-      let s = Snapshot::analyze(parsed, Some(&ctl.cancel), parse_ms + t.elapsed().as_secs_f64() * 1000.0)?;
+      let s = Snapshot::analyze(
+        parsed,
+        Some(&ctl.cancel),
+        parse_ms + t.elapsed().as_secs_f64() * 1000.0,
+      )?;
       ctl.phase.store(3, Ordering::Relaxed);
       Ok(s)
     })
@@ -321,13 +352,17 @@ pub struct NativeSnapshot {
 
 impl NativeSnapshot {
   fn wrap(s: Snapshot) -> Self {
-    NativeSnapshot { inner: Some(Arc::new(s)) }
+    NativeSnapshot {
+      inner: Some(Arc::new(s)),
+    }
   }
   fn get(&self) -> Result<&Snapshot> {
-    self
-      .inner
-      .as_deref()
-      .ok_or_else(|| Error::new(Status::GenericFailure, "ERR_HEAPSNAP_DISPOSED|||the snapshot was disposed".to_string()))
+    self.inner.as_deref().ok_or_else(|| {
+      Error::new(
+        Status::GenericFailure,
+        "ERR_HEAPSNAP_DISPOSED|||the snapshot was disposed".to_string(),
+      )
+    })
   }
   fn shared(&self) -> Result<Arc<Snapshot>> {
     self.get()?;
@@ -400,7 +435,14 @@ impl NativeSnapshot {
   /// Milliseconds per analysis phase: [[name, ms], ...]
   #[napi]
   pub fn timings(&self) -> Result<Vec<(String, f64)>> {
-    Ok(self.get()?.timings.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    Ok(
+      self
+        .get()?
+        .timings
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect(),
+    )
   }
 
   #[napi(catch_unwind)]
@@ -439,7 +481,11 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn node(&self, id: f64) -> Result<Option<NodeInfo>> {
     let s = self.get()?;
-    Ok(id_arg(id).and_then(|id| s.ordinal_of(id)).map(|v| node_info(s, v)))
+    Ok(
+      id_arg(id)
+        .and_then(|id| s.ordinal_of(id))
+        .map(|v| node_info(s, v)),
+    )
   }
 
   #[napi(catch_unwind)]
@@ -452,7 +498,12 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn ordinal_of(&self, id: f64) -> Result<i64> {
     let s = self.get()?;
-    Ok(id_arg(id).and_then(|id| s.ordinal_of(id)).map(|v| v as i64).unwrap_or(-1))
+    Ok(
+      id_arg(id)
+        .and_then(|id| s.ordinal_of(id))
+        .map(|v| v as i64)
+        .unwrap_or(-1),
+    )
   }
 
   /// The exact UTF-16 code units of a node's display name (keeps lone surrogates).
@@ -468,11 +519,18 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn edges(&self, id: f64) -> Result<Option<Vec<EdgeRow>>> {
     let s = self.get()?;
-    let Some(v) = id_arg(id).and_then(|id| s.ordinal_of(id)) else { return Ok(None) };
+    let Some(v) = id_arg(id).and_then(|id| s.ordinal_of(id)) else {
+      return Ok(None);
+    };
     Ok(Some(
       s.edges(v)
         .into_iter()
-        .map(|e| EdgeRow { edge_type: e.edge_type, name: e.name, id: s.g.id(e.other) as f64, ordinal: e.other })
+        .map(|e| EdgeRow {
+          edge_type: e.edge_type,
+          name: e.name,
+          id: s.g.id(e.other) as f64,
+          ordinal: e.other,
+        })
         .collect(),
     ))
   }
@@ -480,11 +538,18 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn retainers(&self, id: f64) -> Result<Option<Vec<EdgeRow>>> {
     let s = self.get()?;
-    let Some(v) = id_arg(id).and_then(|id| s.ordinal_of(id)) else { return Ok(None) };
+    let Some(v) = id_arg(id).and_then(|id| s.ordinal_of(id)) else {
+      return Ok(None);
+    };
     Ok(Some(
       s.retainers(v)
         .into_iter()
-        .map(|e| EdgeRow { edge_type: e.edge_type, name: e.name, id: s.g.id(e.other) as f64, ordinal: e.other })
+        .map(|e| EdgeRow {
+          edge_type: e.edge_type,
+          name: e.name,
+          id: s.g.id(e.other) as f64,
+          ordinal: e.other,
+        })
         .collect(),
     ))
   }

@@ -6,11 +6,11 @@
 //! 2^32 / stride nodes); edge ordinals are `u32` too, which bounds a graph at 4 G edges.
 
 use crate::error::{Error, Result};
+use crate::fxhash::FxHashMap as HashMap;
 use crate::meta::Meta;
 use crate::parse::strings::StringTable;
 use crate::parse::Parsed;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// A source location of a constructor or function (0-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,7 +203,7 @@ impl Graph {
       id_wide: wide(nodes.id_wide),
       raw_self_size: nodes.self_size,
       self_wide: wide(nodes.self_wide),
-      trace_node_id: nodes.trace_node_id,
+      trace_node_id: nodes.trace_node_id.filter(|t| t.iter().any(|&x| x != 0)),
       detachedness: nodes.detachedness,
       first_edge,
       edge_type: edges.ty,
@@ -256,7 +256,11 @@ impl Graph {
     t != self.meta.edge_types.element && t != self.meta.edge_types.hidden
   }
 
+  #[inline]
   pub fn id(&self, node: u32) -> u64 {
+    if self.id_wide.is_empty() {
+      return self.node_id[node as usize] as u64;
+    }
     match self.id_wide.get(&node) {
       Some(&w) => w,
       None => self.node_id[node as usize] as u64,
@@ -264,6 +268,9 @@ impl Graph {
   }
 
   pub fn raw_self(&self, node: u32) -> u64 {
+    if self.self_wide.is_empty() {
+      return self.raw_self_size[node as usize] as u64;
+    }
     match self.self_wide.get(&node) {
       Some(&w) => w,
       None => self.raw_self_size[node as usize] as u64,
@@ -307,10 +314,10 @@ fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32,
   let (Some(oi), Some(si), Some(li), Some(ci)) =
     (pos("object_index"), pos("script_id"), pos("line"), pos("column"))
   else {
-    return HashMap::new();
+    return HashMap::default();
   };
   let stride = lf.len();
-  let mut map = HashMap::new();
+  let mut map = HashMap::default();
   for rec in flat.chunks_exact(stride) {
     let idx = rec[oi] as u64;
     if idx % nf != 0 || idx / nf >= n as u64 {

@@ -4,6 +4,7 @@
 //! without Node; the binding crate at the repository root only converts types.
 
 pub mod error;
+pub mod fxhash;
 pub mod meta;
 pub mod parse;
 

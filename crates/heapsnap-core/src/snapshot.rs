@@ -2,13 +2,12 @@
 //! the queries the binding exposes (summary, statistics, node, edges, retainers, …).
 
 use crate::analysis::classes::{self, InterfaceDef};
-use crate::analysis::summary::{self, AggregateInput, ClassAggregate, Statistics};
+use crate::analysis::summary::{self, AggregateInput, ClassAggregate, ClassKey, Statistics};
 use crate::analysis::{distances, dom, dominators, flags, shallow};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::parse::strings::to_string_lossy;
 use crate::parse::Parsed;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -25,15 +24,16 @@ pub struct Snapshot {
   pub distance: Vec<i32>,
   /// Class string index per node (interfaces applied).
   pub class: Vec<u32>,
-  /// Class before interfaces (for re-classification with another snapshot's definitions).
-  pub base_class: Vec<u32>,
+  /// Dense class-key id per node and the keys (DevTools' internal class keys).
+  pub key_of: Vec<u32>,
+  pub keys: Vec<ClassKey>,
   pub interfaces: Vec<InterfaceDef>,
-  pub interface_names: HashMap<Vec<u8>, u32>,
+  pub interface_names: classes::AddedStrings,
   pub has_user_roots: bool,
   pub total_size: u64,
   pub statistics: Statistics,
-  /// id -> ordinal, sorted by id (for lookups by id).
-  pub by_id: Vec<(u64, u32)>,
+  /// Ordinals sorted by id, built on the first lookup by id.
+  by_id: std::sync::OnceLock<Vec<u32>>,
   /// Milliseconds per phase.
   pub timings: Vec<(&'static str, f64)>,
   /// Bytes of input parsed.
@@ -70,33 +70,58 @@ impl Snapshot {
     lap("graph", &mut timings);
     check(cancel)?;
     let detachedness = dom::propagate(&mut g);
+    lap("detachedness", &mut timings);
     let page = flags::page_objects(&g);
     let has_user_roots = flags::has_user_roots(&g);
+    lap("pageObjects", &mut timings);
     let mut cache = flags::EphemeronCache::new(g.strings.len());
     let essential = flags::essential_edges(&g, &page, &mut cache);
     drop(page);
+    lap("essentialEdges", &mut timings);
     let self_size = shallow::redistribute(&g, has_user_roots);
-    lap("flags", &mut timings);
+    lap("shallowSizes", &mut timings);
     check(cancel)?;
-    let d = dominators::compute(&g, &essential, &self_size, cancel)?;
+    // The dominator tree and (distances, classes) need only read the graph: run them at once.
+    let mut interner = classes::Interner::new(g.strings.len());
+    let mut interface_names = classes::AddedStrings::new();
+    let (doms, rest) = rayon::join(
+      || {
+        let t = Instant::now();
+        let d = dominators::compute(&g, &essential, &self_size, cancel);
+        (d, t.elapsed().as_secs_f64() * 1000.0)
+      },
+      || {
+        let t = Instant::now();
+        let distance = distances::compute(&g, &mut cache);
+        let dist_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let mut class = classes::object_classes(&g, &mut interner);
+        let interfaces = classes::infer_interfaces(&g);
+        classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
+        (
+          distance,
+          dist_ms,
+          class,
+          interfaces,
+          t.elapsed().as_secs_f64() * 1000.0,
+        )
+      },
+    );
+    let (d, dom_ms) = doms;
+    let d = d?;
+    let (distance, dist_ms, class, interfaces, class_ms) = rest;
     drop(essential);
-    let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
-    lap("dominators", &mut timings);
-    check(cancel)?;
-    let distance = distances::compute(&g, &mut cache);
     drop(cache);
-    lap("distances", &mut timings);
+    interner.flush(&mut g.strings);
+    let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
+    let (key_of, keys) = summary::key_ids(&g, &class);
+    timings.push(("dominators", dom_ms));
+    timings.push(("distances", dist_ms));
+    timings.push(("classes", class_ms));
+    lap("dominated+keys", &mut timings);
     check(cancel)?;
-    let base_class = classes::object_classes(&mut g);
-    let interfaces = classes::infer_interfaces(&g);
-    let mut class = base_class.clone();
-    let mut interface_names = HashMap::new();
-    classes::apply_interfaces(&mut g, &interfaces, &mut class, &mut interface_names);
-    lap("classes", &mut timings);
     let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
     let statistics = summary::statistics(&g, &self_size, total_size);
-    let mut by_id: Vec<(u64, u32)> = (0..g.node_count as u32).map(|v| (g.id(v), v)).collect();
-    by_id.sort_unstable();
     lap("statistics", &mut timings);
     Ok(Snapshot {
       g,
@@ -108,13 +133,14 @@ impl Snapshot {
       dominated,
       distance,
       class,
-      base_class,
+      key_of,
+      keys,
       interfaces,
       interface_names,
       has_user_roots,
       total_size,
       statistics,
-      by_id,
+      by_id: std::sync::OnceLock::new(),
       timings,
       input_bytes,
     })
@@ -147,14 +173,17 @@ impl Snapshot {
 
   /// Ordinal of the node with this id.
   pub fn ordinal_of(&self, id: u64) -> Option<u32> {
-    let i = self.by_id.partition_point(|&(x, _)| x < id);
-    self.by_id.get(i).filter(|&&(x, _)| x == id).map(|&(_, o)| o)
+    let by_id = self.id_index();
+    let i = by_id.partition_point(|&o| self.g.id(o) < id);
+    by_id.get(i).copied().filter(|&o| self.g.id(o) == id)
   }
 
   pub fn aggregate_input(&self) -> AggregateInput<'_> {
     AggregateInput {
       g: &self.g,
       class: &self.class,
+      key_of: &self.key_of,
+      keys: &self.keys,
       self_size: &self.self_size,
       distance: &self.distance,
       retained: &self.retained,
@@ -232,14 +261,22 @@ impl Snapshot {
     r
   }
 
+  /// Ordinals sorted by id (built once, in parallel, on the first lookup by id).
+  pub fn id_index(&self) -> &[u32] {
+    self.by_id.get_or_init(|| {
+      use rayon::prelude::*;
+      let mut v: Vec<u32> = (0..self.g.node_count as u32).collect();
+      v.par_sort_unstable_by_key(|&o| self.g.id(o));
+      v
+    })
+  }
+
   /// Largest odd id (DevTools' "max JS object id").
   pub fn max_js_object_id(&self) -> u64 {
-    self
-      .by_id
-      .iter()
-      .rev()
-      .find(|&&(id, _)| id % 2 == 1)
-      .map(|&(id, _)| id)
+    (0..self.g.node_count as u32)
+      .map(|v| self.g.id(v))
+      .filter(|id| id % 2 == 1)
+      .max()
       .unwrap_or(0)
   }
 }

@@ -6,10 +6,10 @@
 //! `Object`s the best matching inferred interface `{a, b}`. All text comparisons follow JS
 //! semantics (UTF-16 code units, UTF-16 lengths).
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::Graph;
 use crate::parse::strings::{utf16_len, utf16_units};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// An inferred interface: its display name and its (raw) property names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,28 +67,53 @@ pub fn json_quote(s: &[u8]) -> Vec<u8> {
   out
 }
 
-/// Adds strings to the table once per text (DevTools' `getIndexForString`).
+/// Strings added by the analysis (class names such as `(system)`, interface names), numbered
+/// after the file's strings but kept aside until [`Interner::flush`], so that passes which add
+/// names can run while others read the graph.
+pub struct Interner {
+  base: usize,
+  pending: Vec<Vec<u8>>,
+}
+
+impl Interner {
+  pub fn new(strings_len: usize) -> Self {
+    Interner {
+      base: strings_len,
+      pending: Vec::new(),
+    }
+  }
+  pub fn add(&mut self, s: &[u8]) -> u32 {
+    self.pending.push(s.to_vec());
+    (self.base + self.pending.len() - 1) as u32
+  }
+  /// Appends the added strings to the table (their indices were promised in order).
+  pub fn flush(self, strings: &mut crate::parse::strings::StringTable) {
+    debug_assert_eq!(strings.len(), self.base);
+    for s in self.pending {
+      strings.push(&s);
+    }
+  }
+}
+
+/// Adds each text once (DevTools' `getIndexForString`).
+#[derive(Default)]
 pub struct AddedStrings {
   map: HashMap<Vec<u8>, u32>,
 }
 
 impl AddedStrings {
   pub fn new() -> Self {
-    AddedStrings { map: HashMap::new() }
+    AddedStrings {
+      map: HashMap::default(),
+    }
   }
-  pub fn index(&mut self, g: &mut Graph, s: &[u8]) -> u32 {
+  pub fn index(&mut self, interner: &mut Interner, s: &[u8]) -> u32 {
     if let Some(&i) = self.map.get(s) {
       return i;
     }
-    let i = g.strings.push(s);
+    let i = interner.add(s);
     self.map.insert(s.to_vec(), i);
     i
-  }
-}
-
-impl Default for AddedStrings {
-  fn default() -> Self {
-    Self::new()
   }
 }
 
@@ -97,13 +122,13 @@ fn is_plain_object(g: &Graph, v: u32) -> bool {
 }
 
 /// Base class index of every node (before interfaces).
-pub fn object_classes(g: &mut Graph) -> Vec<u32> {
+pub fn object_classes(g: &Graph, interner: &mut Interner) -> Vec<u32> {
   let mut added = AddedStrings::new();
   let nt = g.meta.node_types.clone();
-  let hidden = added.index(g, b"(system)");
-  let code = added.index(g, b"(compiled code)");
-  let function = added.index(g, b"Function");
-  let regexp = added.index(g, b"RegExp");
+  let hidden = added.index(interner, b"(system)");
+  let code = added.index(interner, b"(compiled code)");
+  let function = added.index(interner, b"Function");
+  let regexp = added.index(interner, b"RegExp");
   let mut by_type: Vec<Option<u32>> = vec![None; nt.names.len()];
   let mut class = Vec::with_capacity(g.node_count);
   for v in 0..g.node_count {
@@ -117,11 +142,11 @@ pub fn object_classes(g: &mut Graph) -> Vec<u32> {
           Some(sp) => {
             let mut s = name[..sp].to_vec();
             s.push(b'>');
-            added.index(g, &s)
+            added.index(interner, &s)
           }
           None => {
             let s = name.to_vec();
-            added.index(g, &s)
+            added.index(interner, &s)
           }
         }
       } else if name.starts_with(b"Detached <") {
@@ -129,11 +154,11 @@ pub fn object_classes(g: &mut Graph) -> Vec<u32> {
           Some(sp) => {
             let mut s = name[..10 + sp].to_vec();
             s.push(b'>');
-            added.index(g, &s)
+            added.index(interner, &s)
           }
           None => {
             let s = name.to_vec();
-            added.index(g, &s)
+            added.index(interner, &s)
           }
         }
       } else {
@@ -150,7 +175,7 @@ pub fn object_classes(g: &mut Graph) -> Vec<u32> {
         Some(c) => c,
         None => {
           let s = format!("({})", nt.names[t as usize]);
-          let c = added.index(g, s.as_bytes());
+          let c = added.index(interner, s.as_bytes());
           by_type[t as usize] = Some(c);
           c
         }
@@ -165,7 +190,7 @@ pub fn object_classes(g: &mut Graph) -> Vec<u32> {
 pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
   let prop = g.meta.edge_types.property;
   // name text -> (definition, count), in first-seen order
-  let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+  let mut index: HashMap<Vec<u8>, usize> = HashMap::default();
   let mut cands: Vec<(InterfaceDef, u64)> = Vec::new();
   let mut total: u64 = 0;
   for v in 0..g.node_count as u32 {
@@ -235,10 +260,11 @@ struct TrieNode {
 /// the matching definition with the most properties (ties: the earliest), else its raw name.
 /// `names` caches the string index of each interface name across calls.
 pub fn apply_interfaces(
-  g: &mut Graph,
+  g: &Graph,
   defs: &[InterfaceDef],
   class: &mut [u32],
-  names: &mut HashMap<Vec<u8>, u32>,
+  names: &mut AddedStrings,
+  interner: &mut Interner,
 ) {
   let prop = g.meta.edge_types.property;
   // Rank every property name the definitions mention, in JS sort order.
@@ -254,7 +280,7 @@ pub fn apply_interfaces(
     .map(|(i, t)| (t.to_vec(), i as u32))
     .collect();
   let mut trie = vec![TrieNode {
-    next: HashMap::new(),
+    next: HashMap::default(),
     matched: None,
     greatest: None,
   }];
@@ -268,7 +294,7 @@ pub fn apply_interfaces(
         None => {
           let x = trie.len();
           trie.push(TrieNode {
-            next: HashMap::new(),
+            next: HashMap::default(),
             matched: None,
             greatest: None,
           });
@@ -302,19 +328,9 @@ pub fn apply_interfaces(
       }
     }
   };
-  let def_name_index: Vec<u32> = defs
-    .iter()
-    .map(|d| match names.get(&d.name) {
-      Some(&i) => i,
-      None => {
-        let i = g.strings.push(&d.name);
-        names.insert(d.name.clone(), i);
-        i
-      }
-    })
-    .collect();
+  let def_name_index: Vec<u32> = defs.iter().map(|d| names.index(interner, &d.name)).collect();
   // Rank lookups by string index (V8 deduplicates strings, but key by text to be safe).
-  let mut rank_of_string: HashMap<u32, Option<u32>> = HashMap::new();
+  let mut rank_of_string: HashMap<u32, Option<u32>> = HashMap::default();
   let mut props: Vec<Option<u32>> = Vec::new();
   let mut states: Vec<usize> = Vec::new();
   let mut added: Vec<usize> = Vec::new();

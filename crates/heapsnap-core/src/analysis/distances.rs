@@ -5,8 +5,8 @@
 //! reached only through the second of its (key, table) pair of edges.
 
 use super::flags::EphemeronCache;
+use crate::fxhash::FxHashSet as HashSet;
 use crate::graph::Graph;
-use std::collections::HashSet;
 
 pub const NO_DISTANCE: i32 = -5;
 pub const BASE_SYSTEM_DISTANCE: i32 = 100_000_000;
@@ -45,7 +45,7 @@ pub fn compute_with(g: &Graph, cache: &mut EphemeronCache, ignored: &dyn Fn(u32)
   let n = g.node_count;
   let mut dist = vec![NO_DISTANCE; n];
   let mut queue: Vec<u32> = Vec::with_capacity(n);
-  let mut pending: HashSet<Vec<u8>> = HashSet::new();
+  let mut pending: HashSet<Vec<u8>> = HashSet::default();
   for k in g.edges_of(g.root) {
     let to = g.edge_to[k];
     if super::flags::is_user_root(g, to) {

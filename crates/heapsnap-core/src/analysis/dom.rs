@@ -2,8 +2,8 @@
 //! nodes to the natives they reach, then detached state to what attached did not reach; every
 //! detached native is renamed `Detached <name>`. State never flows through JS objects.
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::Graph;
-use std::collections::HashMap;
 
 pub const ATTACHED: u8 = 1;
 pub const DETACHED: u8 = 2;
@@ -26,7 +26,7 @@ pub fn propagate(g: &mut Graph) -> Vec<u8> {
   let mut visited = vec![false; n];
   let mut attached: Vec<u32> = Vec::new();
   let mut detached: Vec<u32> = Vec::new();
-  let mut renamed: HashMap<u32, u32> = HashMap::new();
+  let mut renamed: HashMap<u32, u32> = HashMap::default();
   let (eh, ew) = (g.meta.edge_types.hidden, g.meta.edge_types.weak);
 
   let mut process = |g: &mut Graph,

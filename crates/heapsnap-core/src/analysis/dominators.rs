@@ -16,6 +16,17 @@ pub struct Dominators {
   pub retained: Vec<u64>,
 }
 
+/// Per-vertex state of the algorithm, kept together so that `eval`'s walks up the ancestor
+/// chain touch one cache line per vertex instead of four.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+struct Vx {
+  semi: u32,
+  label: u32,
+  ancestor: u32,
+  parent: u32,
+}
+
 pub fn compute(
   g: &Graph,
   essential: &[u64],
@@ -25,32 +36,23 @@ pub fn compute(
   let n = g.node_count;
   let len = n + 1;
   // 1-based vertex numbers; 0 = none.
-  let mut parent = vec![0u32; len];
-  let mut ancestor = vec![0u32; len];
+  let mut vx = vec![Vx::default(); len];
   let mut vertex = vec![0u32; len];
-  let mut label = vec![0u32; len];
-  let mut semi = vec![0u32; len];
   let mut next_edge = vec![0u32; len];
   let mut count: u32 = 0;
   let r = g.root + 1;
 
-  let dfs = |root: u32,
-             parent: &mut [u32],
-             vertex: &mut [u32],
-             label: &mut [u32],
-             semi: &mut [u32],
-             next_edge: &mut [u32],
-             count: &mut u32| {
+  let dfs = |root: u32, vx: &mut [Vx], vertex: &mut [u32], next_edge: &mut [u32], count: &mut u32| {
     next_edge[(root - 1) as usize] = g.first_edge[(root - 1) as usize];
     let mut v = root;
     while v != 0 {
-      if semi[v as usize] == 0 {
+      if vx[v as usize].semi == 0 {
         *count += 1;
-        semi[v as usize] = *count;
+        vx[v as usize].semi = *count;
         vertex[*count as usize] = v;
-        label[v as usize] = v;
+        vx[v as usize].label = v;
       }
-      let mut v_next = parent[v as usize];
+      let mut v_next = vx[v as usize].parent;
       let vo = (v - 1) as usize;
       let end = g.first_edge[vo + 1];
       while next_edge[vo] < end {
@@ -58,8 +60,8 @@ pub fn compute(
         if bit(essential, k) {
           let wo = g.edge_to[k];
           let w = wo + 1;
-          if semi[w as usize] == 0 {
-            parent[w as usize] = v;
+          if vx[w as usize].semi == 0 {
+            vx[w as usize].parent = v;
             next_edge[wo as usize] = g.first_edge[wo as usize];
             v_next = w;
             break;
@@ -71,73 +73,63 @@ pub fn compute(
     }
   };
 
-  dfs(
-    r,
-    &mut parent,
-    &mut vertex,
-    &mut label,
-    &mut semi,
-    &mut next_edge,
-    &mut count,
-  );
+  dfs(r, &mut vx, &mut vertex, &mut next_edge, &mut count);
   if (count as usize) < n {
     for v in 1..=n as u32 {
-      if semi[v as usize] == 0 && only_weak_retainers(g, essential, v - 1) {
-        parent[v as usize] = r;
-        dfs(
-          v,
-          &mut parent,
-          &mut vertex,
-          &mut label,
-          &mut semi,
-          &mut next_edge,
-          &mut count,
-        );
+      if vx[v as usize].semi == 0 && only_weak_retainers(g, essential, v - 1) {
+        vx[v as usize].parent = r;
+        dfs(v, &mut vx, &mut vertex, &mut next_edge, &mut count);
       }
     }
   }
   if (count as usize) < n {
     for v in 1..=n as u32 {
-      if semi[v as usize] == 0 {
-        parent[v as usize] = r;
+      if vx[v as usize].semi == 0 {
+        vx[v as usize].parent = r;
         count += 1;
-        semi[v as usize] = count;
+        vx[v as usize].semi = count;
         vertex[count as usize] = v;
-        label[v as usize] = v;
+        vx[v as usize].label = v;
       }
     }
   }
-  drop(next_edge);
   if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
     return Err(Error::cancelled());
   }
+  // Essential bit per retainer slot, so the main loop reads retainers sequentially.
+  let mut ret_essential = vec![0u64; g.retainer_edge.len().div_ceil(64)];
+  for (rk, &e) in g.retainer_edge.iter().enumerate() {
+    if bit(essential, e as usize) {
+      ret_essential[rk >> 6] |= 1 << (rk & 63);
+    }
+  }
 
   let mut stack: Vec<u32> = Vec::new();
-  let mut compress = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| {
-    let mut v = v;
-    stack.clear();
-    while ancestor[ancestor[v as usize] as usize] != 0 {
-      stack.push(v);
-      v = ancestor[v as usize];
-    }
-    while let Some(w) = stack.pop() {
-      let a = ancestor[w as usize] as usize;
-      if semi[label[a] as usize] < semi[label[w as usize] as usize] {
-        label[w as usize] = label[a];
-      }
-      ancestor[w as usize] = ancestor[a];
-    }
-  };
-  let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| -> u32 {
-    if ancestor[v as usize] == 0 {
+  let mut eval = |v: u32, vx: &mut [Vx]| -> u32 {
+    if vx[v as usize].ancestor == 0 {
       return v;
     }
-    compress(v, ancestor, label, semi);
-    label[v as usize]
+    // compress
+    let mut x = v;
+    stack.clear();
+    while vx[vx[x as usize].ancestor as usize].ancestor != 0 {
+      stack.push(x);
+      x = vx[x as usize].ancestor;
+    }
+    while let Some(w) = stack.pop() {
+      let a = vx[w as usize].ancestor as usize;
+      let la = vx[a].label;
+      if vx[la as usize].semi < vx[vx[w as usize].label as usize].semi {
+        vx[w as usize].label = la;
+      }
+      vx[w as usize].ancestor = vx[a].ancestor;
+    }
+    vx[v as usize].label
   };
 
-  // Buckets as singly linked lists: head per vertex, next per member.
-  let mut bucket_head = vec![0u32; len];
+  // Buckets as singly linked lists: head per vertex (reusing next_edge), next per member.
+  let mut bucket_head = next_edge;
+  bucket_head.iter_mut().for_each(|x| *x = 0);
   let mut bucket_next = vec![0u32; len];
   let mut dom = vec![0u32; len];
   let mut i = count;
@@ -148,30 +140,33 @@ pub fn compute(
     let w = vertex[i as usize];
     let wo = w - 1;
     let mut orphan = true;
+    let mut semi_w = vx[w as usize].semi;
     for rk in g.retainers_of(wo) {
-      if !bit(essential, g.retainer_edge[rk] as usize) {
+      if ret_essential[rk >> 6] & (1 << (rk & 63)) == 0 {
         continue;
       }
       orphan = false;
       let v = g.retainer_node[rk] + 1;
-      let u = eval(v, &mut ancestor, &mut label, &semi);
-      if semi[u as usize] < semi[w as usize] {
-        semi[w as usize] = semi[u as usize];
+      let u = eval(v, &mut vx);
+      let su = vx[u as usize].semi;
+      if su < semi_w {
+        semi_w = su;
       }
     }
     if orphan {
-      semi[w as usize] = semi[r as usize];
+      semi_w = vx[r as usize].semi;
     }
-    let b = vertex[semi[w as usize] as usize] as usize;
+    vx[w as usize].semi = semi_w;
+    let b = vertex[semi_w as usize] as usize;
     bucket_next[w as usize] = bucket_head[b];
     bucket_head[b] = w;
-    let pw = parent[w as usize];
-    ancestor[w as usize] = pw;
+    let pw = vx[w as usize].parent;
+    vx[w as usize].ancestor = pw;
     let mut v = bucket_head[pw as usize];
     bucket_head[pw as usize] = 0;
     while v != 0 {
-      let u = eval(v, &mut ancestor, &mut label, &semi);
-      dom[v as usize] = if semi[u as usize] < semi[v as usize] {
+      let u = eval(v, &mut vx);
+      dom[v as usize] = if vx[u as usize].semi < vx[v as usize].semi {
         u
       } else {
         pw
@@ -182,16 +177,20 @@ pub fn compute(
   }
   drop(bucket_head);
   drop(bucket_next);
+  drop(ret_essential);
   dom[0] = r;
   dom[r as usize] = r;
   for i in 2..=count {
     let w = vertex[i as usize] as usize;
-    if dom[w] != vertex[semi[w] as usize] {
+    if dom[w] != vertex[vx[w].semi as usize] {
       dom[w] = dom[dom[w] as usize];
     }
   }
-  let dominator: Vec<u32> = (0..n).map(|o| dom[o + 1] - 1).collect();
-  drop(dom);
+  drop(vx);
+  // dominator ordinals, in place: dom[o + 1] - 1
+  dom.remove(0);
+  dom.iter_mut().for_each(|d| *d -= 1);
+  let dominator = dom;
   let mut retained: Vec<u64> = self_size.iter().map(|&s| s as u64).collect();
   let mut i = count;
   while i > 1 {

@@ -1,8 +1,8 @@
 //! The Summary view's aggregates (DevTools `buildAggregates` + `calculateClassesRetainedSize`)
 //! and the Statistics view (`calculateStatistics`).
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::{Graph, Location};
-use std::collections::HashMap;
 
 /// DevTools' internal class key: the class string, split by constructor location for objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,9 +50,35 @@ pub fn public_key(g: &Graph, key: ClassKey) -> String {
   }
 }
 
+/// Dense ids for class keys: `ids[node]` indexes `keys`, in first-seen ordinal order (the
+/// order DevTools inserts aggregates in).
+pub fn key_ids(g: &Graph, class: &[u32]) -> (Vec<u32>, Vec<ClassKey>) {
+  let mut map: HashMap<ClassKey, u32> = HashMap::default();
+  let mut keys = Vec::new();
+  let object = g.meta.node_types.object;
+  let no_locations = g.locations.is_empty();
+  let ids = (0..g.node_count)
+    .map(|v| {
+      let key = if no_locations || g.node_type[v] != object {
+        ClassKey::Class(class[v])
+      } else {
+        class_key(g, class, v as u32)
+      };
+      *map.entry(key).or_insert_with(|| {
+        keys.push(key);
+        (keys.len() - 1) as u32
+      })
+    })
+    .collect();
+  (ids, keys)
+}
+
 pub struct AggregateInput<'a> {
   pub g: &'a Graph,
   pub class: &'a [u32],
+  /// Dense class-key id per node, and the keys (see [`key_ids`]).
+  pub key_of: &'a [u32],
+  pub keys: &'a [ClassKey],
   pub self_size: &'a [u32],
   pub distance: &'a [i32],
   pub retained: &'a [u64],
@@ -64,59 +90,59 @@ pub struct AggregateInput<'a> {
 /// key-insertion order, with class retained sizes that never count a node twice.
 pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<ClassAggregate> {
   let g = inp.g;
-  let mut index: HashMap<ClassKey, usize> = HashMap::new();
+  const NONE: u32 = u32::MAX;
+  // slot[key id] = position in `out`
+  let mut slot = vec![NONE; inp.keys.len()];
   let mut out: Vec<ClassAggregate> = Vec::new();
   for v in 0..g.node_count as u32 {
     let s = inp.self_size[v as usize];
     if s == 0 || !filter(v) {
       continue;
     }
-    let key = class_key(g, inp.class, v);
+    let kid = inp.key_of[v as usize] as usize;
     let d = inp.distance[v as usize];
-    match index.get(&key) {
-      Some(&i) => {
-        let a = &mut out[i];
-        a.count += 1;
-        a.shallow_size += s as u64;
-        a.distance = a.distance.min(d);
-        a.members.push(v);
-      }
-      None => {
-        index.insert(key, out.len());
-        out.push(ClassAggregate {
-          key,
-          public_key: public_key(g, key),
-          class_name: crate::parse::strings::to_string_lossy(g.strings.get(inp.class[v as usize] as usize)),
-          count: 1,
-          shallow_size: s as u64,
-          retained_size: 0,
-          distance: d,
-          members: vec![v],
-        });
-      }
+    if slot[kid] != NONE {
+      let a = &mut out[slot[kid] as usize];
+      a.count += 1;
+      a.shallow_size += s as u64;
+      a.distance = a.distance.min(d);
+      a.members.push(v);
+    } else {
+      slot[kid] = out.len() as u32;
+      let key = inp.keys[kid];
+      out.push(ClassAggregate {
+        key,
+        public_key: public_key(g, key),
+        class_name: crate::parse::strings::to_string_lossy(g.strings.get(inp.class[v as usize] as usize)),
+        count: 1,
+        shallow_size: s as u64,
+        retained_size: 0,
+        distance: d,
+        members: vec![v],
+      });
     }
   }
   // Class retained sizes over the dominator tree; a class is "seen" within the subtree of a
   // node that contributed to it.
-  let mut seen: HashMap<ClassKey, bool> = HashMap::new();
+  let mut seen = vec![false; inp.keys.len()];
   let mut list: Vec<u32> = vec![g.root];
   let mut sizes: Vec<i64> = vec![-1];
-  let mut keys: Vec<ClassKey> = Vec::new();
+  let mut keys: Vec<u32> = Vec::new();
   while let Some(v) = list.pop() {
-    let key = class_key(g, inp.class, v);
-    let is_seen = seen.get(&key).copied().unwrap_or(false);
+    let kid = inp.key_of[v as usize];
     let (from, to) = (
       inp.first_dominated[v as usize] as usize,
       inp.first_dominated[v as usize + 1] as usize,
     );
-    if !is_seen && inp.self_size[v as usize] != 0 && filter(v) {
-      if let Some(&i) = index.get(&key) {
-        out[i].retained_size += inp.retained[v as usize];
+    if !seen[kid as usize] && inp.self_size[v as usize] != 0 && filter(v) {
+      let at = slot[kid as usize];
+      if at != NONE {
+        out[at as usize].retained_size += inp.retained[v as usize];
       }
       if from != to {
-        seen.insert(key, true);
+        seen[kid as usize] = true;
         sizes.push(list.len() as i64);
-        keys.push(key);
+        keys.push(kid);
       }
     }
     list.extend_from_slice(&inp.dominated[from..to]);
@@ -124,7 +150,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
     while sizes.last() == Some(&l) {
       sizes.pop();
       if let Some(k) = keys.pop() {
-        seen.insert(k, false);
+        seen[k as usize] = false;
       }
     }
   }
@@ -134,7 +160,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
 /// Collapses aggregates by public key the way DevTools' record assignment does (a later
 /// internal key with the same public key replaces the earlier one).
 pub fn by_public_key(aggs: Vec<ClassAggregate>) -> Vec<ClassAggregate> {
-  let mut pos: HashMap<String, usize> = HashMap::new();
+  let mut pos: HashMap<String, usize> = HashMap::default();
   let mut out: Vec<ClassAggregate> = Vec::new();
   for a in aggs {
     match pos.get(&a.public_key) {

@@ -144,6 +144,8 @@ pub struct RecordSink {
   pos: usize,
   /// Number of values stored.
   pub values: u64,
+  /// Per-piece value buffers, reused across chunks (fresh ones would be page-faulted in every time).
+  scratch: Vec<Vec<u64>>,
 }
 
 impl RecordSink {
@@ -156,6 +158,7 @@ impl RecordSink {
       checks,
       pos: 0,
       values: 0,
+      scratch: Vec::new(),
     }
   }
 
@@ -187,50 +190,123 @@ impl RecordSink {
   /// Stores `vals` in order. On a failed check, returns the index in `vals` and a message.
   pub fn extend(&mut self, vals: &[u64]) -> std::result::Result<(), (usize, String)> {
     let stride = self.cols.len();
-    for (k, &v) in vals.iter().enumerate() {
-      let f = self.pos;
-      match &self.checks[f] {
-        Check::None => {}
-        Check::Below { len, what } => {
-          if v >= *len {
-            return Err((k, format!("{what} {v} is out of range (the meta lists {len})")));
-          }
+    // Values up to the next record boundary, one at a time.
+    let mut k = 0;
+    while k < vals.len() && (self.pos != 0 || vals.len() - k < stride) {
+      self.store(vals[k]).map_err(|m| (k, m))?;
+      k += 1;
+    }
+    // Whole records, de-interleaved one field at a time (no per-value dispatch).
+    let records = (vals.len() - k) / stride;
+    if records > 0 {
+      let block = &vals[k..k + records * stride];
+      for f in 0..stride {
+        self
+          .store_field(f, block, stride)
+          .map_err(|(r, m)| (k + r * stride + f, m))?;
+      }
+      self.values += (records * stride) as u64;
+      k += records * stride;
+    }
+    while k < vals.len() {
+      self.store(vals[k]).map_err(|m| (k, m))?;
+      k += 1;
+    }
+    Ok(())
+  }
+
+  fn check(check: &Check, field: &str, v: u64) -> std::result::Result<(), String> {
+    match check {
+      Check::None => Ok(()),
+      Check::Below { len, what } => {
+        if v >= *len {
+          return Err(format!("{what} {v} is out of range (the meta lists {len})"));
         }
-        Check::NodeIndex { stride, limit } => {
-          if v % stride != 0 {
-            return Err((
-              k,
-              format!("to_node {v} is not a multiple of the node stride {stride}"),
+        Ok(())
+      }
+      Check::NodeIndex { stride, limit } => {
+        if v % stride != 0 {
+          return Err(format!(
+            "{field} {v} is not a multiple of the node stride {stride}"
+          ));
+        }
+        if let Some(l) = limit {
+          if v >= *l {
+            return Err(format!(
+              "{field} {v} points past the last node (node_count × stride = {l})"
             ));
           }
-          if let Some(l) = limit {
-            if v >= *l {
-              return Err((
-                k,
-                format!("to_node {v} points past the last node (node_count × stride = {l})"),
-              ));
+        }
+        Ok(())
+      }
+    }
+  }
+
+  /// Stores field `f` of every record in `block` (records of `stride` values).
+  fn store_field(
+    &mut self,
+    f: usize,
+    block: &[u64],
+    stride: usize,
+  ) -> std::result::Result<(), (usize, String)> {
+    let check = &self.checks[f];
+    let name = &self.field_names[f];
+    let it = block.iter().skip(f).step_by(stride);
+    match (&mut self.cols[f], check) {
+      (Col::Skip, Check::None) => {}
+      (Col::U32(c, wide), Check::None) => {
+        for &v in it {
+          if v > u32::MAX as u64 {
+            wide.push((c.len() as u64, v));
+          }
+          c.push(v as u32);
+        }
+      }
+      (col, check) => {
+        for (r, &v) in it.enumerate() {
+          Self::check(check, name, v).map_err(|m| (r, m))?;
+          match col {
+            Col::Skip => {}
+            Col::U8(c) => {
+              if v > u8::MAX as u64 {
+                return Err((r, format!("{name} value {v} is out of range")));
+              }
+              c.push(v as u8)
+            }
+            Col::U32(c, wide) => {
+              if v > u32::MAX as u64 {
+                wide.push((c.len() as u64, v));
+              }
+              c.push(v as u32)
             }
           }
         }
       }
-      match &mut self.cols[f] {
-        Col::Skip => {}
-        Col::U8(c) => {
-          if v > u8::MAX as u64 {
-            return Err((k, format!("{} value {v} is out of range", self.field_names[f])));
-          }
-          c.push(v as u8)
-        }
-        Col::U32(c, wide) => {
-          if v > u32::MAX as u64 {
-            wide.push((c.len() as u64, v));
-          }
-          c.push(v as u32)
-        }
-      }
-      self.pos = if f + 1 == stride { 0 } else { f + 1 };
-      self.values += 1;
     }
+    Ok(())
+  }
+
+  /// Stores one value at the current field position.
+  fn store(&mut self, v: u64) -> std::result::Result<(), String> {
+    let f = self.pos;
+    Self::check(&self.checks[f], &self.field_names[f], v)?;
+    match &mut self.cols[f] {
+      Col::Skip => {}
+      Col::U8(c) => {
+        if v > u8::MAX as u64 {
+          return Err(format!("{} value {v} is out of range", self.field_names[f]));
+        }
+        c.push(v as u8)
+      }
+      Col::U32(c, wide) => {
+        if v > u32::MAX as u64 {
+          wide.push((c.len() as u64, v));
+        }
+        c.push(v as u32)
+      }
+    }
+    self.pos = if f + 1 == self.cols.len() { 0 } else { f + 1 };
+    self.values += 1;
     Ok(())
   }
 
@@ -369,30 +445,38 @@ pub fn feed(
 fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
   let section = sink.section;
   let pieces = split_at_commas(region);
-  let results: Vec<std::result::Result<Vec<u64>, (u64, String)>> = if pieces.len() == 1 {
-    vec![parse_one(region, base)]
+  let mut scratch = std::mem::take(&mut sink.scratch);
+  scratch.resize_with(pieces.len().max(scratch.len()), Vec::new);
+  let work = &mut scratch[..pieces.len()];
+  let results: Vec<std::result::Result<(), (u64, String)>> = if pieces.len() == 1 {
+    work[0].clear();
+    vec![parse_piece(region, base, &mut work[0])]
   } else {
-    pieces
-      .par_iter()
-      .map(|&(s, e)| parse_one(&region[s..e], base + s as u64))
+    work
+      .par_iter_mut()
+      .zip(pieces.par_iter())
+      .map(|(buf, &(s, e))| {
+        buf.clear();
+        parse_piece(&region[s..e], base + s as u64, buf)
+      })
       .collect()
   };
+  let mut outcome = Ok(());
   for (k, r) in results.into_iter().enumerate() {
-    let vals = r.map_err(|(off, msg)| Error::parse(section, Some(off), msg))?;
+    if let Err((off, msg)) = r {
+      outcome = Err(Error::parse(section, Some(off), msg));
+      break;
+    }
     let first = sink.values;
-    if let Err((idx, msg)) = sink.extend(&vals) {
+    if let Err((idx, msg)) = sink.extend(&work[k]) {
       let (s, e) = pieces[k];
       let off = offset_of_value(&region[s..e], base + s as u64, idx);
-      return Err(Error::parse(sink.field_label(first + idx as u64), Some(off), msg));
+      outcome = Err(Error::parse(sink.field_label(first + idx as u64), Some(off), msg));
+      break;
     }
   }
-  Ok(())
-}
-
-fn parse_one(text: &[u8], base: u64) -> std::result::Result<Vec<u64>, (u64, String)> {
-  let mut out = Vec::with_capacity(text.len() / 3 + 1);
-  parse_piece(text, base, &mut out)?;
-  Ok(out)
+  sink.scratch = scratch;
+  outcome
 }
 
 /// Splits a region into byte ranges at commas (the commas themselves excluded).

@@ -1,0 +1,15 @@
+use std::time::Instant;
+fn main() {
+  let path = std::env::args().nth(1).unwrap();
+  for _ in 0..3 {
+    let t = Instant::now();
+    let p = heapsnap_core::parse::parse_file(std::path::Path::new(&path), None, &|_, _| {}).unwrap();
+    println!(
+      "parse {:.0} ms, {} nodes, {} strings {} bytes",
+      t.elapsed().as_secs_f64() * 1e3,
+      p.nodes.ty.len(),
+      p.strings.len(),
+      p.strings.bytes.len()
+    );
+  }
+}
