@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The object ids of a snapshot: all that leak finding needs of a baseline or target. */
+export declare class IdSet {
+  get size(): number
+  get maxJsObjectId(): number
+  has(id: number): boolean
+}
+
 /** Streaming parser: `push` chunks as they arrive, then `finish`. */
 export declare class NativeParser {
   constructor()
@@ -48,6 +55,12 @@ export declare class NativeSnapshot {
   columns(): Columns
   /** Frees the native memory now (later calls throw). */
   dispose(): void
+  /** The snapshot's object ids. */
+  idSet(): IdSet
+  /** Retainer path of one object (shortest from a root over non-weak edges), or null. */
+  retainerPath(id: number): RetainerPathJs | null
+  /** Summary of the objects with `minId < id <= maxId` (DevTools' "allocated between snapshots"). */
+  summaryIdRange(minId: number, maxId: number): Array<SummaryRow>
 }
 
 /** Cancellation flag and progress counters shared between JS and a running task. */
@@ -57,6 +70,21 @@ export declare class TaskControl {
   cancel(): void
   /** [bytesDone, bytesTotal, phase] */
   progress(): Array<number>
+}
+
+export interface ClassGrowthJs {
+  key: string
+  className: string
+  counts: Array<number>
+  sizes: Array<number>
+}
+
+export interface CollectionGrowthJs {
+  id: number
+  className: string
+  sizes: Array<number>
+  retainedSizes: Array<number>
+  path: RetainerPathJs
 }
 
 export interface Columns {
@@ -74,12 +102,68 @@ export interface Columns {
   typeNames: Array<string>
 }
 
+export interface DiffRowJs {
+  key: string
+  className: string
+  addedCount: number
+  removedCount: number
+  countDelta: number
+  addedSize: number
+  removedSize: number
+  sizeDelta: number
+  addedIds: Array<number>
+  removedIds: Array<number>
+}
+
+/** DevTools' Comparison of `current` against `base`. */
+export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Array<DiffRowJs>
+
 export interface EdgeRow {
   type: string
   name: string
   /** The id at the other end (target of an edge, source of a retainer). */
   id: number
   ordinal: number
+}
+
+/** Classes and collections that grew at every step of a series of snapshots of one process. */
+export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): GrowthReportJs
+
+/** Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path. */
+export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptionsJs | undefined | null): LeakReportJs
+
+export interface GrowthReportJs {
+  classes: Array<ClassGrowthJs>
+  collections: Array<CollectionGrowthJs>
+}
+
+export interface LeakClusterJs {
+  className: string
+  count: number
+  retainedSize: number
+  shallowSize: number
+  objects: number
+  path: RetainerPathJs
+  sampleIds: Array<number>
+}
+
+export interface LeakOptionsJs {
+  includeSystem?: boolean
+  ignoreClasses?: Array<string>
+  samples?: number
+  maxClusters?: number
+}
+
+export interface LeakReportJs {
+  clusters: Array<LeakClusterJs>
+  totals: LeakTotalsJs
+}
+
+export interface LeakTotalsJs {
+  leakedObjects: number
+  topLevel: number
+  retainedSize: number
+  clusters: number
 }
 
 export interface NativeStatistics {
@@ -110,11 +194,34 @@ export interface NodeInfo {
   detachedness: number
 }
 
+export interface NodeRefJs {
+  id: number
+  type: string
+  className: string
+  name: string
+}
+
 /** Parses and analyses a file off the JS thread. */
 export declare function openFile(path: string, control: TaskControl): Promise<NativeSnapshot>
 
 /** Parses and analyses a file on the calling thread. */
 export declare function openFileSync(path: string): NativeSnapshot
+
+export interface PathStepJs {
+  edgeType: string
+  edgeName: string
+  edgeLabel: string
+  node: NodeRefJs
+}
+
+/** Reads only the object ids of a snapshot file (edges and strings are skipped unparsed). */
+export declare function readIds(path: string, control: TaskControl): Promise<IdSet>
+
+export interface RetainerPathJs {
+  root: NodeRefJs
+  steps: Array<PathStepJs>
+  text: string
+}
 
 export interface SummaryRow {
   key: string

@@ -835,8 +835,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.IdSet = nativeBinding.IdSet
 module.exports.NativeParser = nativeBinding.NativeParser
 module.exports.NativeSnapshot = nativeBinding.NativeSnapshot
 module.exports.TaskControl = nativeBinding.TaskControl
+module.exports.diffSnapshots = nativeBinding.diffSnapshots
+module.exports.findGrowthNative = nativeBinding.findGrowthNative
+module.exports.findLeaksNative = nativeBinding.findLeaksNative
 module.exports.openFile = nativeBinding.openFile
 module.exports.openFileSync = nativeBinding.openFileSync
+module.exports.readIds = nativeBinding.readIds

@@ -218,6 +218,18 @@ class HeapSnapshot {
   columns() {
     return call(() => this.#native.columns());
   }
+  /** The shortest retainer path of an object from a root: { root, steps, text }, or null. */
+  retainerPath(id) {
+    return call(() => this.#native.retainerPath(Number(id))) ?? null;
+  }
+  /**
+   * Summary of the objects allocated after `base` was taken (DevTools' "Objects allocated
+   * between snapshots"): ids above base's largest JS object id, up to this one's.
+   */
+  allocatedSince(base) {
+    const min = base instanceof HeapSnapshot ? base.maxJsObjectId : Number(base);
+    return call(() => this.#native.summaryIdRange(min, this.maxJsObjectId));
+  }
   /** Frees the native memory now; the object is unusable afterwards. */
   dispose() {
     this.#native.dispose();
@@ -233,4 +245,14 @@ class HeapSnapshot {
 
 HeapSnapshot.Parser = Parser;
 
-module.exports = { HeapSnapshot, Parser };
+const leaks = require('./lib/leaks.js');
+leaks.bind(HeapSnapshot);
+
+module.exports = {
+  HeapSnapshot,
+  Parser,
+  diff: leaks.diff,
+  findLeaks: leaks.findLeaks,
+  findGrowth: leaks.findGrowth,
+  formatLeaks: leaks.formatLeaks,
+};

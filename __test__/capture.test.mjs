@@ -3,7 +3,7 @@
 // Every capture is checked twice: structurally with JSON.parse (small heaps only; works before the
 // native engine is built) and, when the addon exists, through HeapSnapshot. Children listen on
 // 127.0.0.1 only, every wait is bounded, every child is killed in t.after.
-import { test } from 'node:test';
+import { test as baseTest } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -193,13 +193,19 @@ async function runScript(t, dir, source, { args = [], nodeArgs = [], shell = nul
   fs.rmSync(file, { force: true });
   const last = out.trim().split('\n').pop();
   try {
-    return JSON.parse(last);
+    return Object.assign(JSON.parse(last), { stderr: child.stderrText });
   } catch {
     throw new Error(`script printed no JSON (exit ${child.exitCode} ${child.signalCode}); stdout: ${out}; stderr: ${child.stderrText}`);
   }
 }
 
 const LIB_JSON = JSON.stringify(LIB);
+
+// Every test is bounded: a hang is a failure, not a stuck run.
+function test(name, opts, fn) {
+  if (typeof opts === 'function') return baseTest(name, { timeout: 30000 }, opts);
+  return baseTest(name, { timeout: 30000, ...opts }, fn);
+}
 const defaultPortBusy = await isPortOpen(DEFAULT_PORT);
 const busyReason = defaultPortBusy ? `port ${DEFAULT_PORT} is in use on this machine` : false;
 
@@ -590,7 +596,7 @@ test('captureRemote: a full disk mid-capture leaves no file and closes the inspe
   assert.equal(r.code, 'ERR_HEAPSNAP_CAPTURE', JSON.stringify(r));
   assert.match(r.message, /EFBIG/);
   assert.deepEqual(fs.readdirSync(out), [], 'no temporary file left');
-  assert.equal(await isPortOpen(DEFAULT_PORT), false, 'the inspector was closed after the failure');
+  assert.equal(await isPortOpen(DEFAULT_PORT), false, `the inspector was closed after the failure; capturer stderr: ${r.stderr}; target stderr: ${child.stderrText}`);
   assert.equal(child.exitCode, null);
 });
 

@@ -622,3 +622,338 @@ impl NativeSnapshot {
 fn _assert_send(s: NativeSnapshot) -> Result<Arc<Snapshot>> {
   s.shared()
 }
+
+// ---------------------------------------------------------------- comparison and leaks
+
+#[napi(object)]
+pub struct DiffRowJs {
+  pub key: String,
+  pub class_name: String,
+  pub added_count: f64,
+  pub removed_count: f64,
+  pub count_delta: f64,
+  pub added_size: f64,
+  pub removed_size: f64,
+  pub size_delta: f64,
+  pub added_ids: Vec<f64>,
+  pub removed_ids: Vec<f64>,
+}
+
+/// DevTools' Comparison of `current` against `base`.
+#[napi(catch_unwind)]
+pub fn diff_snapshots(base: &NativeSnapshot, current: &NativeSnapshot) -> Result<Vec<DiffRowJs>> {
+  let (b, c) = (base.get()?, current.get()?);
+  guarded(|| {
+    Ok(
+      heapsnap_core::diff::diff(b, c)
+        .into_iter()
+        .map(|r| DiffRowJs {
+          count_delta: r.count_delta() as f64,
+          size_delta: r.size_delta() as f64,
+          key: r.key,
+          class_name: r.class_name,
+          added_count: r.added_count as f64,
+          removed_count: r.removed_count as f64,
+          added_size: r.added_size as f64,
+          removed_size: r.removed_size as f64,
+          added_ids: r.added_ids.into_iter().map(|x| x as f64).collect(),
+          removed_ids: r.removed_ids.into_iter().map(|x| x as f64).collect(),
+        })
+        .collect(),
+    )
+  })
+}
+
+/// The object ids of a snapshot: all that leak finding needs of a baseline or target.
+#[napi]
+pub struct IdSet {
+  inner: Arc<heapsnap_core::leaks::IdSet>,
+}
+
+#[napi]
+impl IdSet {
+  #[napi(getter)]
+  pub fn size(&self) -> f64 {
+    self.inner.ids.len() as f64
+  }
+  #[napi(getter)]
+  pub fn max_js_object_id(&self) -> f64 {
+    self.inner.max_js_id as f64
+  }
+  #[napi]
+  pub fn has(&self, id: f64) -> bool {
+    id_arg(id).is_some_and(|i| self.inner.contains(i))
+  }
+}
+
+#[napi]
+impl NativeSnapshot {
+  /// The snapshot's object ids.
+  #[napi(catch_unwind)]
+  pub fn id_set(&self) -> Result<IdSet> {
+    let s = self.get()?;
+    Ok(IdSet {
+      inner: Arc::new(heapsnap_core::leaks::IdSet::from_snapshot(s)),
+    })
+  }
+}
+
+pub struct ReadIdsTask {
+  path: String,
+  ctl: Ctl,
+}
+
+#[napi]
+impl Task for ReadIdsTask {
+  type Output = heapsnap_core::leaks::IdSet;
+  type JsValue = IdSet;
+  fn compute(&mut self) -> Result<Self::Output> {
+    let cancel = self.ctl.cancel.clone();
+    let path = self.path.clone();
+    guarded(move || {
+      Ok(heapsnap_core::leaks::IdSet::from_ids(
+        heapsnap_core::parse::read_ids(std::path::Path::new(&path), Some(cancel))?,
+      ))
+    })
+  }
+  fn resolve(&mut self, _env: Env, s: Self::Output) -> Result<IdSet> {
+    Ok(IdSet { inner: Arc::new(s) })
+  }
+}
+
+/// Reads only the object ids of a snapshot file (edges and strings are skipped unparsed).
+#[napi(catch_unwind)]
+pub fn read_ids(path: String, control: &TaskControl) -> AsyncTask<ReadIdsTask> {
+  AsyncTask::new(ReadIdsTask {
+    path,
+    ctl: control.handles(),
+  })
+}
+
+#[napi(object)]
+pub struct NodeRefJs {
+  pub id: f64,
+  #[napi(js_name = "type")]
+  pub node_type: String,
+  pub class_name: String,
+  pub name: String,
+}
+
+#[napi(object)]
+pub struct PathStepJs {
+  pub edge_type: String,
+  pub edge_name: String,
+  pub edge_label: String,
+  pub node: NodeRefJs,
+}
+
+#[napi(object)]
+pub struct RetainerPathJs {
+  pub root: NodeRefJs,
+  pub steps: Vec<PathStepJs>,
+  pub text: String,
+}
+
+#[napi(object)]
+pub struct LeakClusterJs {
+  pub class_name: String,
+  pub count: f64,
+  pub retained_size: f64,
+  pub shallow_size: f64,
+  pub objects: f64,
+  pub path: RetainerPathJs,
+  pub sample_ids: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct LeakTotalsJs {
+  pub leaked_objects: f64,
+  pub top_level: f64,
+  pub retained_size: f64,
+  pub clusters: f64,
+}
+
+#[napi(object)]
+pub struct LeakReportJs {
+  pub clusters: Vec<LeakClusterJs>,
+  pub totals: LeakTotalsJs,
+}
+
+#[napi(object)]
+pub struct LeakOptionsJs {
+  pub include_system: Option<bool>,
+  pub ignore_classes: Option<Vec<String>>,
+  pub samples: Option<u32>,
+  pub max_clusters: Option<u32>,
+}
+
+fn node_ref_js(r: heapsnap_core::leaks::NodeRef) -> NodeRefJs {
+  NodeRefJs {
+    id: r.id as f64,
+    node_type: r.node_type,
+    class_name: r.class_name,
+    name: r.name,
+  }
+}
+
+fn path_js(p: heapsnap_core::leaks::RetainerPath) -> RetainerPathJs {
+  RetainerPathJs {
+    root: node_ref_js(p.root),
+    steps: p
+      .steps
+      .into_iter()
+      .map(|s| PathStepJs {
+        edge_type: s.edge_type,
+        edge_name: s.edge_name,
+        edge_label: s.edge_label,
+        node: node_ref_js(s.node),
+      })
+      .collect(),
+    text: p.text,
+  }
+}
+
+/// Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path.
+#[napi(catch_unwind)]
+pub fn find_leaks_native(
+  baseline: &IdSet,
+  target: &IdSet,
+  fin: &NativeSnapshot,
+  options: Option<LeakOptionsJs>,
+) -> Result<LeakReportJs> {
+  let s = fin.get()?;
+  let mut opts = heapsnap_core::leaks::LeakOptions::default();
+  if let Some(o) = options {
+    if let Some(v) = o.include_system {
+      opts.include_system = v;
+    }
+    if let Some(v) = o.ignore_classes {
+      opts.ignore_classes = v;
+    }
+    if let Some(v) = o.samples {
+      opts.samples = v as usize;
+    }
+    if let Some(v) = o.max_clusters {
+      opts.max_clusters = v as usize;
+    }
+  }
+  let (b, t) = (baseline.inner.clone(), target.inner.clone());
+  let r = guarded(|| Ok(heapsnap_core::leaks::find_leaks(&b, &t, s, &opts)))?;
+  Ok(LeakReportJs {
+    clusters: r
+      .clusters
+      .into_iter()
+      .map(|c| LeakClusterJs {
+        class_name: c.class_name,
+        count: c.count as f64,
+        retained_size: c.retained_size as f64,
+        shallow_size: c.shallow_size as f64,
+        objects: c.objects as f64,
+        path: path_js(c.path),
+        sample_ids: c.sample_ids.into_iter().map(|x| x as f64).collect(),
+      })
+      .collect(),
+    totals: LeakTotalsJs {
+      leaked_objects: r.totals.leaked_objects as f64,
+      top_level: r.totals.top_level as f64,
+      retained_size: r.totals.retained_size as f64,
+      clusters: r.totals.clusters as f64,
+    },
+  })
+}
+
+#[napi(object)]
+pub struct ClassGrowthJs {
+  pub key: String,
+  pub class_name: String,
+  pub counts: Vec<f64>,
+  pub sizes: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct CollectionGrowthJs {
+  pub id: f64,
+  pub class_name: String,
+  pub sizes: Vec<f64>,
+  pub retained_sizes: Vec<f64>,
+  pub path: RetainerPathJs,
+}
+
+#[napi(object)]
+pub struct GrowthReportJs {
+  pub classes: Vec<ClassGrowthJs>,
+  pub collections: Vec<CollectionGrowthJs>,
+}
+
+/// Classes and collections that grew at every step of a series of snapshots of one process.
+#[napi(catch_unwind)]
+pub fn find_growth_native(snapshots: Vec<&NativeSnapshot>, limit: Option<u32>) -> Result<GrowthReportJs> {
+  let snaps: Vec<&Snapshot> = snapshots.iter().map(|s| s.get()).collect::<Result<_>>()?;
+  let r = guarded(|| {
+    Ok(heapsnap_core::leaks::find_growth(
+      &snaps,
+      limit.unwrap_or(50) as usize,
+    ))
+  })?;
+  let f = |v: Vec<u64>| v.into_iter().map(|x| x as f64).collect::<Vec<f64>>();
+  Ok(GrowthReportJs {
+    classes: r
+      .classes
+      .into_iter()
+      .map(|c| ClassGrowthJs {
+        key: c.key,
+        class_name: c.class_name,
+        counts: f(c.counts),
+        sizes: f(c.sizes),
+      })
+      .collect(),
+    collections: r
+      .collections
+      .into_iter()
+      .map(|c| CollectionGrowthJs {
+        id: c.id as f64,
+        class_name: c.class_name,
+        sizes: f(c.sizes),
+        retained_sizes: f(c.retained_sizes),
+        path: path_js(c.path),
+      })
+      .collect(),
+  })
+}
+
+#[napi]
+impl NativeSnapshot {
+  /// Retainer path of one object (shortest from a root over non-weak edges), or null.
+  #[napi(catch_unwind)]
+  pub fn retainer_path(&self, id: f64) -> Result<Option<RetainerPathJs>> {
+    let s = self.get()?;
+    Ok(
+      id_arg(id)
+        .and_then(|id| s.ordinal_of(id))
+        .map(|v| path_js(heapsnap_core::leaks::retainer_path(s, v))),
+    )
+  }
+
+  /// Summary of the objects with `minId < id <= maxId` (DevTools' "allocated between snapshots").
+  #[napi(catch_unwind)]
+  pub fn summary_id_range(&self, min_id: f64, max_id: f64) -> Result<Vec<SummaryRow>> {
+    let s = self.get()?;
+    let f = |v: u32| {
+      let id = s.g.id(v) as f64;
+      id > min_id && id <= max_id
+    };
+    Ok(
+      s.summary_filtered(&f)
+        .into_iter()
+        .map(|a| SummaryRow {
+          key: a.public_key,
+          class_name: a.class_name,
+          count: a.count as f64,
+          shallow_size: a.shallow_size as f64,
+          retained_size: a.retained_size as f64,
+          distance: a.distance,
+        })
+        .collect(),
+    )
+  }
+}

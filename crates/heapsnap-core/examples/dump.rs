@@ -52,6 +52,15 @@ fn main() {
     "summary": summary, "nodes": nodes,
     "timings": s.timings.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
   });
+  let mut out = out;
+  if let Some(base) = std::env::args().nth(2) {
+    let b = Snapshot::open(std::path::Path::new(&base), None, &|_, _| {}).expect("base");
+    let d: Vec<_> = heapsnap_core::diff::diff(&b, &s)
+      .iter()
+      .map(|r| json!({"key": r.key, "name": r.class_name, "addedCount": r.added_count, "removedCount": r.removed_count, "countDelta": r.count_delta(), "addedSize": r.added_size, "removedSize": r.removed_size, "sizeDelta": r.size_delta()}))
+      .collect();
+    out["diff"] = json!(d);
+  }
   println!("{out}");
 }
 

@@ -10,7 +10,9 @@ pub mod parse;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod analysis;
+pub mod diff;
 pub mod graph;
+pub mod leaks;
 pub mod snapshot;
 
 pub use snapshot::Snapshot;

@@ -266,6 +266,18 @@ pub fn apply_interfaces(
   names: &mut AddedStrings,
   interner: &mut Interner,
 ) {
+  let def_name_index: Vec<u32> = defs.iter().map(|d| names.index(interner, &d.name)).collect();
+  match_interfaces(g, defs, &mut |v, best| {
+    class[v as usize] = match best {
+      Some(di) => def_name_index[di],
+      None => g.node_name[v as usize],
+    };
+  });
+}
+
+/// For every plain object, the definition it matches (most properties, then earliest), or
+/// None; reported through `assign(node, definition)`.
+pub fn match_interfaces(g: &Graph, defs: &[InterfaceDef], assign: &mut dyn FnMut(u32, Option<usize>)) {
   let prop = g.meta.edge_types.property;
   // Rank every property name the definitions mention, in JS sort order.
   let mut texts: Vec<&[u8]> = defs
@@ -328,7 +340,6 @@ pub fn apply_interfaces(
       }
     }
   };
-  let def_name_index: Vec<u32> = defs.iter().map(|d| names.index(interner, &d.name)).collect();
   // Rank lookups by string index (V8 deduplicates strings, but key by text to be safe).
   let mut rank_of_string: HashMap<u32, Option<u32>> = HashMap::default();
   let mut props: Vec<Option<u32>> = Vec::new();
@@ -373,10 +384,7 @@ pub fn apply_interfaces(
         }
       }
     }
-    class[v as usize] = match best {
-      Some((_, di)) => def_name_index[di],
-      None => g.node_name[v as usize],
-    };
+    assign(v, best.map(|(_, di)| di));
   }
 }
 

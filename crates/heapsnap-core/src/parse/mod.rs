@@ -87,6 +87,22 @@ fn node_sink(meta: &Meta) -> RecordSink {
   s
 }
 
+fn id_sink(meta: &Meta) -> RecordSink {
+  let cols = meta
+    .node_fields
+    .iter()
+    .map(|f| {
+      if f == "id" {
+        Col::U32(Vec::new(), Vec::new())
+      } else {
+        Col::Skip
+      }
+    })
+    .collect();
+  let checks = meta.node_fields.iter().map(|_| Check::None).collect();
+  RecordSink::new("nodes", meta.node_fields.clone(), cols, checks)
+}
+
 fn edge_sink(meta: &Meta) -> RecordSink {
   let etypes = meta.edge_types.names.len() as u64;
   let stride = meta.node_stride() as u64;
@@ -279,8 +295,74 @@ enum State {
   Numbers(NumSection, NumArrayState),
   Strings(StrState),
   Skip(RawValue),
+  /// Skipping a flat array of numbers or strings without storing it (ids-only mode).
+  FlatSkip(FlatSkip),
   AfterValue,
   Done,
+}
+
+#[derive(Debug, Default)]
+struct FlatSkip {
+  opened: bool,
+  in_str: bool,
+  esc: bool,
+}
+
+impl FlatSkip {
+  /// Returns (consumed, done). memchr-driven: an edges array is skipped at memory speed.
+  fn feed(&mut self, buf: &[u8], base: u64, field: &'static str) -> Result<(usize, bool)> {
+    let mut i = 0;
+    while i < buf.len() {
+      if !self.opened {
+        let b = buf[i];
+        i += 1;
+        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+          continue;
+        }
+        if b != b'[' {
+          return Err(Error::parse(
+            field,
+            Some(base + i as u64 - 1),
+            format!("expected '[' to open the {field} array"),
+          ));
+        }
+        self.opened = true;
+        continue;
+      }
+      if self.esc {
+        self.esc = false;
+        i += 1;
+        continue;
+      }
+      if self.in_str {
+        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+          None => return Ok((buf.len(), false)),
+          Some(k) => {
+            i += k;
+            if buf[i] == b'"' {
+              self.in_str = false;
+            } else {
+              self.esc = true;
+            }
+            i += 1;
+          }
+        }
+        continue;
+      }
+      match memchr::memchr2(b'"', b']', &buf[i..]) {
+        None => return Ok((buf.len(), false)),
+        Some(k) => {
+          i += k;
+          if buf[i] == b']' {
+            return Ok((i + 1, true));
+          }
+          self.in_str = true;
+          i += 1;
+        }
+      }
+    }
+    Ok((buf.len(), false))
+  }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -305,6 +387,7 @@ pub struct StreamParser {
   seen: Vec<String>,
   cancel: Option<Arc<AtomicBool>>,
   failed: Option<Error>,
+  ids_only: bool,
 }
 
 impl Default for StreamParser {
@@ -329,7 +412,16 @@ impl StreamParser {
       seen: Vec::new(),
       cancel: None,
       failed: None,
+      ids_only: false,
     }
+  }
+
+  /// A parser that keeps only node ids (for the baseline and target of leak finding): edges
+  /// and strings are skipped without being stored.
+  pub fn ids_only() -> Self {
+    let mut p = StreamParser::new();
+    p.ids_only = true;
+    p
   }
 
   /// Makes `push` and `finish` fail with `Cancelled` once `flag` is set.
@@ -372,7 +464,7 @@ impl StreamParser {
       State::Open(Section::Num(s)) | State::Numbers(s, _) => format!("the {} array", s.name()),
       State::Open(Section::Strings) | State::Strings(_) => "the strings array".into(),
       State::Header(..) => "the snapshot header".into(),
-      State::Skip(_) => "a section that is skipped".into(),
+      State::Skip(_) | State::FlatSkip(_) => "a section that is skipped".into(),
       State::Done => "the end".into(),
     }
   }
@@ -480,6 +572,9 @@ impl StreamParser {
             return Ok((k, State::Header(RawValue::new(true, "snapshot"), base + k as u64)));
           }
           "nodes" => State::Open(Section::Num(NumSection::Nodes)),
+          "edges" | "locations" | "samples" | "trace_function_infos" | "strings" if self.ids_only => {
+            State::FlatSkip(FlatSkip::default())
+          }
           "edges" => State::Open(Section::Num(NumSection::Edges)),
           "locations" => State::Open(Section::Num(NumSection::Locations)),
           "samples" => State::Open(Section::Num(NumSection::Samples)),
@@ -505,6 +600,17 @@ impl StreamParser {
         let meta = Meta::from_header(&v, start)?;
         self.install_meta(meta)?;
         (used, State::AfterValue)
+      }
+      State::FlatSkip(mut fs) => {
+        let (used, done) = fs.feed(rest, base, "(skipped section)")?;
+        (
+          used,
+          if done {
+            State::AfterValue
+          } else {
+            State::FlatSkip(fs)
+          },
+        )
       }
       State::Skip(mut raw) => {
         let (used, done) = raw.feed(rest, base)?;
@@ -581,6 +687,7 @@ impl StreamParser {
 
   fn sink_for(&mut self, sec: NumSection) -> &mut RecordSink {
     let meta = self.meta.as_ref();
+    let ids_only = self.ids_only;
     let slot = match sec {
       NumSection::Nodes => &mut self.nodes,
       NumSection::Edges => &mut self.edges,
@@ -589,6 +696,7 @@ impl StreamParser {
       NumSection::TraceFunctionInfos => &mut self.trace_function_infos,
     };
     slot.get_or_insert_with(|| match (sec, meta) {
+      (NumSection::Nodes, Some(m)) if ids_only => id_sink(m),
       (NumSection::Nodes, Some(m)) => node_sink(m),
       (NumSection::Edges, Some(m)) => edge_sink(m),
       _ => RecordSink::flat(sec.name()),
@@ -598,7 +706,11 @@ impl StreamParser {
   /// Once the header is known, sections that arrived before it are re-read into columns.
   fn install_meta(&mut self, meta: Meta) -> Result<()> {
     if let Some(flat) = self.nodes.take() {
-      let mut s = node_sink(&meta);
+      let mut s = if self.ids_only {
+        id_sink(&meta)
+      } else {
+        node_sink(&meta)
+      };
       replay(flat, &mut s)?;
       self.nodes = Some(s);
     }
@@ -776,6 +888,74 @@ fn replay(mut flat: RecordSink, into: &mut RecordSink) -> Result<()> {
     }
   }
   Ok(())
+}
+
+impl StreamParser {
+  /// Ends an ids-only parse: the object ids of every node.
+  pub fn finish_ids(mut self) -> Result<Vec<u64>> {
+    if let Some(e) = self.failed.take() {
+      return Err(e);
+    }
+    self.check_cancel()?;
+    if !matches!(self.state, State::Done) {
+      return Err(Error::parse(
+        self.where_am_i(),
+        Some(self.offset),
+        format!(
+          "unexpected end of input in {} (the file is truncated)",
+          self.where_am_i()
+        ),
+      ));
+    }
+    let meta = self
+      .meta
+      .take()
+      .ok_or_else(|| Error::parse("snapshot", None, "the file has no \"snapshot\" header"))?;
+    let mut nodes = self
+      .nodes
+      .take()
+      .ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
+    let nf = meta.node_stride() as u64;
+    if nodes.values % nf != 0 {
+      return Err(Error::parse(
+        "nodes",
+        None,
+        format!(
+          "the nodes array holds {} values, not a multiple of the {nf} node fields",
+          nodes.values
+        ),
+      ));
+    }
+    let p = meta.node_fields.iter().position(|f| f == "id").unwrap_or(0);
+    let (ids, wide) = nodes.cols[p].take_u32();
+    let mut out: Vec<u64> = ids.into_iter().map(|x| x as u64).collect();
+    for (k, w) in wide {
+      out[k as usize] = w;
+    }
+    Ok(out)
+  }
+}
+
+/// Reads only the node ids of a file (fast: edges and strings are skipped unparsed).
+pub fn read_ids(path: &std::path::Path, cancel: Option<Arc<AtomicBool>>) -> Result<Vec<u64>> {
+  use std::io::Read;
+  let mut f =
+    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
+  let mut p = StreamParser::ids_only();
+  if let Some(c) = cancel {
+    p = p.with_cancel(c);
+  }
+  let mut buf = vec![0u8; 16 << 20];
+  loop {
+    let n = match f.read(&mut buf) {
+      Ok(0) => break,
+      Ok(n) => n,
+      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+      Err(e) => return Err(Error::io(format!("cannot read {}: {e}", path.display()))),
+    };
+    p.push(&buf[..n])?;
+  }
+  p.finish_ids()
 }
 
 /// Parses a whole in-memory snapshot.
