@@ -256,3 +256,11 @@ module.exports = {
   findGrowth: leaks.findGrowth,
   formatLeaks: leaks.formatLeaks,
 };
+
+// Capture helpers (lib/capture), loaded on first use.
+for (const name of ['writeHeapSnapshot', 'takeSnapshot', 'captureWorker', 'installSignalHandler', 'captureOnNearHeapLimit', 'captureRemote', 'analyzeInWorker']) {
+  Object.defineProperty(module.exports, name, {
+    enumerable: true,
+    get: () => require('./lib/capture/index.js')[name],
+  });
+}

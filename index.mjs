@@ -2,5 +2,19 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require('./index.js');
-export const { HeapSnapshot, Parser } = api;
+export const {
+  HeapSnapshot,
+  Parser,
+  diff,
+  findLeaks,
+  findGrowth,
+  formatLeaks,
+  writeHeapSnapshot,
+  takeSnapshot,
+  captureWorker,
+  installSignalHandler,
+  captureOnNearHeapLimit,
+  captureRemote,
+  analyzeInWorker,
+} = api;
 export default api;
