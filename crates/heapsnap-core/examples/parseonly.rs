@@ -1,7 +1,11 @@
 use std::time::Instant;
 fn main() {
   let path = std::env::args().nth(1).unwrap();
-  for _ in 0..3 {
+  let rounds: usize = std::env::var("ROUNDS")
+    .ok()
+    .and_then(|r| r.parse().ok())
+    .unwrap_or(3);
+  for _ in 0..rounds {
     let t = Instant::now();
     let p = heapsnap_core::parse::parse_file(std::path::Path::new(&path), None, &|_, _| {}).unwrap();
     println!(

@@ -308,8 +308,9 @@ fn is_leakable(s: &Snapshot, v: u32, opts: &LeakOptions) -> bool {
     return false;
   }
   // Objects owned by code (allocation-site boilerplates, feedback) are V8's, not the app's.
+  // So are objects owned by maps and descriptor arrays (property-name strings).
   let dom = s.dominator[v as usize];
-  if s.g.node_type[dom as usize] == nt.code {
+  if s.g.node_type[dom as usize] == nt.code || s.type_name(dom) == "object shape" {
     return false;
   }
   if !opts.ignore_classes.is_empty() && opts.ignore_classes.iter().any(|c| *c == s.class_name(v)) {

@@ -28,24 +28,60 @@ fn describe(b: u8) -> String {
   }
 }
 
+/// Up to 8 leading ASCII digits of `word` (little-endian bytes): (count, value).
+/// SWAR: one subtraction and two masks find the digits, three multiplies combine them.
+#[inline]
+fn swar_digits(word: u64) -> (usize, u64) {
+  let x = word.wrapping_sub(0x3030_3030_3030_3030);
+  // high bit set in every byte that is not a digit (below '0' wraps, above '9' overflows +0x76)
+  let non_digit = (x | x.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+  let len = (non_digit.trailing_zeros() / 8) as usize;
+  if len == 0 {
+    return (0, 0);
+  }
+  let mut v = if len == 8 { x } else { x << (64 - 8 * len) };
+  v = (v & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+  v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+  v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32;
+  (len, v)
+}
+
 /// Parses `text` = `v (, v)*` (whitespace allowed around values) into `out`.
 /// On error returns the absolute byte offset and a message.
 fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Result<(), (u64, String)> {
   let n = text.len();
   let mut i = 0;
+  out.reserve(n / 4 + 1);
   loop {
     while i < n && is_ws(text[i]) {
       i += 1;
     }
     let start = i;
     let mut v: u64 = 0;
-    while i < n {
-      let d = text[i].wrapping_sub(b'0');
-      if d > 9 {
-        break;
+    if i + 8 <= n {
+      let word = u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"));
+      let (len, val) = swar_digits(word);
+      v = val;
+      i += len;
+      if len == 8 {
+        while i < n {
+          let d = text[i].wrapping_sub(b'0');
+          if d > 9 {
+            break;
+          }
+          v = v.wrapping_mul(10).wrapping_add(d as u64);
+          i += 1;
+        }
       }
-      v = v.wrapping_mul(10).wrapping_add(d as u64);
-      i += 1;
+    } else {
+      while i < n {
+        let d = text[i].wrapping_sub(b'0');
+        if d > 9 {
+          break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+      }
     }
     let digits = i - start;
     if digits == 0 {
@@ -59,10 +95,14 @@ fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Resul
     if digits > 19 {
       return Err((base + start as u64, "number does not fit in 64 bits".into()));
     }
+    out.push(v);
+    if i < n && text[i] == b',' {
+      i += 1;
+      continue;
+    }
     while i < n && is_ws(text[i]) {
       i += 1;
     }
-    out.push(v);
     if i == n {
       return Ok(());
     }
@@ -215,6 +255,105 @@ impl RecordSink {
     Ok(())
   }
 
+  /// Stores the values of consecutive pieces (in order), checking and de-interleaving them in
+  /// parallel. On a failed check returns (piece, index in piece, message) of the first one.
+  pub fn extend_pieces(&mut self, pieces: &[Vec<u64>]) -> std::result::Result<(), (usize, usize, String)> {
+    let stride = self.cols.len() as u64;
+    let mut starts = Vec::with_capacity(pieces.len());
+    let mut g = self.values;
+    for p in pieces {
+      starts.push(g);
+      g += p.len() as u64;
+    }
+    let total = g;
+    // 1. checks, in parallel, each value knowing its field
+    let checks = &self.checks;
+    let names = &self.field_names;
+    let first_err = pieces
+      .par_iter()
+      .enumerate()
+      .map(|(k, p)| {
+        let g0 = starts[k];
+        for (j, &v) in p.iter().enumerate() {
+          let f = ((g0 + j as u64) % stride) as usize;
+          if !matches!(checks[f], Check::None) {
+            if let Err(m) = Self::check(&checks[f], &names[f], v) {
+              return Some((k, j, m));
+            }
+          }
+        }
+        None
+      })
+      .collect::<Vec<_>>()
+      .into_iter()
+      .flatten()
+      .next();
+    if let Some(e) = first_err {
+      return Err(e);
+    }
+    // 2. size every column for the new total, then write in parallel: value number x goes to
+    //    column x % stride at record x / stride, so pieces never write the same slot.
+    let count_for = |f: u64| if total > f { (total - f).div_ceil(stride) } else { 0 } as usize;
+    let mut targets: Vec<Target> = Vec::with_capacity(self.cols.len());
+    for (f, c) in self.cols.iter_mut().enumerate() {
+      let n = count_for(f as u64);
+      targets.push(match c {
+        Col::Skip => Target::Skip,
+        Col::U8(v) => {
+          v.resize(n, 0);
+          Target::U8(SendPtr(v.as_mut_ptr()))
+        }
+        Col::U32(v, _) => {
+          v.resize(n, 0);
+          Target::U32(SendPtr(v.as_mut_ptr() as *mut u8))
+        }
+      });
+    }
+    let targets = &targets;
+    let results: Vec<std::result::Result<Vec<(usize, u64, u64)>, (usize, usize, String)>> = pieces
+      .par_iter()
+      .enumerate()
+      .map(|(k, p)| {
+        let g0 = starts[k];
+        let mut wide = Vec::new();
+        for (j, &v) in p.iter().enumerate() {
+          let x = g0 + j as u64;
+          let f = (x % stride) as usize;
+          let r = (x / stride) as usize;
+          match targets[f] {
+            Target::Skip => {}
+            Target::U8(SendPtr(ptr)) => {
+              if v > u8::MAX as u64 {
+                return Err((k, j, format!("{} value {v} is out of range", names[f])));
+              }
+              // SAFETY: the column was resized to hold record r, and value x is written by
+              // exactly one piece (pieces cover disjoint value ranges).
+              unsafe { *ptr.add(r) = v as u8 };
+            }
+            Target::U32(SendPtr(ptr)) => {
+              if v > u32::MAX as u64 {
+                wide.push((f, r as u64, v));
+              }
+              // SAFETY: as above; the pointer is the column's u32 buffer.
+              unsafe { *(ptr as *mut u32).add(r) = v as u32 };
+            }
+          }
+        }
+        Ok(wide)
+      })
+      .collect();
+    for r in results {
+      for (f, rec, v) in r? {
+        if let Col::U32(_, w) = &mut self.cols[f] {
+          w.push((rec, v));
+        }
+      }
+    }
+    self.values = total;
+    self.pos = (total % stride) as usize;
+    Ok(())
+  }
+
   fn check(check: &Check, field: &str, v: u64) -> std::result::Result<(), String> {
     match check {
       Check::None => Ok(()),
@@ -325,6 +464,20 @@ impl RecordSink {
       .extend(&[v])
       .map_err(|(_, msg)| Error::parse(self.field_label(idx), Some(offset), msg))
   }
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut u8);
+// SAFETY: used only to write disjoint slots of a column from rayon tasks that all end before
+// the column is touched again.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+#[derive(Clone, Copy)]
+enum Target {
+  Skip,
+  U8(SendPtr),
+  U32(SendPtr),
 }
 
 /// State of an integer array between chunks.
@@ -462,17 +615,23 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
       .collect()
   };
   let mut outcome = Ok(());
-  for (k, r) in results.into_iter().enumerate() {
+  for r in results {
     if let Err((off, msg)) = r {
       outcome = Err(Error::parse(section, Some(off), msg));
       break;
     }
+  }
+  if outcome.is_ok() {
     let first = sink.values;
-    if let Err((idx, msg)) = sink.extend(&work[k]) {
+    if let Err((k, idx, msg)) = sink.extend_pieces(work) {
       let (s, e) = pieces[k];
       let off = offset_of_value(&region[s..e], base + s as u64, idx);
-      outcome = Err(Error::parse(sink.field_label(first + idx as u64), Some(off), msg));
-      break;
+      let before: u64 = work[..k].iter().map(|w| w.len() as u64).sum();
+      outcome = Err(Error::parse(
+        sink.field_label(first + before + idx as u64),
+        Some(off),
+        msg,
+      ));
     }
   }
   sink.scratch = scratch;
@@ -536,6 +695,19 @@ mod tests {
     for cut in 0..text.len() {
       let (a, b) = text.split_at(cut);
       assert_eq!(run(&[a, b]).unwrap(), vec![12, 3, 45, 6789, 0], "cut at {cut}");
+    }
+  }
+
+  #[test]
+  fn swar_matches_scalar() {
+    for text in [
+      "0,1,12,123,1234,12345,123456,1234567,12345678,123456789,9999999999999999999",
+      "7\n,8 , 90\t,100",
+    ] {
+      let mut out = Vec::new();
+      parse_piece(text.as_bytes(), 0, &mut out).unwrap();
+      let want: Vec<u64> = text.split(',').map(|x| x.trim().parse().unwrap()).collect();
+      assert_eq!(out, want);
     }
   }
 
