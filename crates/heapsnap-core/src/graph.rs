@@ -46,7 +46,9 @@ pub struct Graph {
   pub edge_to: Vec<u32>,
   /// `first_retainer[i]..first_retainer[i+1]` index `retainer_edge` / `retainer_node`.
   pub first_retainer: Vec<u32>,
-  pub retainer_edge: Vec<u32>,
+  /// Edge of each retainer slot; built on first use (`retainer_edges()`), as only queries
+  /// need it: the dominator pass gets an "essential" bit per slot instead.
+  retainer_edge: std::sync::OnceLock<Vec<u32>>,
   pub retainer_node: Vec<u32>,
   pub strings: StringTable,
   pub locations: HashMap<u32, Location>,
@@ -105,24 +107,22 @@ impl Graph {
     first_edge.push(e as u32);
     // to_node: multiple of the stride and in range; convert to ordinals in place.
     let mut edge_to = edges.to_node;
-    let limit = n as u64 * nf;
-    let bad = edge_to
-      .par_iter()
-      .position_first(|&t| t as u64 % nf != 0 || t as u64 >= limit);
-    if let Some(k) = bad {
-      let t = edge_to[k];
-      let why = if t as u64 % nf != 0 {
-        format!("is not a multiple of the node stride {nf}")
-      } else {
-        format!("points past the last node ({n} nodes)")
-      };
+    let (nf32, n32) = (nf as u32, n as u32);
+    // Convert to ordinals in place; invalid values become u32::MAX and are reported below.
+    edge_to.par_iter_mut().for_each(|t| {
+      let o = *t / nf32;
+      *t = if *t % nf32 != 0 || o >= n32 { u32::MAX } else { o };
+    });
+    if let Some(k) = edge_to.par_iter().position_first(|&t| t == u32::MAX) {
       return Err(Error::parse(
         "edges.to_node",
         None,
-        format!("edge #{k}: to_node {t} {why}"),
+        format!(
+          "edge #{k}: to_node is not the index of a node (a multiple of the stride {nf} below {})",
+          n as u64 * nf
+        ),
       ));
     }
-    edge_to.par_iter_mut().for_each(|t| *t = (*t as u64 / nf) as u32);
     // Name indices must be in the string table.
     let ns = strings.len() as u64;
     if let Some(k) = nodes.name.par_iter().position_first(|&s| s as u64 >= ns) {
@@ -149,22 +149,6 @@ impl Graph {
         ),
       ));
     }
-    let ntypes = meta.node_types.names.len() as u8;
-    if let Some(k) = nodes.ty.par_iter().position_first(|&t| t >= ntypes) {
-      return Err(Error::parse(
-        "nodes.type",
-        None,
-        format!("node #{k}: type {} is not in meta.node_types", nodes.ty[k]),
-      ));
-    }
-    let etypes = meta.edge_types.names.len() as u8;
-    if let Some(k) = edges.ty.par_iter().position_first(|&t| t >= etypes) {
-      return Err(Error::parse(
-        "edges.type",
-        None,
-        format!("edge #{k}: type {} is not in meta.edge_types", edges.ty[k]),
-      ));
-    }
     let root = match meta.root_index {
       None => 0,
       Some(ri) => {
@@ -186,7 +170,6 @@ impl Graph {
         r as u32
       }
     };
-    let (first_retainer, retainer_edge, retainer_node) = build_retainers(n, &first_edge, &edge_to);
     let locations = build_locations(&meta, &locations, nf, n);
     let wide = |v: Vec<(u64, u64)>| {
       v.into_iter()
@@ -209,9 +192,9 @@ impl Graph {
       edge_type: edges.ty,
       edge_name: edges.name_or_index,
       edge_to,
-      first_retainer,
-      retainer_edge,
-      retainer_node,
+      first_retainer: Vec::new(),
+      retainer_edge: std::sync::OnceLock::new(),
+      retainer_node: Vec::new(),
       strings,
       locations,
       samples,
@@ -222,6 +205,28 @@ impl Graph {
   #[inline]
   pub fn edges_of(&self, node: u32) -> std::ops::Range<usize> {
     self.first_edge[node as usize] as usize..self.first_edge[node as usize + 1] as usize
+  }
+
+  /// Builds the retainers (CSR of sources) and returns, per retainer slot, whether its edge
+  /// is set in `flags` (one bit per edge): the dominator pass reads that sequentially.
+  pub fn build_retainers(&mut self, flags: &[u64]) -> Vec<u64> {
+    let (first, rnode, bits) = build_retainers(self.node_count, &self.first_edge, &self.edge_to, Some(flags));
+    self.first_retainer = first;
+    self.retainer_node = rnode;
+    bits
+  }
+
+  /// The edge of every retainer slot (built on first use).
+  pub fn retainer_edges(&self) -> &[u32] {
+    self.retainer_edge.get_or_init(|| {
+      let (_, redge, _) = build_retainers_edges(
+        self.node_count,
+        &self.first_edge,
+        &self.edge_to,
+        &self.first_retainer,
+      );
+      redge
+    })
   }
 
   #[inline]
@@ -279,11 +284,28 @@ impl Graph {
 }
 
 /// Retainers as CSR. Within a node's slice, entries are in descending (source, edge) order,
-/// as DevTools fills them from the end.
-fn build_retainers(n: usize, first_edge: &[u32], edge_to: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+/// as DevTools fills them from the end. Built in parallel by partitioning the *targets*:
+/// every thread scans all edges in order but counts and fills only its own targets, so the
+/// order is the sequential one and no two threads write the same slot. Returns the slice
+/// starts, the source of every slot, and (with `flags`) a bit per slot copied from the edge.
+fn build_retainers(
+  n: usize,
+  first_edge: &[u32],
+  edge_to: &[u32],
+  flags: Option<&[u64]>,
+) -> (Vec<u32>, Vec<u32>, Vec<u64>) {
+  let bounds = partition(n);
   let mut first = vec![0u32; n + 1];
-  for &t in edge_to {
-    first[t as usize] += 1;
+  {
+    let chunks: Vec<&mut [u32]> = split_by(&mut first[..n], &bounds);
+    chunks.into_par_iter().enumerate().for_each(|(p, counts)| {
+      let (lo, hi) = (bounds[p], bounds[p + 1]);
+      for &t in edge_to {
+        if t >= lo && t < hi {
+          counts[(t - lo) as usize] += 1;
+        }
+      }
+    });
   }
   let mut acc = 0u32;
   for f in first.iter_mut() {
@@ -291,21 +313,92 @@ fn build_retainers(n: usize, first_edge: &[u32], edge_to: &[u32]) -> (Vec<u32>, 
     *f = acc;
     acc += c;
   }
-  // `fill[t]` = one past the next free slot of t, filled from the end.
-  let mut fill: Vec<u32> = first[1..].to_vec();
   let e = edge_to.len();
-  let mut redge = vec![0u32; e];
   let mut rnode = vec![0u32; e];
-  for src in 0..n {
-    for k in first_edge[src] as usize..first_edge[src + 1] as usize {
-      let t = edge_to[k] as usize;
-      fill[t] -= 1;
-      let slot = fill[t] as usize;
-      redge[slot] = k as u32;
-      rnode[slot] = src as u32;
+  let bits: Vec<std::sync::atomic::AtomicU64> = (0..if flags.is_some() { e.div_ceil(64) } else { 0 })
+    .map(|_| std::sync::atomic::AtomicU64::new(0))
+    .collect();
+  let pn = Ptr(rnode.as_mut_ptr());
+  fill(n, first_edge, edge_to, &first, &bounds, &|slot, k, src| {
+    // SAFETY: `slot` lies in its target's slice, and only one thread handles a target.
+    unsafe { pn.write(slot, src) };
+    if let Some(f) = flags {
+      if f[k >> 6] & (1 << (k & 63)) != 0 {
+        bits[slot >> 6].fetch_or(1 << (slot & 63), std::sync::atomic::Ordering::Relaxed);
+      }
     }
+  });
+  (first, rnode, bits.into_iter().map(|b| b.into_inner()).collect())
+}
+
+/// The edge of every retainer slot, for a CSR built by `build_retainers`.
+fn build_retainers_edges(n: usize, first_edge: &[u32], edge_to: &[u32], first: &[u32]) -> ((), Vec<u32>, ()) {
+  let bounds = partition(n);
+  let mut redge = vec![0u32; edge_to.len()];
+  let pe = Ptr(redge.as_mut_ptr());
+  fill(n, first_edge, edge_to, first, &bounds, &|slot, k, _| {
+    // SAFETY: as in build_retainers.
+    unsafe { pe.write(slot, k as u32) };
+  });
+  ((), redge, ())
+}
+
+fn partition(n: usize) -> Vec<u32> {
+  let parts = rayon::current_num_threads().clamp(1, 16);
+  (0..=parts).map(|p| (n * p / parts) as u32).collect()
+}
+
+/// Visits every edge as (retainer slot, edge, source), in parallel over target ranges.
+fn fill(
+  n: usize,
+  first_edge: &[u32],
+  edge_to: &[u32],
+  first: &[u32],
+  bounds: &[u32],
+  put: &(dyn Fn(usize, usize, u32) + Sync),
+) {
+  (0..bounds.len() - 1).into_par_iter().for_each(|p| {
+    let (lo, hi) = (bounds[p], bounds[p + 1]);
+    // `fill[t - lo]` = one past the next free slot of t, filled from the end.
+    let mut fill: Vec<u32> = first[lo as usize + 1..hi as usize + 1].to_vec();
+    for src in 0..n {
+      for k in first_edge[src] as usize..first_edge[src + 1] as usize {
+        let t = edge_to[k];
+        if t < lo || t >= hi {
+          continue;
+        }
+        let f = &mut fill[(t - lo) as usize];
+        *f -= 1;
+        put(*f as usize, k, src as u32);
+      }
+    }
+  });
+}
+
+#[derive(Clone, Copy)]
+struct Ptr(*mut u32);
+// SAFETY: shared only by the threads of build_retainers, which write disjoint slots.
+unsafe impl Send for Ptr {}
+unsafe impl Sync for Ptr {}
+
+impl Ptr {
+  /// # Safety
+  /// `i` must be in bounds and written by one thread only.
+  #[inline]
+  unsafe fn write(&self, i: usize, v: u32) {
+    *self.0.add(i) = v;
   }
-  (first, redge, rnode)
+}
+
+/// Splits `v` at the given boundaries (bounds[0] = 0, last = v.len()).
+fn split_by<'a>(mut v: &'a mut [u32], bounds: &[u32]) -> Vec<&'a mut [u32]> {
+  let mut out = Vec::with_capacity(bounds.len() - 1);
+  for w in bounds.windows(2) {
+    let (a, b) = v.split_at_mut((w[1] - w[0]) as usize);
+    out.push(a);
+    v = b;
+  }
+  out
 }
 
 fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32, Location> {

@@ -184,7 +184,7 @@ pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
     // A retainer one step closer; else (unreachable or filtered) the closest non-weak one.
     let mut best: Option<(i64, u32, usize)> = None;
     for rk in g.retainers_of(cur).rev() {
-      let k = g.retainer_edge[rk] as usize;
+      let k = g.retainer_edges()[rk] as usize;
       if g.edge_type[k] == weak {
         continue;
       }

@@ -78,8 +78,12 @@ impl Snapshot {
     let essential = flags::essential_edges(&g, &page, &mut cache);
     drop(page);
     lap("essentialEdges", &mut timings);
-    let self_size = shallow::redistribute(&g, has_user_roots);
-    lap("shallowSizes", &mut timings);
+    let (ret_essential, self_size) = {
+      let gr = &mut g;
+      let ret = gr.build_retainers(&essential);
+      (ret, shallow::redistribute(gr, has_user_roots))
+    };
+    lap("retainers+shallowSizes", &mut timings);
     check(cancel)?;
     // The dominator tree and (distances, classes) need only read the graph: run them at once.
     let mut interner = classes::Interner::new(g.strings.len());
@@ -87,7 +91,7 @@ impl Snapshot {
     let (doms, rest) = rayon::join(
       || {
         let t = Instant::now();
-        let d = dominators::compute(&g, &essential, &self_size, cancel);
+        let d = dominators::compute(&g, &essential, &ret_essential, &self_size, cancel);
         (d, t.elapsed().as_secs_f64() * 1000.0)
       },
       || {
@@ -111,6 +115,7 @@ impl Snapshot {
     let d = d?;
     let (distance, dist_ms, class, interfaces, class_ms) = rest;
     drop(essential);
+    drop(ret_essential);
     drop(cache);
     interner.flush(&mut g.strings);
     let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
@@ -249,7 +254,7 @@ impl Snapshot {
       .retainers_of(v)
       .rev()
       .map(|rk| {
-        let k = self.g.retainer_edge[rk] as usize;
+        let k = self.g.retainer_edges()[rk] as usize;
         EdgeInfo {
           edge_type: self.edge_type_name(k).to_string(),
           name: self.g.edge_name_string(k),

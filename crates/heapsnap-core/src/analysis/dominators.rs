@@ -27,9 +27,11 @@ struct Vx {
   parent: u32,
 }
 
+/// `essential` has a bit per edge, `ret_essential` the same bit per retainer slot.
 pub fn compute(
   g: &Graph,
   essential: &[u64],
+  ret_essential: &[u64],
   self_size: &[u32],
   cancel: Option<&AtomicBool>,
 ) -> Result<Dominators> {
@@ -76,7 +78,7 @@ pub fn compute(
   dfs(r, &mut vx, &mut vertex, &mut next_edge, &mut count);
   if (count as usize) < n {
     for v in 1..=n as u32 {
-      if vx[v as usize].semi == 0 && only_weak_retainers(g, essential, v - 1) {
+      if vx[v as usize].semi == 0 && only_weak_retainers(g, ret_essential, v - 1) {
         vx[v as usize].parent = r;
         dfs(v, &mut vx, &mut vertex, &mut next_edge, &mut count);
       }
@@ -95,13 +97,6 @@ pub fn compute(
   }
   if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
     return Err(Error::cancelled());
-  }
-  // Essential bit per retainer slot, so the main loop reads retainers sequentially.
-  let mut ret_essential = vec![0u64; g.retainer_edge.len().div_ceil(64)];
-  for (rk, &e) in g.retainer_edge.iter().enumerate() {
-    if bit(essential, e as usize) {
-      ret_essential[rk >> 6] |= 1 << (rk & 63);
-    }
   }
 
   let mut stack: Vec<u32> = Vec::new();
@@ -177,7 +172,6 @@ pub fn compute(
   }
   drop(bucket_head);
   drop(bucket_next);
-  drop(ret_essential);
   dom[0] = r;
   dom[r as usize] = r;
   for i in 2..=count {
@@ -202,9 +196,8 @@ pub fn compute(
   Ok(Dominators { dominator, retained })
 }
 
-fn only_weak_retainers(g: &Graph, essential: &[u64], node: u32) -> bool {
-  !g.retainers_of(node)
-    .any(|rk| bit(essential, g.retainer_edge[rk] as usize))
+fn only_weak_retainers(g: &Graph, ret_essential: &[u64], node: u32) -> bool {
+  !g.retainers_of(node).any(|rk| bit(ret_essential, rk))
 }
 
 /// Children of each node in the dominator tree (CSR; descending ordinal within a slice).

@@ -938,23 +938,11 @@ impl StreamParser {
 
 /// Reads only the node ids of a file (fast: edges and strings are skipped unparsed).
 pub fn read_ids(path: &std::path::Path, cancel: Option<Arc<AtomicBool>>) -> Result<Vec<u64>> {
-  use std::io::Read;
-  let mut f =
-    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
   let mut p = StreamParser::ids_only();
   if let Some(c) = cancel {
     p = p.with_cancel(c);
   }
-  let mut buf = vec![0u8; 16 << 20];
-  loop {
-    let n = match f.read(&mut buf) {
-      Ok(0) => break,
-      Ok(n) => n,
-      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(Error::io(format!("cannot read {}: {e}", path.display()))),
-    };
-    p.push(&buf[..n])?;
-  }
+  feed_file(path, &mut p, &|_, _| {})?;
   p.finish_ids()
 }
 
@@ -965,30 +953,72 @@ pub fn parse_bytes(text: &[u8]) -> Result<Parsed> {
   p.finish()
 }
 
-/// Parses a file by reading it in large blocks (the text is never held whole).
+/// Parses a file window by window: each 64 MiB window is memory-mapped, parsed and unmapped,
+/// so the text is never copied nor held whole (RSS stays proportional to the graph). Falls
+/// back to reads where mapping is not possible (pipes, special files).
 pub fn parse_file(
   path: &std::path::Path,
   cancel: Option<Arc<AtomicBool>>,
   progress: &dyn Fn(u64, u64),
 ) -> Result<Parsed> {
-  use std::io::Read;
-  let mut f =
-    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
-  let total = f.metadata().map(|m| m.len()).unwrap_or(0);
   let mut p = StreamParser::new();
   if let Some(c) = cancel {
     p = p.with_cancel(c);
   }
+  feed_file(path, &mut p, progress)?;
+  p.finish()
+}
+
+/// Pushes a whole file into `p`.
+pub fn feed_file(path: &std::path::Path, p: &mut StreamParser, progress: &dyn Fn(u64, u64)) -> Result<()> {
+  let mut f =
+    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
+  let meta = f
+    .metadata()
+    .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
+  let total = meta.len();
+  const WINDOW: u64 = 64 << 20;
+  if meta.is_file() && total > 0 && std::env::var_os("HEAPSNAP_NO_MMAP").is_none() {
+    let mut off = 0u64;
+    while off < total {
+      let len = WINDOW.min(total - off);
+      // SAFETY: the mapping is read-only and dropped before the next window; a file truncated
+      // meanwhile by another process could fault (SIGBUS) — the same risk every mmap reader takes.
+      let map = unsafe { memmap2::MmapOptions::new().offset(off).len(len as usize).map(&f) };
+      match map {
+        Ok(m) => {
+          #[cfg(unix)]
+          let _ = m.advise(memmap2::Advice::Sequential);
+          p.push(&m)?;
+        }
+        Err(_) if off == 0 => return read_into(&mut f, p, total, progress),
+        Err(e) => return Err(Error::io(format!("cannot map {}: {e}", path.display()))),
+      }
+      off += len;
+      progress(off, total);
+    }
+    return Ok(());
+  }
+  read_into(&mut f, p, total, progress)
+}
+
+fn read_into(
+  f: &mut std::fs::File,
+  p: &mut StreamParser,
+  total: u64,
+  progress: &dyn Fn(u64, u64),
+) -> Result<()> {
+  use std::io::Read;
   let mut buf = vec![0u8; 16 << 20];
   loop {
     let n = match f.read(&mut buf) {
       Ok(0) => break,
       Ok(n) => n,
       Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(Error::io(format!("cannot read {}: {e}", path.display()))),
+      Err(e) => return Err(Error::io(format!("cannot read the snapshot: {e}"))),
     };
     p.push(&buf[..n])?;
     progress(p.bytes(), total);
   }
-  p.finish()
+  Ok(())
 }
