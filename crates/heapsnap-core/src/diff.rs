@@ -62,7 +62,9 @@ pub fn diff_groups(s: &Snapshot, defs: Option<&[InterfaceDef]>) -> Vec<DiffGroup
   };
   let object = g.meta.node_types.object;
   let mut index: HashMap<(Option<crate::graph::Location>, u64), usize> = HashMap::default();
-  let mut groups: Vec<(String, String, Vec<(u64, u64)>)> = Vec::new();
+  // (public key, class name, members as (id, self size))
+  type Group = (String, String, Vec<(u64, u64)>);
+  let mut groups: Vec<Group> = Vec::new();
   for v in 0..g.node_count as u32 {
     let size = s.self_size[v as usize];
     if size == 0 {

@@ -100,7 +100,7 @@ impl Graph {
         format!(
           "the nodes' edge_count values add up to {}{} but the edges array holds {e} edges",
           if acc > e as u64 { "more than " } else { "" },
-          acc.min(u64::MAX)
+          acc
         ),
       ));
     }
@@ -413,7 +413,7 @@ fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32,
   let mut map = HashMap::default();
   for rec in flat.chunks_exact(stride) {
     let idx = rec[oi] as u64;
-    if idx % nf != 0 || idx / nf >= n as u64 {
+    if !idx.is_multiple_of(nf) || idx / nf >= n as u64 {
       continue;
     }
     map.insert(

@@ -3,6 +3,10 @@
 //! Comparison), plus leak finding on top. No napi here: `cargo test` and `cargo bench` run it
 //! without Node; the binding crate at the repository root only converts types.
 
+// Columns are indexed by ordinal in lockstep (type[i], name[i], size[i]); index loops say that
+// more plainly than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
 pub mod error;
 pub mod fxhash;
 pub mod meta;

@@ -240,7 +240,7 @@ pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
       }
     }
   }
-  cands.sort_by(|a, b| b.1.cmp(&a.1)); // stable: ties keep first-seen order
+  cands.sort_by_key(|c| std::cmp::Reverse(c.1)); // stable: ties keep first-seen order
   let min = f64::max(2.0, total as f64 / 1000.0);
   cands
     .into_iter()
@@ -375,7 +375,7 @@ pub fn match_interfaces(g: &Graph, defs: &[InterfaceDef], assign: &mut dyn FnMut
         if let Some(&nx) = node.next.get(&p) {
           added.push(nx as usize);
         }
-        !node.greatest.is_none_or(|gr| p >= gr)
+        node.greatest.is_some_and(|gr| p < gr)
       });
       for &a in &added {
         best = better(best, trie[a].matched);

@@ -129,7 +129,7 @@ pub fn compute(
   let mut dom = vec![0u32; len];
   let mut i = count;
   while i >= 2 {
-    if i % (1 << 20) == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+    if i.is_multiple_of(1 << 20) && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
       return Err(Error::cancelled());
     }
     let w = vertex[i as usize];

@@ -310,7 +310,9 @@ impl RecordSink {
       });
     }
     let targets = &targets;
-    let results: Vec<std::result::Result<Vec<(usize, u64, u64)>, (usize, usize, String)>> = pieces
+    // per piece: the wide values (field, record, value), or the first failure (piece, index, message)
+    type PieceResult = std::result::Result<Vec<(usize, u64, u64)>, (usize, usize, String)>;
+    let results: Vec<PieceResult> = pieces
       .par_iter()
       .enumerate()
       .map(|(k, p)| {
@@ -364,7 +366,7 @@ impl RecordSink {
         Ok(())
       }
       Check::NodeIndex { stride, limit } => {
-        if v % stride != 0 {
+        if !v.is_multiple_of(*stride) {
           return Err(format!(
             "{field} {v} is not a multiple of the node stride {stride}"
           ));

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Refreshes valid/*.golden.json: what Chrome DevTools' own code computes for each valid input
+# (../../../../../shared/oracle, i.e. the workplace's DevTools oracle). The tests read only the
+# committed JSON, so they run without shared/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+oracle="${HEAPSNAP_ORACLE:-$here/../../../../../shared/oracle/run.sh}"
+for f in "$here"/valid/*.heapsnapshot; do
+  out="${f%.heapsnapshot}.golden.json"
+  "$oracle" "$f" | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("file",None); json.dump(d,sys.stdout,separators=(",",":"))' > "$out"
+  echo "$(basename "$out")"
+done
