@@ -167,3 +167,266 @@ export interface HeapsnapError extends Error {
   /** Byte offset in the snapshot (parse errors, when known). */
   offset?: number;
 }
+
+// ---- Comparison and leaks ------------------------------------------------------------------------
+
+/** A snapshot argument: an open HeapSnapshot, or the path of a .heapsnapshot file. */
+export type SnapshotInput = HeapSnapshot | string | URL;
+
+/** One row of DevTools' Comparison view. */
+export interface DiffRow {
+  key: string;
+  className: string;
+  addedCount: number;
+  removedCount: number;
+  countDelta: number;
+  addedSize: number;
+  removedSize: number;
+  sizeDelta: number;
+  /** Ids of the added / removed objects (left out with `{ ids: false }`). */
+  addedIds?: number[];
+  removedIds?: number[];
+}
+
+/** DevTools' Comparison of `current` against `base` (base re-classified with current's interfaces). */
+export declare function diff(base: SnapshotInput, current: SnapshotInput, options?: TaskOptions & { ids?: boolean }): Promise<DiffRow[]>;
+
+export interface PathNode {
+  id: number;
+  type: string;
+  className: string;
+  name: string;
+}
+
+export interface PathStep {
+  edgeType: string;
+  edgeName: string;
+  /** DevTools' label: `.name`, `[3]`, `->ctx`, `{internal}`, `[[weak]]` */
+  edgeLabel: string;
+  node: PathNode;
+}
+
+export interface RetainerPath {
+  /** Where the path starts: a user root (`global`) or a GC root. */
+  root: PathNode;
+  steps: PathStep[];
+  /** e.g. `global → .cache (Map) → {table} ((internal array)) → {42} (CacheEntry @78521)` */
+  text: string;
+}
+
+export interface LeakCluster {
+  className: string;
+  /** Leaked objects of this shape that no other leaked object owns. */
+  count: number;
+  /** Σ retained size of those objects (no object counted twice). */
+  retainedSize: number;
+  shallowSize: number;
+  /** Leaked objects they own, themselves included. */
+  objects: number;
+  path: RetainerPath;
+  sampleIds: number[];
+}
+
+export interface LeakReport {
+  clusters: LeakCluster[];
+  totals: { leakedObjects: number; topLevel: number; retainedSize: number; clusters: number };
+}
+
+export interface FindLeaksOptions extends TaskOptions {
+  /** Class names never reported. */
+  ignoreClasses?: string[];
+  /** Also report objects only V8's system roots reach. */
+  includeSystem?: boolean;
+  /** Sample ids kept per cluster (default 5). */
+  samples?: number;
+  /** Clusters returned (default 50). */
+  maxClusters?: number;
+}
+
+/** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */
+export declare function findLeaks(
+  snapshots: { baseline: SnapshotInput; target: SnapshotInput; final: SnapshotInput },
+  options?: FindLeaksOptions,
+): Promise<LeakReport>;
+
+export interface GrowthReport {
+  classes: Array<{ key: string; className: string; counts: number[]; sizes: number[] }>;
+  collections: Array<{ id: number; className: string; sizes: number[]; retainedSizes: number[]; path: RetainerPath }>;
+}
+
+/** Classes and collections that grew at every step of a series of snapshots of one process. */
+export declare function findGrowth(snapshots: SnapshotInput[], options?: TaskOptions & { limit?: number }): Promise<GrowthReport>;
+
+/** A human rendering of a findLeaks report. */
+export declare function formatLeaks(report: LeakReport, options?: { limit?: number }): string;
+
+export declare namespace HeapSnapshot {}
+export interface HeapSnapshot {
+  /** The shortest retainer path of an object from a root, or null for an unknown id. */
+  retainerPath(id: number): RetainerPath | null;
+  /** Summary of the objects allocated after `base` (DevTools' "Objects allocated between snapshots"). */
+  allocatedSince(base: HeapSnapshot | number): SummaryRow[];
+}
+
+// ---- Capture (lib/capture) — to merge into index.d.ts -------------------------------------------
+// Assumes HeapSnapshot and SummaryRow/Statistics are declared above in index.d.ts.
+
+/** V8's own snapshot switches, the same on every capture path. */
+export interface SnapshotSwitches {
+  /** Expose V8 internals in the snapshot (v8.writeHeapSnapshot's option). */
+  exposeInternals?: boolean;
+  /** Record numeric values of heap numbers (v8's exposeNumericValues; the inspector's captureNumericValue). */
+  exposeNumericValues?: boolean;
+}
+
+export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
+  /** Directory for the file; a relative filename is resolved against it. Default: the cwd. */
+  dir?: string | URL;
+}
+
+/**
+ * Drop-in for v8.writeHeapSnapshot: same default name
+ * (Heap.<yyyymmdd>.<hhmmss>.<pid>.<tid>.<seq>.heapsnapshot), but the file is 0600 and appears
+ * atomically (never half-written). Synchronous, like V8's. Returns the absolute path.
+ * @throws ERR_HEAPSNAP_CAPTURE (I/O, disk full, truncated), ERR_HEAPSNAP_INVALID_ARG
+ */
+export declare function writeHeapSnapshot(filename?: string | URL, options?: WriteHeapSnapshotOptions): string;
+export declare function writeHeapSnapshot(options: WriteHeapSnapshotOptions): string;
+
+export interface TakeSnapshotOptions extends SnapshotSwitches {
+  signal?: AbortSignal;
+}
+
+/** This process's heap, streamed from v8.getHeapSnapshot() into the native parser: no file, no JS string. */
+export declare function takeSnapshot(options?: TakeSnapshotOptions): Promise<HeapSnapshot>;
+
+export interface CaptureWorkerOptions extends SnapshotSwitches {
+  /** File name (resolved against dir). Default: Heap.<...>.<pid>.<worker.threadId>.<seq>.heapsnapshot. */
+  file?: string | URL;
+  dir?: string | URL;
+  signal?: AbortSignal;
+}
+
+/** A worker thread's heap, via worker.getHeapSnapshot(), to a 0600 file (→ path) or parsed (→ HeapSnapshot). */
+export declare function captureWorker(worker: import('node:worker_threads').Worker, options: CaptureWorkerOptions & { parse: true }): Promise<HeapSnapshot>;
+export declare function captureWorker(worker: import('node:worker_threads').Worker, options?: CaptureWorkerOptions & { parse?: false }): Promise<string>;
+
+export interface SignalHandlerOptions extends SnapshotSwitches {
+  /** Default 'SIGUSR2'. SIGUSR1 (the inspector's), SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL are refused. */
+  signal?: NodeJS.Signals;
+  /** Default: --diagnostic-dir if Node was started with it, else the cwd at install time. */
+  dir?: string;
+  /** Keep only the last N files this handler wrote (older ones are deleted). Default: Infinity. */
+  keep?: number;
+  /** Called with the path of each snapshot written. */
+  onSnapshot?: (path: string) => void;
+  /** Called with every failure (capture, rotation, or an exception from onSnapshot). Default: process.emitWarning. */
+  onError?: (err: HeapsnapError) => void;
+}
+
+export interface SignalHandlerHandle {
+  readonly signal: NodeJS.Signals;
+  readonly dir: string;
+  readonly keep: number;
+  /** Paths written by this handler that still exist after rotation, oldest first. */
+  readonly files: string[];
+  /** Removes the listener. Idempotent. */
+  uninstall(): void;
+}
+
+/**
+ * What --heapsnapshot-signal does, plus a directory, rotation and callbacks. Main thread, POSIX only.
+ * @throws ERR_HEAPSNAP_UNSUPPORTED (worker thread, Windows, reserved signal, --heapsnapshot-signal for
+ *   the same signal, already installed), ERR_HEAPSNAP_CAPTURE (dir not a writable directory)
+ */
+export declare function installSignalHandler(options?: SignalHandlerOptions): SignalHandlerHandle;
+
+export interface NearHeapLimitOptions {
+  /**
+   * Only a check: Node writes into --diagnostic-dir (else the cwd) and that cannot change at run time.
+   * If dir is elsewhere, ERR_HEAPSNAP_UNSUPPORTED tells you to start node with --diagnostic-dir=<dir>.
+   */
+  dir?: string;
+  /** How many snapshots at most. Default 1. */
+  maxCount?: number;
+}
+
+export interface NearHeapLimitArmed {
+  /** Where Node will write the files. */
+  dir: string;
+  maxCount: number;
+  /** Glob of the file names: 'Heap.*.heapsnapshot'. */
+  pattern: string;
+}
+
+/**
+ * Arms v8.setHeapSnapshotNearHeapLimit(maxCount).
+ * @throws ERR_HEAPSNAP_UNSUPPORTED (Node < 18.10, --heapsnapshot-near-heap-limit already given, already
+ *   armed, dir not where Node writes)
+ */
+export declare function captureOnNearHeapLimit(options?: NearHeapLimitOptions): NearHeapLimitArmed;
+
+export type RemoteTarget =
+  /** A local Node process: checked to be Node, SIGUSR1 opens its inspector, closed again afterwards. `port`: the one it uses. */
+  | { pid: number; port?: number; host?: '127.0.0.1' | 'localhost' | '::1' }
+  /** An inspector already listening on a loopback port. */
+  | { port: number; host?: '127.0.0.1' | 'localhost' | '::1' }
+  /** ws://, wss:// (a target) or http://, https:// (discovery); the only way to reach a non-loopback host. */
+  | { url: string | URL };
+
+export interface RemoteProgress {
+  done: number;
+  total: number;
+  finished: boolean;
+}
+
+export interface CaptureRemoteOptions extends SnapshotSwitches {
+  file?: string | URL;
+  dir?: string | URL;
+  onProgress?: (progress: RemoteProgress) => void;
+  /**
+   * Stops writing at once; the promise settles after the target has finished sending (cutting the
+   * connection mid-snapshot can crash the target).
+   */
+  signal?: AbortSignal;
+  /** ms to find and connect to the inspector (not a limit on the capture). Default 10000. */
+  timeout?: number;
+}
+
+/**
+ * Another Node process's heap over the inspector protocol, with no dependency. Resolves with the
+ * absolute path of a 0600 file, or with a HeapSnapshot when parse: true.
+ * @throws ERR_HEAPSNAP_CAPTURE (dead pid, not a Node process, port closed, not an inspector, wrong
+ *   pid on the port, connection lost, disk full), ERR_HEAPSNAP_INVALID_ARG, ABORT_ERR
+ */
+export declare function captureRemote(target: RemoteTarget, options: CaptureRemoteOptions & { parse: true }): Promise<HeapSnapshot>;
+export declare function captureRemote(target: RemoteTarget, options?: CaptureRemoteOptions & { parse?: false }): Promise<string>;
+
+export interface AnalyzeInWorkerOptions {
+  /** Kills the child (SIGKILL) and rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** The child's --max-old-space-size, in MiB. */
+  maxOldSpaceSize?: number;
+  /** ms; kills the child and rejects with ERR_HEAPSNAP_WORKER. */
+  timeout?: number;
+  /** Extra Node flags for the child. */
+  execArgv?: string[];
+  /** Any other key is passed to the task (summary(opts), diff(a, b, opts), findLeaks({ ..., ...opts })). */
+  [taskOption: string]: unknown;
+}
+
+/**
+ * Parses and analyses in a forked child process, so a huge snapshot cannot take the app down.
+ * Resolves with the task's result as plain JSON.
+ * @throws ERR_HEAPSNAP_WORKER (the child crashed, ran out of memory, timed out; `exitCode`, `signal`,
+ *   `outOfMemory`, `stderr` attached), ERR_HEAPSNAP_INVALID_ARG, ABORT_ERR, or the task's own error
+ *   code (e.g. ERR_HEAPSNAP_PARSE)
+ */
+export declare function analyzeInWorker(file: string | URL, task: 'summary', options?: AnalyzeInWorkerOptions): Promise<SummaryRow[]>;
+export declare function analyzeInWorker(file: string | URL, task: 'statistics', options?: AnalyzeInWorkerOptions): Promise<Statistics>;
+export declare function analyzeInWorker(files: [string | URL, string | URL], task: 'diff', options?: AnalyzeInWorkerOptions): Promise<unknown>;
+export declare function analyzeInWorker(
+  files: [string | URL, string | URL, string | URL],
+  task: 'findLeaks',
+  options?: AnalyzeInWorkerOptions,
+): Promise<unknown>;

@@ -1,0 +1,143 @@
+'use strict';
+/**
+ * `analyzeInWorker(fileOrFiles, task, options?)`: parse and analyse snapshots in a forked child
+ * process, so that a huge snapshot can exhaust, crash or stall only the child, never the app.
+ *
+ * The child (analyze-child.js) opens the files with the package's own `HeapSnapshot.open`, runs the
+ * task and sends back plain JSON over the IPC channel:
+ *   'summary'     one file   → snap.summary(taskOptions)
+ *   'statistics'  one file   → snap.statistics(taskOptions)
+ *   'diff'        two files  → diff(base, current, taskOptions)          (package export)
+ *   'findLeaks'   three files → findLeaks({ baseline, target, final, ...taskOptions })
+ * (a task option object is passed only when there is one).
+ *
+ * options (the rest of the object is the task options, passed through):
+ *   signal          kills the child (SIGKILL) and rejects with an AbortError
+ *   maxOldSpaceSize MiB for the child's V8 heap (--max-old-space-size)
+ *   timeout         ms; kills the child and rejects with ERR_HEAPSNAP_WORKER
+ *   execArgv        extra Node flags for the child
+ *
+ * If the child exits without an answer — a crash, an OOM abort, a kill — the promise rejects with
+ * ERR_HEAPSNAP_WORKER whose message gives the exit code or signal (and says "out of memory" when
+ * V8 said so on stderr); `exitCode`, `signal` and the tail of the child's stderr ride along as
+ * properties. An error *thrown* by the task (a parse error in a file, say) keeps its own code
+ * (ERR_HEAPSNAP_PARSE…) and message.
+ */
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { invalidArg, workerError, abortError, validateSignal, captureError } = require('./errors');
+
+const CHILD = path.join(__dirname, 'analyze-child.js');
+const TASKS = { summary: 1, statistics: 1, diff: 2, findLeaks: 3 };
+const CONTROL_KEYS = new Set(['signal', 'maxOldSpaceSize', 'timeout', 'execArgv']);
+const STDERR_TAIL = 8192;
+
+function analyzeInWorker(fileOrFiles, task, options = {}) {
+  return new Promise((resolve, reject) => {
+    const files = (Array.isArray(fileOrFiles) ? fileOrFiles : [fileOrFiles]).map((f) => {
+      if (typeof f !== 'string' && !(f instanceof URL)) throw invalidArg('analyzeInWorker: files must be paths (strings or file: URLs)');
+      return path.resolve(f instanceof URL ? require('node:url').fileURLToPath(f) : f);
+    });
+    if (!Object.prototype.hasOwnProperty.call(TASKS, task)) {
+      throw invalidArg(`analyzeInWorker: task must be one of ${Object.keys(TASKS).join(', ')}; got ${JSON.stringify(task)}`);
+    }
+    if (files.length !== TASKS[task]) {
+      throw invalidArg(`analyzeInWorker: task '${task}' takes ${TASKS[task]} file(s), got ${files.length}`);
+    }
+    if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+    validateSignal(options.signal);
+    const { signal, maxOldSpaceSize, timeout, execArgv = [] } = options;
+    if (maxOldSpaceSize !== undefined && (!Number.isInteger(maxOldSpaceSize) || maxOldSpaceSize < 1)) {
+      throw invalidArg(`options.maxOldSpaceSize must be a positive integer (MiB), got ${maxOldSpaceSize}`);
+    }
+    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) throw invalidArg(`options.timeout must be a positive number of ms, got ${timeout}`);
+    if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) throw invalidArg('options.execArgv must be an array of strings');
+    const taskOptions = {};
+    for (const [k, v] of Object.entries(options)) if (!CONTROL_KEYS.has(k)) taskOptions[k] = v;
+    if (signal && signal.aborted) throw abortError(signal, `analyzeInWorker('${task}')`);
+
+    const argv = [...execArgv];
+    if (maxOldSpaceSize) argv.push(`--max-old-space-size=${maxOldSpaceSize}`);
+    let child;
+    try {
+      child = fork(CHILD, [], { execArgv: argv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    } catch (err) {
+      throw captureError(`cannot start the analysis child process: ${err.message}`, { cause: err });
+    }
+
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-STDERR_TAIL);
+    });
+
+    let settled = false;
+    let answer = null;
+    let killedFor = null; // 'abort' | 'timeout'
+    let timer = null;
+    const finish = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (signal) signal.removeEventListener('abort', onAbort);
+      fn(value);
+    };
+    const onAbort = () => {
+      killedFor = 'abort';
+      child.kill('SIGKILL');
+      finish(reject, abortError(signal, `analyzeInWorker('${task}')`));
+    };
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    if (timeout) {
+      timer = setTimeout(() => {
+        killedFor = 'timeout';
+        child.kill('SIGKILL');
+        finish(reject, workerError(`the analysis child (pid ${child.pid}, task '${task}') did not finish within ${timeout} ms and was killed`, { pid: child.pid }));
+      }, timeout);
+    }
+
+    child.on('message', (msg) => {
+      answer = msg;
+      if (!msg || typeof msg !== 'object') return;
+      if (msg.ok) {
+        finish(resolve, msg.result);
+      } else {
+        const e = msg.error || {};
+        const err = new Error(e.message || 'analysis failed in the child process');
+        if (e.name && e.name !== 'Error') err.name = e.name;
+        err.code = e.code || 'ERR_HEAPSNAP_WORKER';
+        if (e.stack) err.childStack = e.stack;
+        finish(reject, err);
+      }
+    });
+    child.on('error', (err) => {
+      if (!settled) finish(reject, workerError(`the analysis child process failed: ${err.message}`, { cause: err }));
+    });
+    child.on('exit', (code, sig) => {
+      if (settled || answer) return;
+      if (killedFor) return;
+      const oom = /heap out of memory|Allocation failed|out of memory/i.test(stderr);
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+      const why = oom ? ` after running out of memory${maxOldSpaceSize ? ` (--max-old-space-size=${maxOldSpaceSize})` : ''}` : '';
+      const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+      finish(
+        reject,
+        workerError(`the analysis child (pid ${child.pid}, task '${task}' on ${files.map((f) => path.basename(f)).join(', ')}) ${how}${why} before answering${tail ? `; stderr: ${tail}` : ''}`, {
+          exitCode: code === null ? undefined : code,
+          signal: sig || undefined,
+          outOfMemory: oom,
+          stderr,
+        }),
+      );
+    });
+
+    child.send({ files, task, taskOptions: Object.keys(taskOptions).length ? taskOptions : undefined }, (err) => {
+      if (err && !settled) {
+        child.kill('SIGKILL');
+        finish(reject, workerError(`cannot send the task to the analysis child: ${err.message}`, { cause: err }));
+      }
+    });
+  });
+}
+
+module.exports = { analyzeInWorker };

@@ -1,0 +1,32 @@
+'use strict';
+/**
+ * heapsnap's capture side: every way to get a V8 heap snapshot out of a Node process, written
+ * safely (mode 0600, atomically, never a half-written file) or parsed on the fly.
+ *
+ *   writeHeapSnapshot(filename?, options?)  this process → file (drop-in for v8.writeHeapSnapshot)
+ *   takeSnapshot(options?)                  this process → HeapSnapshot, streamed, no file
+ *   captureWorker(worker, options?)         a worker thread → file or HeapSnapshot
+ *   installSignalHandler(options?)          kill -USR2 → file, with rotation
+ *   captureOnNearHeapLimit(options?)        near OOM → file (Node's own writer)
+ *   captureRemote(target, options?)         another process (pid/port/url) → file or HeapSnapshot
+ *   analyzeInWorker(files, task, options?)  parse and analyse in a child process → plain JSON
+ *
+ * Each lives in its own file here; errors carry a stable `code` (see errors.js).
+ */
+const { writeHeapSnapshot } = require('./write-heap-snapshot');
+const { takeSnapshot } = require('./take-snapshot');
+const { captureWorker } = require('./capture-worker');
+const { installSignalHandler } = require('./signal-handler');
+const { captureOnNearHeapLimit } = require('./near-heap-limit');
+const { captureRemote } = require('./capture-remote');
+const { analyzeInWorker } = require('./analyze-in-worker');
+
+module.exports = {
+  writeHeapSnapshot,
+  takeSnapshot,
+  captureWorker,
+  installSignalHandler,
+  captureOnNearHeapLimit,
+  captureRemote,
+  analyzeInWorker,
+};
