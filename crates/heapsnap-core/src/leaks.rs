@@ -313,9 +313,6 @@ fn is_leakable(s: &Snapshot, v: u32, opts: &LeakOptions) -> bool {
   if s.g.node_type[dom as usize] == nt.code || s.type_name(dom) == "object shape" {
     return false;
   }
-  if !opts.ignore_classes.is_empty() && opts.ignore_classes.iter().any(|c| *c == s.class_name(v)) {
-    return false;
-  }
   true
 }
 
@@ -392,6 +389,17 @@ pub fn find_leaks(baseline: &IdSet, target: &IdSet, fin: &Snapshot, opts: &LeakO
     }
   }
   top.sort_unstable();
+  // Ignored classes are dropped with everything they own (they still own it: their children
+  // do not surface as leaks of their own).
+  if !opts.ignore_classes.is_empty() {
+    top.retain(|&v| {
+      let keep = !opts.ignore_classes.iter().any(|c| *c == fin.class_name(v));
+      if !keep {
+        leaked -= owned.get(&v).copied().unwrap_or(1);
+      }
+      keep
+    });
+  }
   // Cluster by path shape.
   let mut index: HashMap<String, usize> = HashMap::default();
   let mut clusters: Vec<LeakCluster> = Vec::new();

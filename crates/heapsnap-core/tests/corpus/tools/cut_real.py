@@ -3,7 +3,10 @@
 the root (edges in file order), the edges among them, their locations and the strings they use.
 Real names, types, ephemeron edges and layouts, at a size fit for a test or a fuzz seed.
 
-    cut_real.py IN.heapsnapshot OUT.heapsnapshot [N=300] [rows|compact]
+    cut_real.py IN.heapsnapshot OUT.heapsnapshot [N=300] [rows|compact] [FANOUT]
+
+FANOUT caps the new nodes taken from one node's edges (d8's sub-roots hold thousands of
+zero-size builtins; a cap reaches real objects within N).
 """
 import json, sys
 from collections import deque
@@ -13,6 +16,7 @@ def main():
     src, dst = sys.argv[1], sys.argv[2]
     limit = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     layout = sys.argv[4] if len(sys.argv) > 4 else "compact"
+    fanout = int(sys.argv[5]) if len(sys.argv) > 5 else 1 << 60
     d = json.load(open(src, encoding="utf-8"))
     meta = d["snapshot"]["meta"]
     nf, ef = meta["node_fields"], meta["edge_fields"]
@@ -30,9 +34,11 @@ def main():
     keep, order, q = {root: 0}, [root], deque([root])
     while q and len(order) < limit:
         v = q.popleft()
+        taken = 0
         for k in range(first[v], first[v + 1]):
             t = edges[k * E + eto] // F
-            if t not in keep and len(order) < limit:
+            if t not in keep and len(order) < limit and taken < fanout:
+                taken += 1
                 keep[t] = len(order)
                 order.append(t)
                 q.append(t)
