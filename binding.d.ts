@@ -61,6 +61,8 @@ export declare class NativeSnapshot {
   retainerPath(id: number): RetainerPathJs | null
   /** Summary of the objects with `minId < id <= maxId` (DevTools' "allocated between snapshots"). */
   summaryIdRange(minId: number, maxId: number): Array<SummaryRow>
+  /** Strings whose text occurs more than once, by total retained size. */
+  duplicatedStrings(limit?: number | undefined | null): Array<DuplicateGroupJs>
 }
 
 /** Cancellation flag and progress counters shared between JS and a running task. */
@@ -117,6 +119,14 @@ export interface DiffRowJs {
 
 /** DevTools' Comparison of `current` against `base`. */
 export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Array<DiffRowJs>
+
+export interface DuplicateGroupJs {
+  value: string
+  count: number
+  totalSelfSize: number
+  totalRetainedSize: number
+  sampleIds: Array<number>
+}
 
 export interface EdgeRow {
   type: string

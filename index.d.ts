@@ -264,6 +264,8 @@ export declare namespace HeapSnapshot {}
 export interface HeapSnapshot {
   /** The shortest retainer path of an object from a root, or null for an unknown id. */
   retainerPath(id: number): RetainerPath | null;
+  /** Strings whose text occurs more than once, by total retained size. */
+  duplicatedStrings(options?: { limit?: number }): Array<{ value: string; count: number; totalSelfSize: number; totalRetainedSize: number; sampleIds: number[] }>;
   /** Summary of the objects allocated after `base` (DevTools' "Objects allocated between snapshots"). */
   allocatedSince(base: HeapSnapshot | number): SummaryRow[];
 }

@@ -230,6 +230,10 @@ class HeapSnapshot {
     const min = base instanceof HeapSnapshot ? base.maxJsObjectId : Number(base);
     return call(() => this.#native.summaryIdRange(min, this.maxJsObjectId));
   }
+  /** Strings whose text occurs more than once: [{ value, count, totalSelfSize, totalRetainedSize, sampleIds }]. */
+  duplicatedStrings({ limit } = {}) {
+    return call(() => this.#native.duplicatedStrings(limit));
+  }
   /** Frees the native memory now; the object is unusable afterwards. */
   dispose() {
     this.#native.dispose();

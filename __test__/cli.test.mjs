@@ -79,6 +79,14 @@ test('growth, path and top', () => {
   assert.ok(top[0].retainedSize >= top[1].retainedSize);
 });
 
+test('dupes: duplicated strings with their copies', () => {
+  const j = JSON.parse(cli('dupes', final, '--json').stdout);
+  assert.ok(j.length > 0 && j.every((g) => g.count >= 2));
+  // every RequestRecord has headers.accept = 'json': one of the strings V8 shares, or duplicates
+  assert.ok(j[0].totalRetainedSize >= j.at(-1).totalRetainedSize);
+  assert.equal(cli('dupes', final).status, 0);
+});
+
 test('exit 2 with one line for bad usage and unreadable input; --help everywhere', () => {
   const bad = join(dir, 'bad.heapsnapshot');
   writeFileSync(bad, '{"snapshot":');
@@ -88,7 +96,7 @@ test('exit 2 with one line for bad usage and unreadable input; --help everywhere
     assert.match(r.stderr, /^heapsnap: /);
   }
   assert.match(cli('summary', bad).stderr, /ERR_HEAPSNAP_PARSE/);
-  for (const cmd of ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'capture', 'report', 'demo']) {
+  for (const cmd of ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo']) {
     const r = cli(cmd, '--help');
     assert.equal(r.status, 0, cmd);
     assert.match(r.stdout, /Usage: heapsnap/, cmd);

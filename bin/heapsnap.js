@@ -12,6 +12,7 @@ const COMMANDS = {
   growth: 'classes and collections growing at every step (F1 F2 F3 ...)',
   path: 'what keeps one object alive (FILE @ID)',
   top: 'largest objects by retained size, with their dominators',
+  dupes: 'duplicated strings, by the memory they take',
   capture: 'snapshot another Node process (--pid, --port, --url)',
   report: 'self-contained HTML report (FILE [BASE] | BASELINE TARGET FINAL)',
   demo: 'run a bundled leaky program, find its leak, write a report',

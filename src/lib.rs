@@ -957,3 +957,35 @@ impl NativeSnapshot {
     )
   }
 }
+
+#[napi(object)]
+pub struct DuplicateGroupJs {
+  pub value: String,
+  pub count: f64,
+  pub total_self_size: f64,
+  pub total_retained_size: f64,
+  pub sample_ids: Vec<f64>,
+}
+
+#[napi]
+impl NativeSnapshot {
+  /// Strings whose text occurs more than once, by total retained size.
+  #[napi(catch_unwind)]
+  pub fn duplicated_strings(&self, limit: Option<u32>) -> Result<Vec<DuplicateGroupJs>> {
+    let s = self.get()?;
+    let mut groups = heapsnap_core::analysis::dupes::duplicated_strings(s, 5);
+    groups.truncate(limit.unwrap_or(u32::MAX) as usize);
+    Ok(
+      groups
+        .into_iter()
+        .map(|g| DuplicateGroupJs {
+          value: js_string(&g.value),
+          count: g.count as f64,
+          total_self_size: g.total_self_size as f64,
+          total_retained_size: g.total_retained_size as f64,
+          sample_ids: g.sample_ids.into_iter().map(|x| x as f64).collect(),
+        })
+        .collect(),
+    )
+  }
+}

@@ -5,6 +5,7 @@ pub mod classes;
 pub mod distances;
 pub mod dom;
 pub mod dominators;
+pub mod dupes;
 pub mod flags;
 pub mod shallow;
 pub mod summary;
