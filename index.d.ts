@@ -2,6 +2,11 @@
 
 /** Options of calls that run off the JS thread. */
 export interface TaskOptions {
+  /**
+   * Refuse (with `ERR_HEAPSNAP_MEMORY`) files that would need more than this many bytes to
+   * analyse (estimated at 1.6 × the file size). Default: 80% of the memory the OS reports free.
+   */
+  maxMemory?: number;
   /** Cancels the work; the promise rejects with an `AbortError` (`code: 'ABORT_ERR'`). */
   signal?: AbortSignal;
   /** Called about every 100 ms while the work runs, and once at the end. */
@@ -123,7 +128,7 @@ export declare class HeapSnapshot {
   private constructor();
   /** Parses and analyses a file off the JS thread. */
   static open(path: string, options?: TaskOptions): Promise<HeapSnapshot>;
-  static openSync(path: string): HeapSnapshot;
+  static openSync(path: string, options?: { maxMemory?: number }): HeapSnapshot;
   /** Parses a snapshot from a readable stream or async iterable of chunks. */
   static fromStream(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>, options?: TaskOptions): Promise<HeapSnapshot>;
   static Parser: typeof Parser;

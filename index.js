@@ -16,11 +16,23 @@ function call(fn) {
   }
 }
 
-/** Runs a native async task with an AbortSignal and an onProgress callback. */
+/**
+ * Runs a native async task with an AbortSignal and an onProgress callback. On abort the
+ * promise rejects at once; the native task stops at its next check (the parser checks every
+ * 16 MiB) and its memory is freed when it does.
+ */
 async function runTask(start, { signal, onProgress } = {}) {
   if (signal?.aborted) throw abortError(signal);
   const control = new native.TaskControl();
-  const onAbort = () => control.cancel();
+  let rejectAbort;
+  const aborted = new Promise((_, reject) => {
+    rejectAbort = reject;
+  });
+  aborted.catch(() => {});
+  const onAbort = () => {
+    control.cancel();
+    rejectAbort(abortError(signal));
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer;
   const report = () => {
@@ -32,7 +44,9 @@ async function runTask(start, { signal, onProgress } = {}) {
     timer.unref?.();
   }
   try {
-    const result = await start(control);
+    const task = start(control);
+    if (signal) task.catch(() => {}); // a task finishing after an abort is dropped
+    const result = await (signal ? Promise.race([task, aborted]) : task);
     if (timer) report();
     return result;
   } catch (e) {
@@ -42,6 +56,31 @@ async function runTask(start, { signal, onProgress } = {}) {
   } finally {
     if (timer) clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Fails early, with ERR_HEAPSNAP_MEMORY, when a file would need more memory than allowed:
+ * `maxMemory` bytes, by default 80% of the memory the OS reports available. The estimate is
+ * 1.6 × the file size (measured peak: 1.47× on a 1 GB snapshot).
+ */
+function checkMemory(path, maxMemory) {
+  let size;
+  try {
+    size = require('node:fs').statSync(path).size;
+  } catch {
+    return; // the native open reports a missing or unreadable file with ERR_HEAPSNAP_IO
+  }
+  const limit = maxMemory ?? Math.floor(require('node:os').freemem() * 0.8);
+  const need = Math.ceil(size * 1.6);
+  if (need > limit) {
+    const mb = (n) => `${(n / 1048576).toFixed(0)} MB`;
+    const e = new Error(
+      `parsing ${path} (${mb(size)}) needs about ${mb(need)} of memory, more than the ${mb(limit)} allowed` +
+        (maxMemory == null ? ' (80% of the available memory; pass { maxMemory } to change it)' : ' (maxMemory)'),
+    );
+    e.code = 'ERR_HEAPSNAP_MEMORY';
+    throw e;
   }
 }
 
@@ -96,11 +135,13 @@ class HeapSnapshot {
   /** Parses and analyses a file off the JS thread. */
   static async open(path, options = {}) {
     const p = String(path);
+    checkMemory(p, options.maxMemory);
     const nat = await runTask((control) => native.openFile(p, control), options);
     return new HeapSnapshot(nat);
   }
 
-  static openSync(path) {
+  static openSync(path, options = {}) {
+    checkMemory(String(path), options.maxMemory);
     return new HeapSnapshot(call(() => native.openFileSync(String(path))));
   }
 

@@ -82,7 +82,7 @@ fn node_sink(meta: &Meta) -> RecordSink {
   }
   let mut s = RecordSink::new("nodes", meta.node_fields.clone(), cols, checks);
   if let Some(n) = meta.node_count {
-    s.reserve_records(n.min(1 << 28) as usize);
+    s.expect_records(n);
   }
   s
 }
@@ -106,7 +106,7 @@ fn id_sink(meta: &Meta) -> RecordSink {
 fn edge_sink(meta: &Meta) -> RecordSink {
   let etypes = meta.edge_types.names.len() as u64;
   let stride = meta.node_stride() as u64;
-  let limit = meta.node_count.map(|n| n * stride);
+  let limit = meta.node_count.map(|n| n.saturating_mul(stride));
   let mut cols = Vec::new();
   let mut checks = Vec::new();
   for f in &meta.edge_fields {
@@ -130,7 +130,7 @@ fn edge_sink(meta: &Meta) -> RecordSink {
   }
   let mut s = RecordSink::new("edges", meta.edge_fields.clone(), cols, checks);
   if let Some(n) = meta.edge_count {
-    s.reserve_records(n.min(1 << 30) as usize);
+    s.expect_records(n);
   }
   s
 }
@@ -384,7 +384,8 @@ pub struct StreamParser {
   samples: Option<RecordSink>,
   trace_function_infos: Option<RecordSink>,
   strings: Option<StringTable>,
-  seen: Vec<String>,
+  /// Top-level keys read so far (a set: a hostile file may hold millions of keys).
+  seen: std::collections::HashSet<String>,
   cancel: Option<Arc<AtomicBool>>,
   failed: Option<Error>,
   ids_only: bool,
@@ -409,7 +410,7 @@ impl StreamParser {
       samples: None,
       trace_function_infos: None,
       strings: None,
-      seen: Vec::new(),
+      seen: std::collections::HashSet::new(),
       cancel: None,
       failed: None,
       ids_only: false,
@@ -552,14 +553,13 @@ impl StreamParser {
           return Ok((used, State::InKey(d, key)));
         }
         let key = String::from_utf8_lossy(&key).into_owned();
-        if self.seen.contains(&key) {
+        if !self.seen.insert(key.clone()) {
           return Err(Error::parse(
             key.clone(),
             Some(base),
             format!("the section \"{key}\" appears twice"),
           ));
         }
-        self.seen.push(key.clone());
         (used, State::Colon(key))
       }
       State::Value(key) => {
@@ -977,7 +977,8 @@ pub fn feed_file(path: &std::path::Path, p: &mut StreamParser, progress: &dyn Fn
     .metadata()
     .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
   let total = meta.len();
-  const WINDOW: u64 = 64 << 20;
+  // 16 MiB: small enough that cancellation (checked per push) answers within tens of ms.
+  const WINDOW: u64 = 16 << 20;
   if meta.is_file() && total > 0 && std::env::var_os("HEAPSNAP_NO_MMAP").is_none() {
     let mut off = 0u64;
     while off < total {

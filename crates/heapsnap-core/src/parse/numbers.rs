@@ -186,6 +186,10 @@ pub struct RecordSink {
   pub values: u64,
   /// Per-piece value buffers, reused across chunks (fresh ones would be page-faulted in every time).
   scratch: Vec<Vec<u64>>,
+  /// Records the header announces (0: unknown). Only caps growth, never allocates by itself:
+  /// a header may lie (2^40 nodes in a 1 KB file), so columns grow with the values actually
+  /// read, and stop at this size when the header was right.
+  expected: usize,
 }
 
 impl RecordSink {
@@ -199,6 +203,7 @@ impl RecordSink {
       pos: 0,
       values: 0,
       scratch: Vec::new(),
+      expected: 0,
     }
   }
 
@@ -217,11 +222,21 @@ impl RecordSink {
     self.cols.len()
   }
 
-  pub fn reserve_records(&mut self, records: usize) {
+  /// Notes how many records the header announces. Nothing is allocated here: see `expected`.
+  pub fn expect_records(&mut self, records: u64) {
+    self.expected = records.min(usize::MAX as u64) as usize;
+  }
+
+  /// Makes room for `values` stored values in total: each column grows by doubling, with the
+  /// announced size as the last step, so memory follows the input, not the header.
+  fn grow_for(&mut self, values: u64) {
+    let stride = self.cols.len() as u64;
+    let records = values.div_ceil(stride) as usize;
+    let expected = self.expected;
     for c in &mut self.cols {
       match c {
-        Col::U8(v) => v.reserve(records),
-        Col::U32(v, _) => v.reserve(records),
+        Col::U8(v) => grow(v, records, expected),
+        Col::U32(v, _) => grow(v, records, expected),
         Col::Skip => {}
       }
     }
@@ -230,6 +245,7 @@ impl RecordSink {
   /// Stores `vals` in order. On a failed check, returns the index in `vals` and a message.
   pub fn extend(&mut self, vals: &[u64]) -> std::result::Result<(), (usize, String)> {
     let stride = self.cols.len();
+    self.grow_for(self.values + vals.len() as u64);
     // Values up to the next record boundary, one at a time.
     let mut k = 0;
     while k < vals.len() && (self.pos != 0 || vals.len() - k < stride) {
@@ -266,6 +282,7 @@ impl RecordSink {
       g += p.len() as u64;
     }
     let total = g;
+    self.grow_for(total);
     // 1. checks, in parallel, each value knowing its field
     let checks = &self.checks;
     let names = &self.field_names;
@@ -468,6 +485,19 @@ impl RecordSink {
   }
 }
 
+/// Grows `v`'s capacity to hold `need` items: doubling (amortised O(1) per item), but not past
+/// `expected` when that is enough, so a header that tells the truth costs no slack.
+fn grow<T>(v: &mut Vec<T>, need: usize, expected: usize) {
+  if need <= v.capacity() {
+    return;
+  }
+  let mut target = need.max(v.capacity().saturating_mul(2)).max(64);
+  if expected >= need {
+    target = target.min(expected);
+  }
+  v.reserve_exact(target - v.len());
+}
+
 #[derive(Clone, Copy)]
 struct SendPtr(*mut u8);
 // SAFETY: used only to write disjoint slots of a column from rayon tasks that all end before
@@ -617,13 +647,19 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
       .collect()
   };
   let mut outcome = Ok(());
-  for r in results {
+  // With a syntax error in piece `k`, the values before it (pieces ..k, and piece k up to the
+  // error) are still checked first: the error reported is the first one in the text, whatever
+  // the chunk boundaries (a streamed push checks the earlier values before it sees the rest).
+  let mut upto = work.len();
+  for (k, r) in results.into_iter().enumerate() {
     if let Err((off, msg)) = r {
       outcome = Err(Error::parse(section, Some(off), msg));
+      upto = k + 1;
       break;
     }
   }
-  if outcome.is_ok() {
+  {
+    let work = &work[..upto];
     let first = sink.values;
     if let Err((k, idx, msg)) = sink.extend_pieces(work) {
       let (s, e) = pieces[k];

@@ -1,0 +1,140 @@
+// Big input and concurrency: parallel parses agree with sequential ones, abort answers at once
+// and the native work stops, dispose() returns memory, a memory limit fails early and clearly,
+// and no bad argument to any export can take the process down.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { repo } from './support/oracle.mjs';
+import { realisticSnapshot } from './support/programs.mjs';
+
+const require = createRequire(import.meta.url);
+const { HeapSnapshot } = require('../index.js');
+let dir, small, big;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'heapsnap-rel-'));
+  small = realisticSnapshot(join(dir, 'small.heapsnapshot'), { scale: 0.3 });
+  big = realisticSnapshot(join(dir, 'big.heapsnapshot'), { scale: 6 });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('8 parses at once give the same results as one at a time', async () => {
+  const one = await HeapSnapshot.open(small);
+  const want = JSON.stringify([one.summary(), one.statistics(), one.totalSize]);
+  const many = await Promise.all(Array.from({ length: 8 }, () => HeapSnapshot.open(small)));
+  for (const s of many) assert.equal(JSON.stringify([s.summary(), s.statistics(), s.totalSize]), want);
+  for (const s of [one, ...many]) s.dispose();
+});
+
+test('abort during a parse rejects within 100 ms, and the event loop stays responsive', async () => {
+  const ac = new AbortController();
+  let ticks = 0;
+  const iv = setInterval(() => ticks++, 5);
+  const p = HeapSnapshot.open(big, { signal: ac.signal, onProgress: () => {} });
+  await new Promise((r) => setTimeout(r, 150));
+  const t0 = performance.now();
+  ac.abort();
+  await assert.rejects(p, { name: 'AbortError' });
+  const latency = performance.now() - t0;
+  clearInterval(iv);
+  assert.ok(latency < 100, `rejected ${latency.toFixed(1)} ms after abort()`);
+  assert.ok(ticks > 10, `the interval kept ticking during the parse (${ticks})`);
+});
+
+test('the native parse itself stops soon after abort (its thread is free again)', async () => {
+  // With one libuv thread, a second task can only start once the aborted one has stopped.
+  const script = `
+    const { HeapSnapshot } = require(${JSON.stringify(join(repo, 'index.js'))});
+    (async () => {
+      const ac = new AbortController();
+      const p = HeapSnapshot.open(${JSON.stringify(big)}, { signal: ac.signal });
+      await new Promise((r) => setTimeout(r, 100));
+      ac.abort();
+      await p.catch(() => {});
+      const t0 = performance.now();
+      const s = await HeapSnapshot.open(${JSON.stringify(small)});
+      console.log(JSON.stringify({ ms: performance.now() - t0, nodes: s.nodeCount }));
+    })();`;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '1' } });
+  const { ms, nodes } = JSON.parse(out);
+  assert.ok(nodes > 0);
+  const alone = (() => {
+    const t = performance.now();
+    HeapSnapshot.openSync(small).dispose();
+    return performance.now() - t;
+  })();
+  assert.ok(ms < alone + 1500, `the next parse waited ${ms.toFixed(0)} ms (alone: ${alone.toFixed(0)} ms)`);
+});
+
+// The first cycle warms the allocator's per-thread arenas (a one-time few MB); from then on,
+// RSS must stay flat: a leak of a snapshot would add its full size per cycle.
+test('dispose() returns native memory: RSS stays flat over 20 open/dispose cycles', async () => {
+  const script = `
+    const { HeapSnapshot } = require(${JSON.stringify(join(repo, 'index.js'))});
+    const rss = [];
+    for (let i = 0; i < 20; i++) { const s = HeapSnapshot.openSync(${JSON.stringify(big)}); s.summary(); s.dispose(); rss.push(process.memoryUsage.rss()); }
+    console.log(JSON.stringify(rss));`;
+  const rss = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  const first = rss[1];
+  const last = rss.at(-1);
+  const size = statSync(big).size;
+  assert.ok(last <= first * 1.1, `RSS ${(first / 1e6).toFixed(0)} MB after the 2nd cycle, ${(last / 1e6).toFixed(0)} MB after the 20th`);
+  assert.ok(last - rss[0] < size / 2, `RSS grew by ${((last - rss[0]) / 1e6).toFixed(0)} MB in all (file ${(size / 1e6).toFixed(0)} MB)`);
+});
+
+test('a memory limit fails early with ERR_HEAPSNAP_MEMORY, before any work', async () => {
+  const size = statSync(big).size;
+  await assert.rejects(HeapSnapshot.open(big, { maxMemory: size }), (e) => {
+    assert.equal(e.code, 'ERR_HEAPSNAP_MEMORY');
+    assert.match(e.message, /needs about \d+ MB of memory, more than the \d+ MB allowed/);
+    return true;
+  });
+  assert.throws(() => HeapSnapshot.openSync(big, { maxMemory: 1000 }), { code: 'ERR_HEAPSNAP_MEMORY' });
+  const ok = await HeapSnapshot.open(big, { maxMemory: size * 4 });
+  ok.dispose();
+});
+
+test('no bad argument to any export takes the process down', () => {
+  const script = `
+    const api = require(${JSON.stringify(join(repo, 'index.js'))});
+    const native = require(${JSON.stringify(join(repo, 'binding.js'))});
+    const bad = [undefined, null, -1, 1e300, NaN, '', 'x', {}, [], () => {}, Symbol('s'), 2n ** 70n, new Uint8Array(3), '/nonexistent/file'];
+    let calls = 0, errors = 0;
+    const attempt = async (f) => { calls++; try { const r = f(); if (r && r.then) await r; } catch (e) { if (!(e instanceof Error)) throw new Error('non-Error thrown'); errors++; } };
+    (async () => {
+      const snap = api.HeapSnapshot.openSync(${JSON.stringify(small)});
+      for (const a of bad) {
+        for (const m of ['node', 'nodeAt', 'edges', 'retainers', 'retainerPath', 'instances', 'ordinalOf', 'nodeNameUtf16', 'allocatedSince', 'summary', 'duplicatedStrings'])
+          await attempt(() => snap[m](a));
+        await attempt(() => api.HeapSnapshot.open(a));
+        await attempt(() => api.HeapSnapshot.openSync(a));
+        await attempt(() => new api.HeapSnapshot(a));
+        await attempt(() => new api.HeapSnapshot.Parser().push(a));
+        await attempt(() => api.diff(a, snap));
+        await attempt(() => api.findLeaks({ baseline: a, target: a, final: a }));
+        await attempt(() => api.findGrowth([a, a]));
+        await attempt(() => native.openFileSync(a));
+        await attempt(() => native.readIds(a, new native.TaskControl()));
+        await attempt(() => native.diffSnapshots(a, a));
+        await attempt(() => native.findLeaksNative(a, a, a));
+        await attempt(() => native.findGrowthNative(a));
+      }
+      const p = new api.HeapSnapshot.Parser();
+      await attempt(() => p.finishSync());
+      await attempt(() => p.finishSync());
+      await attempt(() => p.push('x'));
+      snap.dispose();
+      await attempt(() => snap.summary());
+      await attempt(() => api.diff(snap, snap));
+      console.log(JSON.stringify({ calls, errors, alive: true }));
+    })().catch((e) => { console.error(e); process.exit(3); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.alive, true);
+  assert.ok(out.errors > 100, `${out.errors} of ${out.calls} calls threw a JS Error`);
+});
