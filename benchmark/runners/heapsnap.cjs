@@ -44,16 +44,15 @@ async function open({ repo, file }) {
       statistics: statistics && typeof statistics === 'object' ? JSON.parse(JSON.stringify(statistics)) : null } });
 }
 
-// HOOK (findLeaks): expected `findLeaks({ baseline, target, final })` → leaks (an array, or an
-// object with `leaks`). Align with index.d.ts when it lands; a different signature shows up as
-// an error in the table, never as a number.
+// findLeaks({ baseline, target, final }) → { clusters, totals } (index.d.ts); "leaks reported"
+// is the number of leaked top-level objects.
 async function findLeaks({ repo, files }) {
   const hs = require(path.join(repo, 'index.js'));
   if (typeof hs.findLeaks !== 'function') return report({ tool: 'heapsnap', task: 'findLeaks', skipped: 'no findLeaks export' });
   const [baseline, target, final] = files;
   const [result, workMs] = await timed(() => hs.findLeaks({ baseline, target, final }));
-  const leaks = Array.isArray(result) ? result : Array.isArray(result?.leaks) ? result.leaks : null;
-  report({ tool: 'heapsnap', task: 'findLeaks', workMs, phases: [{ phase: 'findLeaks', ms: workMs }], checks: { leaks: leaks ? leaks.length : null } });
+  const leaks = result?.totals?.topLevel ?? null;
+  report({ tool: 'heapsnap', task: 'findLeaks', workMs, phases: [{ phase: 'findLeaks', ms: workMs }], checks: { leaks, clusters: result?.clusters?.length ?? null } });
 }
 
 // HOOK (in-test assertions): expected `assertCollected(() => object)` resolving when the object is
