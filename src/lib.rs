@@ -402,7 +402,7 @@ fn js_string(bytes: &[u8]) -> String {
 }
 
 fn node_info(s: &Snapshot, v: u32) -> NodeInfo {
-  let key = heapsnap_core::analysis::summary::class_key(&s.g, &s.class, v);
+  let key = s.class_key(v);
   NodeInfo {
     id: s.g.id(v) as f64,
     ordinal: v,
@@ -589,10 +589,10 @@ impl NativeSnapshot {
         continue;
       }
       let hit = if key_form {
-        let k = heapsnap_core::analysis::summary::class_key(&s.g, &s.class, v);
+        let k = s.class_key(v);
         heapsnap_core::analysis::summary::public_key(&s.g, k) == class
       } else {
-        s.g.strings.get(s.class[v as usize] as usize) == class.as_bytes()
+        s.g.strings.get(s.class_of(v) as usize) == class.as_bytes()
       };
       if hit {
         ids.push(s.g.id(v) as f64);
@@ -609,10 +609,9 @@ impl NativeSnapshot {
     // Compact class table: class string index -> dense index.
     let mut dense: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
     let mut class_names = Vec::new();
-    let class_indexes: Vec<u32> = s
-      .class
-      .iter()
-      .map(|&c| {
+    let class_indexes: Vec<u32> = (0..n as u32)
+      .map(|v| s.class_of(v))
+      .map(|c| {
         *dense.entry(c).or_insert_with(|| {
           class_names.push(to_string_lossy(s.g.strings.get(c as usize)));
           (class_names.len() - 1) as u32

@@ -44,7 +44,7 @@ pub fn diff_groups(s: &Snapshot, defs: Option<&[InterfaceDef]>) -> Vec<DiffGroup
   // Internal key: (location, class id) where class id is a string index, or for re-classified
   // plain objects strings.len() + definition index.
   let nstr = g.strings.len() as u64;
-  let mut class: Vec<u64> = s.class.iter().map(|&c| c as u64).collect();
+  let mut class: Vec<u64> = (0..g.node_count as u32).map(|v| s.class_of(v) as u64).collect();
   if let Some(defs) = defs {
     classes::match_interfaces(g, defs, &mut |v, best| {
       class[v as usize] = match best {

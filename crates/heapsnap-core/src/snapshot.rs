@@ -22,8 +22,6 @@ pub struct Snapshot {
   pub first_dominated: Vec<u32>,
   pub dominated: Vec<u32>,
   pub distance: Vec<i32>,
-  /// Class string index per node (interfaces applied).
-  pub class: Vec<u32>,
   /// Dense class-key id per node and the keys (DevTools' internal class keys).
   pub key_of: Vec<u32>,
   pub keys: Vec<ClassKey>,
@@ -62,7 +60,21 @@ impl Snapshot {
     let mut timings = vec![("parse", parse_ms)];
     let input_bytes = parsed.bytes;
     let mut t = Instant::now();
+    let debug = std::env::var_os("HEAPSNAP_DEBUG_MEMORY").is_some();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+      if debug {
+        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let pick = |k: &str| {
+          st.lines()
+            .find(|l| l.starts_with(k))
+            .unwrap_or("")
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("?")
+            .to_string()
+        };
+        eprintln!("{name}: rss {} kB, peak {} kB", pick("VmRSS:"), pick("VmHWM:"));
+      }
       timings.push((name, t.elapsed().as_secs_f64() * 1000.0));
       t = Instant::now();
     };
@@ -78,14 +90,23 @@ impl Snapshot {
     let essential = flags::essential_edges(&g, &page, &mut cache);
     drop(page);
     lap("essentialEdges", &mut timings);
-    let (ret_essential, self_size) = {
-      let gr = &mut g;
-      let ret = gr.build_retainers(&essential);
-      (ret, shallow::redistribute(gr, has_user_roots))
-    };
-    lap("retainers+shallowSizes", &mut timings);
+    let ret_essential = g.build_retainers(&essential);
+    g.detachedness = None; // the file's column; the propagated states are kept below
+    lap("retainers", &mut timings);
+    // Shallow sizes (sequential) and distances (sequential) only read the graph: run them at
+    // once. Distances' BFS queue is gone again before the dominator pass, the memory peak.
+    let (self_size, (distance, dist_ms)) = rayon::join(
+      || shallow::redistribute(&g, has_user_roots),
+      || {
+        let t = Instant::now();
+        let d = distances::compute(&g, &mut cache);
+        (d, t.elapsed().as_secs_f64() * 1000.0)
+      },
+    );
+    timings.push(("distances", dist_ms));
+    lap("shallowSizes+distances", &mut timings);
     check(cancel)?;
-    // The dominator tree and (distances, classes) need only read the graph: run them at once.
+    // The dominator tree and the classes need only read the graph: run them at once.
     let mut interner = classes::Interner::new(g.strings.len());
     let mut interface_names = classes::AddedStrings::new();
     let (doms, rest) = rayon::join(
@@ -96,32 +117,23 @@ impl Snapshot {
       },
       || {
         let t = Instant::now();
-        let distance = distances::compute(&g, &mut cache);
-        let dist_ms = t.elapsed().as_secs_f64() * 1000.0;
-        let t = Instant::now();
         let mut class = classes::object_classes(&g, &mut interner);
         let interfaces = classes::infer_interfaces(&g);
         classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
-        (
-          distance,
-          dist_ms,
-          class,
-          interfaces,
-          t.elapsed().as_secs_f64() * 1000.0,
-        )
+        let keys = summary::key_ids(&g, &class);
+        drop(class);
+        (interfaces, keys, t.elapsed().as_secs_f64() * 1000.0)
       },
     );
     let (d, dom_ms) = doms;
     let d = d?;
-    let (distance, dist_ms, class, interfaces, class_ms) = rest;
+    let (interfaces, (key_of, keys), class_ms) = rest;
     drop(essential);
     drop(ret_essential);
     drop(cache);
     interner.flush(&mut g.strings);
     let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
-    let (key_of, keys) = summary::key_ids(&g, &class);
     timings.push(("dominators", dom_ms));
-    timings.push(("distances", dist_ms));
     timings.push(("classes", class_ms));
     lap("dominated+keys", &mut timings);
     check(cancel)?;
@@ -137,7 +149,6 @@ impl Snapshot {
       first_dominated,
       dominated,
       distance,
-      class,
       key_of,
       keys,
       interfaces,
@@ -186,7 +197,6 @@ impl Snapshot {
   pub fn aggregate_input(&self) -> AggregateInput<'_> {
     AggregateInput {
       g: &self.g,
-      class: &self.class,
       key_of: &self.key_of,
       keys: &self.keys,
       self_size: &self.self_size,
@@ -218,8 +228,20 @@ impl Snapshot {
     &self.g.meta.node_types.names[self.g.node_type[v as usize] as usize]
   }
 
+  /// Class string index of a node (interfaces applied).
+  #[inline]
+  pub fn class_of(&self, v: u32) -> u32 {
+    self.keys[self.key_of[v as usize] as usize].class()
+  }
+
+  /// DevTools' class key of a node.
+  #[inline]
+  pub fn class_key(&self, v: u32) -> ClassKey {
+    self.keys[self.key_of[v as usize] as usize]
+  }
+
   pub fn class_name(&self, v: u32) -> String {
-    to_string_lossy(self.g.strings.get(self.class[v as usize] as usize))
+    to_string_lossy(self.g.strings.get(self.class_of(v) as usize))
   }
 
   pub fn raw_name(&self, v: u32) -> String {

@@ -122,10 +122,11 @@ pub fn compute(
     vx[v as usize].label
   };
 
-  // Buckets as singly linked lists: head per vertex (reusing next_edge), next per member.
+  // Buckets as singly linked lists: the head per vertex reuses `next_edge`; the link of a
+  // member w reuses its `parent` field, which is read for the last time right before w joins a
+  // bucket (after that only `ancestor` and `label` of w are used).
   let mut bucket_head = next_edge;
   bucket_head.iter_mut().for_each(|x| *x = 0);
-  let mut bucket_next = vec![0u32; len];
   let mut dom = vec![0u32; len];
   let mut i = count;
   while i >= 2 {
@@ -153,9 +154,9 @@ pub fn compute(
     }
     vx[w as usize].semi = semi_w;
     let b = vertex[semi_w as usize] as usize;
-    bucket_next[w as usize] = bucket_head[b];
-    bucket_head[b] = w;
     let pw = vx[w as usize].parent;
+    vx[w as usize].parent = bucket_head[b];
+    bucket_head[b] = w;
     vx[w as usize].ancestor = pw;
     let mut v = bucket_head[pw as usize];
     bucket_head[pw as usize] = 0;
@@ -166,12 +167,11 @@ pub fn compute(
       } else {
         pw
       };
-      v = bucket_next[v as usize];
+      v = vx[v as usize].parent;
     }
     i -= 1;
   }
   drop(bucket_head);
-  drop(bucket_next);
   dom[0] = r;
   dom[r as usize] = r;
   for i in 2..=count {

@@ -25,6 +25,15 @@ pub struct ClassAggregate {
   pub members: Vec<u32>,
 }
 
+impl ClassKey {
+  /// The class string index.
+  pub fn class(self) -> u32 {
+    match self {
+      ClassKey::Class(c) | ClassKey::Located(_, c) => c,
+    }
+  }
+}
+
 pub fn class_key(g: &Graph, class: &[u32], v: u32) -> ClassKey {
   if g.node_type[v as usize] == g.meta.node_types.object {
     if let Some(loc) = g.locations.get(&v) {
@@ -75,7 +84,6 @@ pub fn key_ids(g: &Graph, class: &[u32]) -> (Vec<u32>, Vec<ClassKey>) {
 
 pub struct AggregateInput<'a> {
   pub g: &'a Graph,
-  pub class: &'a [u32],
   /// Dense class-key id per node, and the keys (see [`key_ids`]).
   pub key_of: &'a [u32],
   pub keys: &'a [ClassKey],
@@ -113,7 +121,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
       out.push(ClassAggregate {
         key,
         public_key: public_key(g, key),
-        class_name: crate::parse::strings::to_string_lossy(g.strings.get(inp.class[v as usize] as usize)),
+        class_name: crate::parse::strings::to_string_lossy(g.strings.get(key.class() as usize)),
         count: 1,
         shallow_size: s as u64,
         retained_size: 0,

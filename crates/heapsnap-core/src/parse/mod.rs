@@ -286,7 +286,8 @@ enum State {
   Key {
     first: bool,
   },
-  InKey(StrDecoder, Vec<u8>),
+  /// A key being read: decoder, bytes so far, offset of its opening quote.
+  InKey(StrDecoder, Vec<u8>, u64),
   Colon(String),
   Value(String),
   /// Expecting the '[' that opens an array section.
@@ -516,7 +517,7 @@ impl StreamParser {
         let next = match state {
           State::Start if b == b'{' => State::Key { first: true },
           State::Start => return Err(self.top_error(off, "'{' (a heap snapshot is a JSON object)", b)),
-          State::Key { .. } if b == b'"' => State::InKey(StrDecoder::begin(&[]), Vec::new()),
+          State::Key { .. } if b == b'"' => State::InKey(StrDecoder::begin(&[]), Vec::new(), off),
           State::Key { first: true } if b == b'}' => State::Done,
           State::Key { .. } => return Err(self.top_error(off, "a section name", b)),
           State::Colon(key) if b == b':' => State::Value(key),
@@ -547,16 +548,16 @@ impl StreamParser {
         };
         (k + 1, next)
       }
-      State::InKey(mut d, mut key) => {
+      State::InKey(mut d, mut key, at) => {
         let (used, done) = d.feed(rest, base, &mut key, "(top level)")?;
         if !done {
-          return Ok((used, State::InKey(d, key)));
+          return Ok((used, State::InKey(d, key, at)));
         }
         let key = String::from_utf8_lossy(&key).into_owned();
         if !self.seen.insert(key.clone()) {
           return Err(Error::parse(
             key.clone(),
-            Some(base),
+            Some(at),
             format!("the section \"{key}\" appears twice"),
           ));
         }

@@ -46,9 +46,15 @@ fn swar_digits(word: u64) -> (usize, u64) {
   (len, v)
 }
 
-/// Parses `text` = `v (, v)*` (whitespace allowed around values) into `out`.
-/// On error returns the absolute byte offset and a message.
-fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Result<(), (u64, String)> {
+/// Parses `text` = `v (, v)*` (whitespace allowed around values) into `out`. `closes` tells
+/// whether the text is followed by the array's `]` (else by a `,`), for the message when a
+/// value is missing at its end. On error returns the absolute byte offset and a message.
+fn parse_piece(
+  text: &[u8],
+  base: u64,
+  out: &mut Vec<u64>,
+  closes: bool,
+) -> std::result::Result<(), (u64, String)> {
   let n = text.len();
   let mut i = 0;
   out.reserve(n / 4 + 1);
@@ -85,8 +91,10 @@ fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Resul
     }
     let digits = i - start;
     if digits == 0 {
-      let msg = if i == n {
+      let msg = if i == n && closes {
         "expected a number, found the end of the array".to_string()
+      } else if i == n {
+        "expected an unsigned integer, found ','".to_string()
       } else {
         format!("expected an unsigned integer, found {}", describe(text[i]))
       };
@@ -95,22 +103,25 @@ fn parse_piece(text: &[u8], base: u64, out: &mut Vec<u64>) -> std::result::Resul
     if digits > 19 {
       return Err((base + start as u64, "number does not fit in 64 bits".into()));
     }
-    out.push(v);
     if i < n && text[i] == b',' {
+      out.push(v);
       i += 1;
       continue;
     }
     while i < n && is_ws(text[i]) {
       i += 1;
     }
-    if i == n {
-      return Ok(());
-    }
-    if text[i] != b',' {
+    // A value counts (and is checked) only once a separator ends it, as in the byte-at-a-time
+    // path: `1x` is a syntax error at `x`, whatever the field's checks would say of `1`.
+    if i < n && text[i] != b',' {
       return Err((
         base + i as u64,
         format!("expected ',' or ']', found {}", describe(text[i])),
       ));
+    }
+    out.push(v);
+    if i == n {
+      return Ok(());
     }
     i += 1;
   }
@@ -589,11 +600,11 @@ pub fn feed(
       if !state.seen_any && region.iter().all(|&b| is_ws(b)) {
         return Ok((pos + close + 1, true));
       }
-      parse_region(region, rbase, sink)?;
+      parse_region(region, rbase, sink, true)?;
       return Ok((pos + close + 1, true));
     }
     if let Some(comma) = memchr::memrchr(b',', rest) {
-      parse_region(&rest[..comma], rbase, sink)?;
+      parse_region(&rest[..comma], rbase, sink, false)?;
       state.seen_any = true;
       state.after_comma = true;
       pos += comma + 1;
@@ -626,8 +637,9 @@ pub fn feed(
   }
 }
 
-/// Parses a region of complete values (`v (, v)*`), in parallel when it is large.
-fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
+/// Parses a region of complete values (`v (, v)*`), in parallel when it is large. `closes`:
+/// the region is followed by `]` (else by `,`).
+fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -> Result<()> {
   let section = sink.section;
   let pieces = split_at_commas(region);
   let mut scratch = std::mem::take(&mut sink.scratch);
@@ -635,14 +647,14 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink) -> Result<()> {
   let work = &mut scratch[..pieces.len()];
   let results: Vec<std::result::Result<(), (u64, String)>> = if pieces.len() == 1 {
     work[0].clear();
-    vec![parse_piece(region, base, &mut work[0])]
+    vec![parse_piece(region, base, &mut work[0], closes)]
   } else {
     work
       .par_iter_mut()
       .zip(pieces.par_iter())
       .map(|(buf, &(s, e))| {
         buf.clear();
-        parse_piece(&region[s..e], base + s as u64, buf)
+        parse_piece(&region[s..e], base + s as u64, buf, closes && e == region.len())
       })
       .collect()
   };
@@ -743,7 +755,7 @@ mod tests {
       "7\n,8 , 90\t,100",
     ] {
       let mut out = Vec::new();
-      parse_piece(text.as_bytes(), 0, &mut out).unwrap();
+      parse_piece(text.as_bytes(), 0, &mut out, true).unwrap();
       let want: Vec<u64> = text.split(',').map(|x| x.trim().parse().unwrap()).collect();
       assert_eq!(out, want);
     }
