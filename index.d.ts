@@ -437,3 +437,72 @@ export declare function analyzeInWorker(
   task: 'findLeaks',
   options?: AnalyzeInWorkerOptions,
 ): Promise<unknown>;
+
+// ---- Leak assertions for test suites (lib/testing) -------------------------------------------------
+
+export interface AssertNoLeakOptions {
+  /** Calls per round (default 10). */
+  iterations?: number;
+  /** Calls before the baseline, so lazy caches fill first (default 2). */
+  warmup?: number;
+  /** Classes to ignore. */
+  ignore?: string | RegExp | Array<string | RegExp>;
+  signal?: AbortSignal;
+}
+export interface LeakCandidate {
+  className: string;
+  count: number;
+  perIteration: number;
+  retainedSize: number;
+  shallowSize: number;
+  objects: number;
+  path: string;
+  pathSteps: PathStep[];
+  sampleIds: number[];
+}
+export interface AssertNoLeakResult {
+  iterations: number;
+  warmup: number;
+  threshold: number;
+  leaks: LeakCandidate[];
+  candidates: LeakCandidate[];
+  durationMs: number;
+}
+/**
+ * Runs `fn` `warmup` times, takes a baseline, runs two rounds of `iterations` calls, and throws a
+ * LeakError when objects made in the first round survive the second in a number that grows with
+ * the calls (at least max(2, iterations/2) of one shape).
+ */
+export declare function assertNoLeak(fn: () => unknown, options?: AssertNoLeakOptions): Promise<AssertNoLeakResult>;
+export interface TrackHandle {
+  readonly label: string;
+  readonly collected: boolean;
+  assertCollected(options?: { signal?: AbortSignal }): Promise<void>;
+}
+/** Watches an object without keeping it alive. */
+export declare function track(object: object, label?: string): TrackHandle;
+export declare function assertCollected(...handles: Array<TrackHandle | TrackHandle[] | { signal?: AbortSignal }>): Promise<void>;
+export declare function countInstances(className: string, options?: { signal?: AbortSignal }): Promise<number>;
+export declare function expectInstances(className: string, expected: number, options?: { signal?: AbortSignal }): Promise<number>;
+export interface CollectedLeak {
+  label: string;
+  id: number;
+  className: string | null;
+  retainedSize: number;
+  path: string;
+  pathSteps: PathStep[];
+}
+export declare class LeakError extends Error {
+  name: 'LeakError';
+  code: 'ERR_HEAPSNAP_LEAK';
+  report:
+    | ({ kind: 'assertNoLeak' } & AssertNoLeakResult)
+    | { kind: 'assertCollected'; leaks: CollectedLeak[] }
+    | {
+        kind: 'expectInstances';
+        className: string;
+        expected: number;
+        count: number;
+        sample: { id: number; retainedSize: number; path: string; pathSteps: PathStep[] };
+      };
+}

@@ -309,3 +309,11 @@ for (const name of ['writeHeapSnapshot', 'takeSnapshot', 'captureWorker', 'insta
     get: () => require('./lib/capture/index.js')[name],
   });
 }
+
+// Test-suite assertions (lib/testing), loaded on first use.
+for (const name of ['assertNoLeak', 'track', 'assertCollected', 'countInstances', 'expectInstances', 'LeakError']) {
+  Object.defineProperty(module.exports, name, {
+    enumerable: true,
+    get: () => require('./lib/testing/index.js')[name],
+  });
+}

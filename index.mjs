@@ -16,5 +16,11 @@ export const {
   captureOnNearHeapLimit,
   captureRemote,
   analyzeInWorker,
+  assertNoLeak,
+  track,
+  assertCollected,
+  countInstances,
+  expectInstances,
+  LeakError,
 } = api;
 export default api;

@@ -404,6 +404,14 @@ fn numbers_that_are_not_unsigned_integers() {
     assert_eq!(e.field.as_deref(), Some("nodes"), "{bad}: {e}");
     assert!(e.offset.is_some(), "{bad}: {e}");
   }
+  // a value cut short by garbage is a syntax error there, not a value to check
+  let text = doc(COUNTS, NODES, "0,0,5, 1,3,1x");
+  expect(
+    &text,
+    "edges",
+    at(&text, "x]", 0),
+    "expected ',' or ']', found 'x'",
+  );
   // a value too large for a u8 column
   let text = doc(COUNTS, "0,1,1,0,1, 256,2,3,10,1, 1,2,5,20,0", EDGES);
   expect(&text, "nodes.type", at(&text, "256", 0), "out of range");
@@ -809,4 +817,33 @@ fn fuzz_regressions() {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries on hostile graphs.
+
+#[test]
+fn cyclic_cons_strings_do_not_hang_queries() {
+  // 2000 concatenated strings whose `first` and `second` point at themselves: naming each one
+  // must stop early (it cost 2^20 steps per string: 27 s for this 84 KB file).
+  let n = 2000usize;
+  let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","concatenated string","string"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","internal"],"string_or_number","node"]}"#;
+  let mut nodes = format!("0,1,1,0,{n}");
+  let mut edges = Vec::new();
+  for i in 1..=n {
+    nodes.push_str(&format!(",1,1,{},8,2", 2 * i + 1));
+    edges.push(format!("0,{i},{}", i * 5));
+  }
+  for i in 1..=n {
+    edges.push(format!("1,2,{0},1,3,{0}", i * 5));
+  }
+  let text = format!(
+    r#"{{"snapshot":{{"meta":{meta}}},"nodes":[{nodes}],"edges":[{}],"strings":["<dummy>","","first","second"]}}"#,
+    edges.join(",")
+  );
+  let s = Snapshot::from_bytes(text.as_bytes()).unwrap();
+  let t = std::time::Instant::now();
+  let groups = heapsnap_core::analysis::dupes::duplicated_strings(&s, 3);
+  assert!(groups.is_empty());
+  assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
 }

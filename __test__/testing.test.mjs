@@ -1,0 +1,345 @@
+// heapsnap's test-suite assertions (lib/testing), in this process: assertNoLeak's verdicts and
+// their determinism over 50 runs, the LeakError a user reads, track/assertCollected both ways,
+// exact instance counts, no growth of the JS heap over repeated calls, and the same assertions
+// inside a worker thread. No --expose-gc: the library must get its own GC.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import inspector from 'node:inspector';
+import { Worker } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { assertNoLeak, track, assertCollected, countInstances, expectInstances, LeakError } = require('./fixtures/runners/heapsnap.js');
+const { takeSnapshot } = require('../index.js');
+const { getGc } = require('../lib/testing/settle.js');
+
+const RUNS = Number(process.env.HEAPSNAP_DETERMINISM_RUNS || 50);
+
+class Leaky {
+  constructor(i) {
+    this.i = i;
+  }
+}
+const leakyStore = [];
+const leaky = () => void leakyStore.push(new Leaky(leakyStore.length));
+
+class CacheEntry {
+  constructor(i) {
+    this.i = i;
+    this.payload = { i };
+  }
+}
+let lazyCache;
+const clean = {
+  lazyCache() {
+    lazyCache ??= new Map(Array.from({ length: 200 }, (_, i) => [i, new CacheEntry(i)]));
+    return lazyCache.get(7).payload.i;
+  },
+  buffers() {
+    const chunks = [];
+    for (let i = 0; i < 8; i++) chunks.push(Buffer.alloc(1024, i), new Array(64).fill({ i }));
+    return chunks.length;
+  },
+  async timers() {
+    const t = setTimeout(() => {}, 60_000);
+    const iv = setInterval(() => {}, 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    clearTimeout(t);
+    clearInterval(iv);
+  },
+  async promises() {
+    const values = await Promise.all([1, 2, 3].map(async (x) => ({ x: await Promise.resolve(x) })));
+    await new Promise((resolve) => setImmediate(resolve));
+    return values.length;
+  },
+};
+// Every clean pattern in one function: one false positive in any of them fails the run.
+async function allClean() {
+  clean.lazyCache();
+  clean.buffers();
+  await clean.timers();
+  await clean.promises();
+}
+
+test('assertNoLeak passes each non-leaky pattern and names the leak of a leaky one', async (t) => {
+  for (const [name, fn] of Object.entries(clean)) {
+    const r = await assertNoLeak(fn);
+    assert.deepEqual(r.leaks, [], name);
+  }
+  await assert.rejects(assertNoLeak(leaky), (err) => {
+    assert.ok(err instanceof LeakError && err instanceof Error);
+    assert.equal(err.name, 'LeakError');
+    assert.equal(err.code, 'ERR_HEAPSNAP_LEAK');
+    assert.match(err.message, /^1 class leaked: objects created by 10 calls are still alive after 10 more calls/);
+    assert.match(err.message, /\n {2}Leaky: 1 per iteration \(10 objects\), retaining \d+(\.\d)? (B|KB)\n/);
+    assert.match(err.message, /->leakyStore \(Array\) → \[\d+\] \(Leaky @\d+\)$/);
+    const [leak] = err.report.leaks;
+    assert.equal(err.report.kind, 'assertNoLeak');
+    assert.equal(err.report.iterations, 10);
+    assert.equal(err.report.threshold, 5);
+    assert.equal(leak.className, 'Leaky');
+    assert.equal(leak.count, 10);
+    assert.equal(leak.perIteration, 1);
+    assert.ok(leak.retainedSize >= leak.shallowSize && leak.shallowSize > 0);
+    assert.ok(leak.pathSteps.some((s) => s.edgeName === 'leakyStore'));
+    assert.equal(leak.path, leak.pathSteps.length ? leak.path : '');
+    t.diagnostic(err.message);
+    return true;
+  });
+});
+
+test(`assertNoLeak is deterministic: ${RUNS} runs, no false positive, every leak caught`, async (t) => {
+  let falsePositives = 0;
+  let caught = 0;
+  const started = performance.now();
+  for (let run = 0; run < RUNS; run++) {
+    try {
+      await assertNoLeak(allClean);
+    } catch (err) {
+      falsePositives++;
+      t.diagnostic(`run ${run}: false positive: ${err.message}`);
+    }
+    try {
+      await assertNoLeak(leaky);
+    } catch (err) {
+      if (err.code === 'ERR_HEAPSNAP_LEAK' && err.report.leaks.some((l) => l.className === 'Leaky' && l.count === 10)) caught++;
+      else t.diagnostic(`run ${run}: unexpected: ${err.message}`);
+    }
+  }
+  t.diagnostic(`${RUNS} × (clean + leaky) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(falsePositives, 0);
+  assert.equal(caught, RUNS);
+});
+
+test('assertNoLeak: leaks of closures (listeners) and every-other-call leaks are caught; ignore skips classes', async () => {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  await assert.rejects(
+    assertNoLeak(() => void bus.on('tick', function onTick() {})),
+    (err) => err.report.leaks.some((l) => l.count >= 10 && /\._events|\.tick|\{context\}|_events/.test(l.path)),
+  );
+  const halfStore = [];
+  let n = 0;
+  await assert.rejects(
+    assertNoLeak(() => {
+      if (n++ % 2) halfStore.push(new Leaky(n));
+    }),
+    (err) => err.report.leaks.some((l) => l.className === 'Leaky' && l.count === 5 && l.perIteration === 0.5),
+  );
+  await assertNoLeak(leaky, { ignore: ['Leaky'] });
+  await assertNoLeak(leaky, { ignore: /^Lea/ });
+  await assertNoLeak(leaky, { ignore: [/nothing/, 'Leaky'] });
+});
+
+test('assertNoLeak options: iterations scale the count, async functions, abort, bad arguments', async () => {
+  await assert.rejects(assertNoLeak(leaky, { iterations: 4, warmup: 0 }), (err) => err.report.leaks[0].count === 4 && err.report.threshold === 2);
+  await assert.rejects(
+    assertNoLeak(async () => {
+      await new Promise((r) => setImmediate(r));
+      leaky();
+    }),
+    (err) => err.report.leaks[0].className === 'Leaky',
+  );
+  const ac = new AbortController();
+  let calls = 0;
+  await assert.rejects(
+    assertNoLeak(() => {
+      if (++calls === 3) ac.abort();
+    }, { signal: ac.signal }),
+    { name: 'AbortError', code: 'ABORT_ERR' },
+  );
+  assert.equal(calls, 3);
+  await assert.rejects(assertNoLeak('nope'), { code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(assertNoLeak(leaky, { iterations: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
+  await assert.rejects(assertNoLeak(leaky, { ignore: [42] }), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('assertNoLeak propagates errors thrown by fn and leaves no temporary files', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const before = readdirSync(tmpdir()).filter((f) => f.startsWith('heapsnap-test-')).length;
+  let n = 0;
+  await assert.rejects(
+    assertNoLeak(() => {
+      if (++n === 5) throw new Error('boom');
+    }),
+    /boom/,
+  );
+  const after = readdirSync(tmpdir()).filter((f) => f.startsWith('heapsnap-test-')).length;
+  assert.equal(after, before);
+});
+
+class Tracked {
+  constructor(name) {
+    this.name = name;
+  }
+}
+
+test('track + assertCollected: passes when collected, names the holder when not', async (t) => {
+  const a = { obj: new Tracked('a') };
+  globalThis.trackHolder = a;
+  let cacheVar = new Tracked('closure-held');
+  const keep = () => cacheVar;
+  const h1 = track(a.obj, 'global-held');
+  const h2 = track(cacheVar);
+  assert.equal(h2.label, 'Tracked');
+  assert.equal(h1.collected, false);
+  let started = performance.now();
+  await assert.rejects(assertCollected(h1, h2), (err) => {
+    assert.equal(err.name, 'LeakError');
+    assert.equal(err.code, 'ERR_HEAPSNAP_LEAK');
+    assert.equal(err.report.kind, 'assertCollected');
+    assert.equal(err.report.leaks.length, 2);
+    assert.match(err.message, /"global-held" \(Tracked @\d+\), retained by:\n {4}global → \.trackHolder \(Object\) → \.obj \(Tracked @\d+\)/);
+    assert.match(err.message, /"Tracked" \(Tracked @\d+\), retained by:\n {4}.*->cacheVar \(Tracked @\d+\)/);
+    return true;
+  });
+  const alive = performance.now() - started;
+  delete globalThis.trackHolder;
+  a.obj = null;
+  cacheVar = null;
+  keep();
+  started = performance.now();
+  await h1.assertCollected();
+  await assertCollected([h1, h2]);
+  const gone = performance.now() - started;
+  assert.equal(h1.collected, true);
+  t.diagnostic(`assertCollected: collected ${(gone / 2).toFixed(0)} ms per call (no snapshot); still alive ${alive.toFixed(0)} ms (one snapshot)`);
+  assert.throws(() => track(42), { code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(assertCollected({}), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('track finds the same object id the snapshot and the inspector show', async () => {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => {
+    let out;
+    session.post(method, params, (err, res) => {
+      if (err) throw err;
+      out = res;
+    });
+    return out; // the in-thread session answers synchronously
+  };
+  const idFromInspector = (obj) => {
+    globalThis.__heapsnapProbe = obj;
+    const { result } = post('Runtime.evaluate', { expression: 'globalThis.__heapsnapProbe' });
+    delete globalThis.__heapsnapProbe;
+    const { heapSnapshotObjectId } = post('HeapProfiler.getHeapObjectId', { objectId: result.objectId });
+    post('Runtime.releaseObject', { objectId: result.objectId });
+    return Number(heapSnapshotObjectId);
+  };
+  try {
+    const obj = new Tracked('probe');
+    globalThis.probeHolder = obj;
+    // Why track() does not take the id from the inspector up front: V8 only looks ids up, and an
+    // object that no snapshot has seen yet has none.
+    assert.equal(idFromInspector(obj), 0);
+    const h = track(obj, 'probe');
+    const err = await assertCollected(h).then(() => null, (e) => e);
+    const reported = err.report.leaks[0].id;
+    const snap = await takeSnapshot();
+    try {
+      assert.ok(snap.instances('Tracked').includes(reported));
+      assert.equal(snap.node(reported).className, 'Tracked');
+      assert.equal(idFromInspector(obj), reported);
+    } finally {
+      snap.dispose();
+    }
+    delete globalThis.probeHolder;
+  } finally {
+    session.disconnect();
+  }
+});
+
+class Counted {}
+test('countInstances and expectInstances give exact counts', async () => {
+  const held = [new Counted(), new Counted(), new Counted()];
+  globalThis.countedHolder = held;
+  assert.equal(await countInstances('Counted'), 3);
+  assert.equal(await expectInstances('Counted', 3), 3);
+  await assert.rejects(expectInstances('Counted', 2), (err) => {
+    assert.equal(err.code, 'ERR_HEAPSNAP_LEAK');
+    assert.match(err.message, /^expected 2 live Counted instance\(s\), found 3; the newest \(@\d+\) is retained by:\n {4}global → \.countedHolder \(Array\) → \[\d\] \(Counted @\d+\)$/);
+    assert.equal(err.report.count, 3);
+    return true;
+  });
+  await assert.rejects(expectInstances('Counted', 4), { code: 'ERR_ASSERTION', actual: 3, expected: 4 });
+  held.length = 0;
+  assert.equal(await expectInstances('Counted', 0), 0);
+  delete globalThis.countedHolder;
+  await assert.rejects(countInstances(''), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('repeated assertions do not grow the JS heap (parsed snapshots live off-heap and are freed)', async (t) => {
+  const gc = getGc();
+  const heapUsed = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  await assertNoLeak(allClean);
+  const sizes = [heapUsed()];
+  const totals = [];
+  for (let i = 0; i < 5; i++) {
+    await assertNoLeak(allClean);
+    sizes.push(heapUsed());
+  }
+  for (let i = 0; i < 2; i++) {
+    const s = await takeSnapshot();
+    totals.push(s.totalSize);
+    s.dispose();
+  }
+  const growth = sizes[sizes.length - 1] - sizes[0];
+  t.diagnostic(`heapUsed after each call (KB): ${sizes.map((s) => (s / 1024).toFixed(0)).join(' → ')}; growth ${(growth / 1024).toFixed(0)} KB; snapshot totals ${totals.join(', ')}`);
+  assert.ok(growth < 512 * 1024, `JS heap grew by ${growth} bytes over 5 calls`);
+});
+
+function runWorker(mode) {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./fixtures/runners/testing-worker.js', import.meta.url), { workerData: { mode } });
+    const timer = setTimeout(() => {
+      w.terminate();
+      reject(new Error(`worker ${mode} timed out`));
+    }, 120_000);
+    w.once('message', (m) => {
+      clearTimeout(timer);
+      w.terminate().then(() => resolve(m));
+    });
+    w.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+test('the assertions work inside a worker thread (its own heap)', async (t) => {
+  const leaked = await runWorker('leaky');
+  assert.equal(leaked.ok, false, JSON.stringify(leaked));
+  assert.equal(leaked.name, 'LeakError');
+  assert.equal(leaked.code, 'ERR_HEAPSNAP_LEAK');
+  assert.equal(leaked.report.leaks[0].className, 'WorkerLeak');
+  assert.equal(leaked.report.leaks[0].count, 10);
+  assert.match(leaked.message, /->workerLeakStore \(Array\)/);
+  const cleanRun = await runWorker('clean');
+  assert.deepEqual(cleanRun.ok, true, JSON.stringify(cleanRun));
+  const tracked = await runWorker('track');
+  assert.equal(tracked.ok, true, JSON.stringify(tracked));
+  assert.equal(tracked.first?.code, 'ERR_HEAPSNAP_LEAK');
+  assert.match(tracked.first.message, /global → \.workerHolder \(Object\) → \.obj \(WorkerLeak @\d+\)/);
+  t.diagnostic(`worker: assertNoLeak leaky ${leaked.ms.toFixed(0)} ms, clean ${cleanRun.ms.toFixed(0)} ms`);
+});
+
+test('timings on this process (printed; the budget is checked in benchmark/testing.mjs)', async (t) => {
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await assertNoLeak(() => new Tracked('x'));
+    times.push(performance.now() - t0);
+  }
+  const h = track(new Tracked('gone'));
+  const t0 = performance.now();
+  await h.assertCollected();
+  const collected = performance.now() - t0;
+  t.diagnostic(`assertNoLeak default options: ${times.map((x) => x.toFixed(0)).join(', ')} ms; assertCollected (collected): ${collected.toFixed(0)} ms`);
+});

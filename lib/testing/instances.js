@@ -1,0 +1,74 @@
+'use strict';
+/**
+ * `countInstances(className)` and `expectInstances(className, n)`: exact live-instance counts of a
+ * class (DevTools' Summary "count" for that constructor) from a settled snapshot of this thread.
+ *
+ * `className` is a constructor name as the Summary view shows it ("Foo", "Map", "Array"), or a
+ * class key like ",Foo". Prototype objects are not instances (DevTools lists them apart).
+ */
+const assert = require('node:assert');
+const { LeakError } = require('./leak-error');
+const { withSnapshot } = require('./snapshot');
+
+function checkName(className) {
+  if (typeof className !== 'string' || !className) {
+    const err = new TypeError('className must be a non-empty string');
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+}
+
+/** The number of live instances of `className` in this thread's heap. */
+async function countInstances(className, options = {}) {
+  checkName(className);
+  return withSnapshot((snap) => snap.instances(className).length, options);
+}
+
+/**
+ * Asserts exactly `expected` live instances. More → LeakError (ERR_HEAPSNAP_LEAK) naming the
+ * count and the retainer path of the newest instance (the largest id: the most recently seen
+ * object, usually the one that should have gone). Fewer → AssertionError (ERR_ASSERTION).
+ */
+async function expectInstances(className, expected, options = {}) {
+  checkName(className);
+  if (!Number.isInteger(expected) || expected < 0) {
+    const err = new TypeError(`expected must be an integer >= 0, got ${expected}`);
+    err.code = 'ERR_INVALID_ARG_VALUE';
+    throw err;
+  }
+  const outcome = await withSnapshot((snap) => {
+    const ids = snap.instances(className);
+    if (ids.length <= expected) return { count: ids.length };
+    const newest = ids.reduce((a, b) => (b > a ? b : a));
+    const path = snap.retainerPath(newest);
+    const node = snap.node(newest);
+    return {
+      count: ids.length,
+      sample: {
+        id: newest,
+        retainedSize: node?.retainedSize ?? 0,
+        path: path ? path.text : '(no path from a root)',
+        pathSteps: path ? path.steps : [],
+      },
+    };
+  }, options);
+  const { count, sample } = outcome;
+  if (count === expected) return count;
+  if (count < expected) {
+    throw new assert.AssertionError({
+      message: `expected ${expected} live ${className} instance(s), found ${count}`,
+      actual: count,
+      expected,
+      operator: 'expectInstances',
+      stackStartFn: expectInstances,
+    });
+  }
+  const err = new LeakError(
+    `expected ${expected} live ${className} instance(s), found ${count}; the newest (@${sample.id}) is retained by:\n    ${sample.path}`,
+    { kind: 'expectInstances', className, expected, count, sample },
+  );
+  Error.captureStackTrace?.(err, expectInstances);
+  throw err;
+}
+
+module.exports = { countInstances, expectInstances };
