@@ -79,11 +79,11 @@ test('dispose() returns native memory: RSS stays flat over 20 open/dispose cycle
     for (let i = 0; i < 20; i++) { const s = HeapSnapshot.openSync(${JSON.stringify(big)}); s.summary(); s.dispose(); rss.push(process.memoryUsage.rss()); }
     console.log(JSON.stringify(rss));`;
   const rss = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
-  const first = rss[1];
-  const last = rss.at(-1);
+  // A snapshot not freed would add about 1.5x its file size per cycle (18 cycles: ~27 files);
+  // allocator noise on a loaded machine is a few MB. Allow less than half of one file in all.
   const size = statSync(big).size;
-  assert.ok(last <= first * 1.1, `RSS ${(first / 1e6).toFixed(0)} MB after the 2nd cycle, ${(last / 1e6).toFixed(0)} MB after the 20th`);
-  assert.ok(last - rss[0] < size / 2, `RSS grew by ${((last - rss[0]) / 1e6).toFixed(0)} MB in all (file ${(size / 1e6).toFixed(0)} MB)`);
+  const grown = rss.at(-1) - rss[1];
+  assert.ok(grown < size / 2, `RSS ${(rss[1] / 1e6).toFixed(0)} MB after the 2nd cycle, ${(rss.at(-1) / 1e6).toFixed(0)} MB after the 20th (file ${(size / 1e6).toFixed(0)} MB)`);
 });
 
 test('a memory limit fails early with ERR_HEAPSNAP_MEMORY, before any work', async () => {
