@@ -306,7 +306,7 @@ fn is_leakable(s: &Snapshot, v: u32, opts: &LeakOptions) -> bool {
   }
   // Even ids are embedder (native) objects, whose ids do not follow allocation order; they leak
   // as DOM nodes do, detached, and are kept only then.
-  if s.g.id(v) % 2 == 0 && s.detachedness[v as usize] != crate::analysis::dom::DETACHED {
+  if s.g.id(v).is_multiple_of(2) && s.detachedness[v as usize] != crate::analysis::dom::DETACHED {
     return false;
   }
   if s.has_user_roots && d >= crate::analysis::distances::BASE_SYSTEM_DISTANCE && !opts.include_system {

@@ -785,38 +785,60 @@ fn every_valid_input_has_a_golden_test() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Inputs the fuzzers found (corpus/fuzz/): whole and streamed give the same outcome.
+// Inputs the fuzzers found (corpus/fuzz/, see its README): the fuzz targets' checks, replayed.
+
+/// Whole and streamed in `sizes` (cyclic) give the same outcome.
+fn same_outcome(text: &[u8], sizes: &[usize], what: &str) {
+  let whole = Snapshot::from_bytes(text);
+  let mut p = StreamParser::new();
+  let (mut pos, mut i) = (0, 0);
+  let mut pushed = Ok(());
+  while pos < text.len() && pushed.is_ok() {
+    let n = sizes[i % sizes.len()].min(text.len() - pos);
+    pushed = p.push(&text[pos..pos + n]);
+    pos += n;
+    i += 1;
+  }
+  let stream = pushed
+    .and_then(|()| p.finish())
+    .and_then(|p| Snapshot::analyze(p, None, 0.0));
+  match (&whole, &stream) {
+    (Ok(a), Ok(b)) => {
+      assert_eq!(a.retained, b.retained, "{what}");
+      assert_eq!(a.distance, b.distance, "{what}");
+      assert_eq!(a.dominator, b.dominator, "{what}");
+    }
+    (Err(a), Err(b)) => assert_eq!(
+      (a.kind, &a.field, a.offset),
+      (b.kind, &b.field, b.offset),
+      "{what}: whole {a} / stream {b}"
+    ),
+    _ => panic!("{what}: whole {:?} / stream {:?}", whole.is_ok(), stream.is_ok()),
+  }
+}
 
 #[test]
 fn fuzz_regressions() {
+  let mut seen = 0;
   for p in files("fuzz", "") {
-    if p.extension().is_some_and(|e| e == "md") {
-      continue;
-    }
-    let text = std::fs::read(&p).unwrap();
-    let whole = Snapshot::from_bytes(&text);
-    for chunk in [1, 2, 5, 64, 4096] {
-      let stream = streamed(&text, chunk);
-      match (&whole, &stream) {
-        (Ok(a), Ok(b)) => {
-          assert_eq!(a.retained, b.retained, "{}", p.display());
-          assert_eq!(a.distance, b.distance, "{}", p.display());
-        }
-        (Err(a), Err(b)) => assert_eq!(
-          (a.kind, &a.field, a.offset),
-          (b.kind, &b.field, b.offset),
-          "{} in {chunk}-byte chunks: whole {a} / stream {b}",
-          p.display()
-        ),
-        _ => panic!(
-          "{}: whole {:?} / stream {:?}",
-          p.display(),
-          whole.is_ok(),
-          stream.is_ok()
-        ),
+    let data = std::fs::read(&p).unwrap();
+    let what = p.display().to_string();
+    if what.ends_with(".stream") {
+      seen += 1;
+      let k = (data[0] % 8) as usize + 1;
+      let sizes: Vec<usize> = data[1..1 + k].iter().map(|&b| b as usize + 1).collect();
+      let text = &data[1 + k..];
+      same_outcome(text, &sizes, &what);
+      for chunk in [1, 2, 5, 64, 4096] {
+        same_outcome(text, &[chunk], &format!("{what} in {chunk}-byte chunks"));
       }
+    } else if what.ends_with(".whole") {
+      seen += 1;
+      // must not panic
+      let _ = Snapshot::from_bytes(&data).map(|s| s.summary());
     }
   }
+  assert!(seen > 0);
 }
 
 // ---------------------------------------------------------------------------------------------

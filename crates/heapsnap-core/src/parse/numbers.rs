@@ -267,6 +267,12 @@ impl RecordSink {
     let records = (vals.len() - k) / stride;
     if records > 0 {
       let block = &vals[k..k + records * stride];
+      // Checked in text order first: the field-by-field pass below would report the first
+      // failing *field*, and the error must be the first one in the text, however the text
+      // was chunked.
+      for (j, &v) in block.iter().enumerate() {
+        self.check_one(j % stride, v).map_err(|m| (k + j, m))?;
+      }
       for f in 0..stride {
         self
           .store_field(f, block, stride)
@@ -294,9 +300,11 @@ impl RecordSink {
     }
     let total = g;
     self.grow_for(total);
-    // 1. checks, in parallel, each value knowing its field
+    // 1. checks (and the range of u8 columns), in parallel, each value knowing its field
     let checks = &self.checks;
     let names = &self.field_names;
+    let narrow: Vec<bool> = self.cols.iter().map(|c| matches!(c, Col::U8(_))).collect();
+    let narrow = &narrow;
     let first_err = pieces
       .par_iter()
       .enumerate()
@@ -308,6 +316,9 @@ impl RecordSink {
             if let Err(m) = Self::check(&checks[f], &names[f], v) {
               return Some((k, j, m));
             }
+          }
+          if narrow[f] && v > u8::MAX as u64 {
+            return Some((k, j, format!("{} value {v} is out of range", names[f])));
           }
         }
         None
@@ -381,6 +392,15 @@ impl RecordSink {
     }
     self.values = total;
     self.pos = (total % stride) as usize;
+    Ok(())
+  }
+
+  /// The field's check, then the range of a u8 column (the order `store` applies them in).
+  fn check_one(&self, f: usize, v: u64) -> std::result::Result<(), String> {
+    Self::check(&self.checks[f], &self.field_names[f], v)?;
+    if matches!(self.cols[f], Col::U8(_)) && v > u8::MAX as u64 {
+      return Err(format!("{} value {v} is out of range", self.field_names[f]));
+    }
     Ok(())
   }
 
