@@ -43,7 +43,8 @@ function captureOnNearHeapLimit(options = {}) {
     throw unsupportedError(`v8.setHeapSnapshotNearHeapLimit is not available in Node ${process.version} (needs >= 18.10)`);
   }
   const flag = nodeFlag('--heapsnapshot-near-heap-limit');
-  if (flag !== undefined) {
+  // `=0` means off (Node 22's test runner passes it to its children): only a count arms it
+  if (flag !== undefined && String(flag) !== '0') {
     throw unsupportedError(`Node was started with --heapsnapshot-near-heap-limit=${flag}, which makes v8.setHeapSnapshotNearHeapLimit a no-op`);
   }
   if (armed) throw unsupportedError('near-heap-limit snapshots are already armed in this process; Node ignores a second call');

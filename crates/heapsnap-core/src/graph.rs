@@ -15,9 +15,10 @@ use rayon::prelude::*;
 /// A source location of a constructor or function (0-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Location {
-  pub script_id: u32,
-  pub line: u32,
-  pub column: u32,
+  pub script_id: i32,
+  /// -1 when V8 does not know it
+  pub line: i32,
+  pub column: i32,
 }
 
 #[derive(Debug)]
@@ -419,9 +420,9 @@ fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32,
     map.insert(
       (idx / nf) as u32,
       Location {
-        script_id: rec[si],
-        line: rec[li],
-        column: rec[ci],
+        script_id: rec[si] as i32,
+        line: rec[li] as i32,
+        column: rec[ci] as i32,
       },
     );
   }

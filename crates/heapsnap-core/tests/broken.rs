@@ -869,3 +869,22 @@ fn cyclic_cons_strings_do_not_hang_queries() {
   assert!(groups.is_empty());
   assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
 }
+
+/// V8 (seen with Node 22) writes -1 for an unknown line or column in `locations`; the class key
+/// carries it as DevTools does ("sid,-1,-1,Foo"), whole or streamed.
+#[test]
+fn negative_location_fields_are_accepted() {
+  let text = br#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","property"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]},"node_count":2,"edge_count":1},"nodes":[0,0,1,0,1,1,1,3,16,0],"edges":[0,1,5],"locations":[5,12,-1,-1],"strings":["","Foo"]}"#;
+  for chunk in [text.len(), 1, 3] {
+    let mut p = heapsnap_core::parse::StreamParser::new();
+    for c in text.chunks(chunk) {
+      p.push(c).expect("push");
+    }
+    let s = heapsnap_core::Snapshot::analyze(p.finish().expect("finish"), None, 0.0).expect("analyze");
+    let keys: Vec<String> = s.summary().iter().map(|a| a.public_key.clone()).collect();
+    assert_eq!(keys, vec!["12,-1,-1,Foo".to_string()], "chunk {chunk}");
+  }
+  // elsewhere a minus sign is still an error
+  let bad = String::from_utf8_lossy(text).replace("\"edges\":[0,1,5]", "\"edges\":[0,-1,5]");
+  assert!(heapsnap_core::Snapshot::from_bytes(bad.as_bytes()).is_err());
+}

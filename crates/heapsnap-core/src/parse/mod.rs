@@ -700,6 +700,12 @@ impl StreamParser {
       (NumSection::Nodes, Some(m)) if ids_only => id_sink(m),
       (NumSection::Nodes, Some(m)) => node_sink(m),
       (NumSection::Edges, Some(m)) => edge_sink(m),
+      (NumSection::Locations, _) => {
+        // V8 writes -1 for an unknown line or column
+        let mut s = RecordSink::flat(sec.name());
+        s.signed = true;
+        s
+      }
       _ => RecordSink::flat(sec.name()),
     })
   }

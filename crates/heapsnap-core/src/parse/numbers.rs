@@ -54,12 +54,17 @@ fn parse_piece(
   base: u64,
   out: &mut Vec<u64>,
   closes: bool,
+  signed: bool,
 ) -> std::result::Result<(), (u64, String)> {
   let n = text.len();
   let mut i = 0;
   out.reserve(n / 4 + 1);
   loop {
     while i < n && is_ws(text[i]) {
+      i += 1;
+    }
+    let neg = signed && i < n && text[i] == b'-';
+    if neg {
       i += 1;
     }
     let start = i;
@@ -102,6 +107,9 @@ fn parse_piece(
     }
     if digits > 19 {
       return Err((base + start as u64, "number does not fit in 64 bits".into()));
+    }
+    if neg {
+      v = (v as i64).wrapping_neg() as u64;
     }
     if i < n && text[i] == b',' {
       out.push(v);
@@ -195,6 +203,8 @@ pub struct RecordSink {
   pos: usize,
   /// Number of values stored.
   pub values: u64,
+  /// Accept negative values (stored as two's complement; `locations` may hold -1).
+  pub signed: bool,
   /// Per-piece value buffers, reused across chunks (fresh ones would be page-faulted in every time).
   scratch: Vec<Vec<u64>>,
   /// Records the header announces (0: unknown). Only caps growth, never allocates by itself:
@@ -213,6 +223,7 @@ impl RecordSink {
       checks,
       pos: 0,
       values: 0,
+      signed: false,
       scratch: Vec::new(),
       expected: 0,
     }
@@ -557,6 +568,8 @@ pub struct NumArrayState {
   seen_any: bool,
   /// Just after a `,`: a value must follow.
   after_comma: bool,
+  /// The value being read started with `-` (signed sections only).
+  neg: bool,
 }
 
 /// Feeds `buf` (starting at absolute offset `base`) to an integer array. Returns the number of
@@ -590,7 +603,16 @@ pub fn feed(
           state.after_number = true;
         }
       } else if b == b',' || b == b']' {
-        let (v, at) = (state.acc, state.number_start);
+        if state.digits == 0 {
+          return Err(Error::parse(section, Some(off), "expected digits after '-'"));
+        }
+        let v = if state.neg {
+          (state.acc as i64).wrapping_neg() as u64
+        } else {
+          state.acc
+        };
+        let at = state.number_start;
+        state.neg = false;
         state.in_number = false;
         state.after_number = false;
         state.acc = 0;
@@ -636,13 +658,17 @@ pub fn feed(
         pos += 1;
         continue;
       }
-      if b.is_ascii_digit() {
+      if b.is_ascii_digit() || (sink.signed && b == b'-') {
         state.in_number = true;
         state.seen_any = true;
         state.after_comma = false;
         state.acc = 0;
         state.digits = 0;
+        state.neg = b == b'-';
         state.number_start = base + pos as u64;
+        if state.neg {
+          pos += 1;
+        }
         break;
       }
       return Err(Error::parse(
@@ -661,20 +687,27 @@ pub fn feed(
 /// the region is followed by `]` (else by `,`).
 fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -> Result<()> {
   let section = sink.section;
+  let signed = sink.signed;
   let pieces = split_at_commas(region);
   let mut scratch = std::mem::take(&mut sink.scratch);
   scratch.resize_with(pieces.len().max(scratch.len()), Vec::new);
   let work = &mut scratch[..pieces.len()];
   let results: Vec<std::result::Result<(), (u64, String)>> = if pieces.len() == 1 {
     work[0].clear();
-    vec![parse_piece(region, base, &mut work[0], closes)]
+    vec![parse_piece(region, base, &mut work[0], closes, signed)]
   } else {
     work
       .par_iter_mut()
       .zip(pieces.par_iter())
       .map(|(buf, &(s, e))| {
         buf.clear();
-        parse_piece(&region[s..e], base + s as u64, buf, closes && e == region.len())
+        parse_piece(
+          &region[s..e],
+          base + s as u64,
+          buf,
+          closes && e == region.len(),
+          signed,
+        )
       })
       .collect()
   };
@@ -775,7 +808,7 @@ mod tests {
       "7\n,8 , 90\t,100",
     ] {
       let mut out = Vec::new();
-      parse_piece(text.as_bytes(), 0, &mut out, true).unwrap();
+      parse_piece(text.as_bytes(), 0, &mut out, true, false).unwrap();
       let want: Vec<u64> = text.split(',').map(|x| x.trim().parse().unwrap()).collect();
       assert_eq!(out, want);
     }
