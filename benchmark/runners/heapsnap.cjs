@@ -55,9 +55,9 @@ async function findLeaks({ repo, files }) {
   report({ tool: 'heapsnap', task: 'findLeaks', workMs, phases: [{ phase: 'findLeaks', ms: workMs }], checks: { leaks, clusters: result?.clusters?.length ?? null } });
 }
 
-// HOOK (in-test assertions): expected `assertCollected(() => object)` resolving when the object is
-// gone, and `assertNoLeak(async fn)` resolving when fn left nothing behind. Both run against the
-// scale-1 application heap of realistic-program.js. Align with index.d.ts when they land.
+// In-test assertions (index.d.ts): `track(object).assertCollected()` on an object that was let
+// go, and `assertNoLeak(fn)` on a function that leaves nothing behind, both against the scale-1
+// application heap of realistic-program.js.
 async function asserts({ repo, program }) {
   const hs = require(path.join(repo, 'index.js'));
   const { buildApp } = require(program);
@@ -65,9 +65,9 @@ async function asserts({ repo, program }) {
   const phases = [];
   if (typeof hs.assertCollected === 'function') {
     let victim = { payload: new Array(1000).fill('x') };
-    const ref = () => victim;
+    const handle = hs.track(victim, 'victim');
     victim = null;
-    const [, ms] = await timed(() => hs.assertCollected(ref));
+    const [, ms] = await timed(() => handle.assertCollected());
     phases.push({ phase: 'assertCollected', ms });
   }
   if (typeof hs.assertNoLeak === 'function') {
