@@ -287,6 +287,17 @@ pub struct SummaryRow {
   pub distance: i32,
 }
 
+fn summary_row(a: heapsnap_core::analysis::summary::ClassAggregate) -> SummaryRow {
+  SummaryRow {
+    key: a.public_key,
+    class_name: a.class_name,
+    count: a.count as f64,
+    shallow_size: a.shallow_size as f64,
+    retained_size: a.retained_size as f64,
+    distance: a.distance,
+  }
+}
+
 #[napi(object)]
 pub struct NativeStatistics {
   pub total: f64,
@@ -472,19 +483,7 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn summary(&self) -> Result<Vec<SummaryRow>> {
     let s = self.get()?;
-    Ok(
-      s.summary()
-        .into_iter()
-        .map(|a| SummaryRow {
-          key: a.public_key,
-          class_name: a.class_name,
-          count: a.count as f64,
-          shallow_size: a.shallow_size as f64,
-          retained_size: a.retained_size as f64,
-          distance: a.distance,
-        })
-        .collect(),
-    )
+    Ok(s.summary().into_iter().map(summary_row).collect())
   }
 
   #[napi(catch_unwind)]
@@ -967,19 +966,7 @@ impl NativeSnapshot {
       let id = s.g.id(v) as f64;
       id > min_id && id <= max_id
     };
-    Ok(
-      s.summary_filtered(&f)
-        .into_iter()
-        .map(|a| SummaryRow {
-          key: a.public_key,
-          class_name: a.class_name,
-          count: a.count as f64,
-          shallow_size: a.shallow_size as f64,
-          retained_size: a.retained_size as f64,
-          distance: a.distance,
-        })
-        .collect(),
-    )
+    Ok(s.summary_filtered(&f).into_iter().map(summary_row).collect())
   }
 }
 

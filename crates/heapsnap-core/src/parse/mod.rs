@@ -730,8 +730,8 @@ impl StreamParser {
     Ok(())
   }
 
-  /// Ends the input and returns what was read, or why it is not a complete snapshot.
-  pub fn finish(mut self) -> Result<Parsed> {
+  /// Checks that the input is complete and has a header and nodes; takes them.
+  fn end_input(&mut self) -> Result<(Meta, RecordSink)> {
     if let Some(e) = self.failed.take() {
       return Err(e);
     }
@@ -750,10 +750,16 @@ impl StreamParser {
       .meta
       .take()
       .ok_or_else(|| Error::parse("snapshot", None, "the file has no \"snapshot\" header"))?;
-    let mut nodes = self
+    let nodes = self
       .nodes
       .take()
       .ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
+    Ok((meta, nodes))
+  }
+
+  /// Ends the input and returns what was read, or why it is not a complete snapshot.
+  pub fn finish(mut self) -> Result<Parsed> {
+    let (meta, mut nodes) = self.end_input()?;
     let mut edges = self
       .edges
       .take()
@@ -900,28 +906,7 @@ fn replay(mut flat: RecordSink, into: &mut RecordSink) -> Result<()> {
 impl StreamParser {
   /// Ends an ids-only parse: the object ids of every node.
   pub fn finish_ids(mut self) -> Result<Vec<u64>> {
-    if let Some(e) = self.failed.take() {
-      return Err(e);
-    }
-    self.check_cancel()?;
-    if !matches!(self.state, State::Done) {
-      return Err(Error::parse(
-        self.where_am_i(),
-        Some(self.offset),
-        format!(
-          "unexpected end of input in {} (the file is truncated)",
-          self.where_am_i()
-        ),
-      ));
-    }
-    let meta = self
-      .meta
-      .take()
-      .ok_or_else(|| Error::parse("snapshot", None, "the file has no \"snapshot\" header"))?;
-    let mut nodes = self
-      .nodes
-      .take()
-      .ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
+    let (meta, mut nodes) = self.end_input()?;
     let nf = meta.node_stride() as u64;
     if nodes.values % nf != 0 {
       return Err(Error::parse(
