@@ -16,6 +16,10 @@ const COMMANDS = {
   capture: 'snapshot another Node process (--pid, --port, --url)',
   report: 'self-contained HTML report (FILE [BASE] | BASELINE TARGET FINAL)',
   demo: 'run a bundled leaky program, find its leak, write a report',
+  explore: 'local web UI: Summary, Retainers, Comparison, Dominators… (FILE [BASE])',
+  mcp: 'MCP server over stdio, for coding agents',
+  budget: 'heap budget for CI (save FILE | check BUDGET FILE)',
+  cache: 'the analysis cache (info | clear)',
 };
 
 const USAGE = `Usage: heapsnap <command> [options]
