@@ -19,7 +19,6 @@ const COMMANDS = {
   explore: 'local web UI: Summary, Retainers, Comparison, Dominators… (FILE [BASE])',
   mcp: 'MCP server over stdio, for coding agents',
   budget: 'heap budget for CI (save FILE | check BUDGET FILE)',
-  cache: 'the analysis cache (info | clear)',
 };
 
 const USAGE = `Usage: heapsnap <command> [options]
