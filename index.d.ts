@@ -9,7 +9,7 @@ export interface TaskOptions {
   maxMemory?: number;
   /** Cancels the work; the promise rejects with an `AbortError` (`code: 'ABORT_ERR'`). */
   signal?: AbortSignal;
-  /** Called about every 100 ms while the work runs, and once at the end. */
+  /** Called when the work starts, about every 100 ms while it runs, and once at the end. */
   onProgress?: (progress: Progress) => void;
 }
 
@@ -126,9 +126,9 @@ export declare class Parser {
  */
 export declare class HeapSnapshot {
   private constructor();
-  /** Parses and analyses a file off the JS thread. */
-  static open(path: string, options?: TaskOptions): Promise<HeapSnapshot>;
-  static openSync(path: string, options?: { maxMemory?: number }): HeapSnapshot;
+  /** Parses and analyses a file (a path or a file: URL) off the JS thread. */
+  static open(path: string | URL, options?: TaskOptions): Promise<HeapSnapshot>;
+  static openSync(path: string | URL, options?: { maxMemory?: number }): HeapSnapshot;
   /** Parses a snapshot from a readable stream or async iterable of chunks. */
   static fromStream(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>, options?: TaskOptions): Promise<HeapSnapshot>;
   static Parser: typeof Parser;
@@ -158,15 +158,37 @@ export declare class HeapSnapshot {
   retainers(id: number): Retainer[] | null;
   /** Ids of the live instances of a class (`"Foo"` or a class key `",Foo"`). */
   instances(className: string): number[];
+  /** The shortest retainer path of an object from a root, or null for an unknown id. */
+  retainerPath(id: number): RetainerPath | null;
+  /** Strings whose text occurs more than once, by total retained size. */
+  duplicatedStrings(options?: { limit?: number }): Array<{ value: string; count: number; totalSelfSize: number; totalRetainedSize: number; sampleIds: number[] }>;
+  /** Summary of the objects allocated after `base` (DevTools' "Objects allocated between snapshots"). */
+  allocatedSince(base: HeapSnapshot | number): SummaryRow[];
   columns(): Columns;
   dispose(): void;
   [Symbol.dispose](): void;
 }
 
-/** Errors thrown by heapsnap carry a stable `code`. */
+/**
+ * Errors thrown by heapsnap carry a stable `code`: Node's own for bad arguments
+ * (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`), `ABORT_ERR` (an
+ * `AbortError`) for a fired signal, and `ERR_HEAPSNAP_*` for the rest.
+ */
 export interface HeapsnapError extends Error {
-  /** e.g. 'ERR_HEAPSNAP_PARSE', 'ERR_HEAPSNAP_IO', 'ERR_HEAPSNAP_DISPOSED', 'ABORT_ERR' */
-  code: string;
+  code:
+    | 'ERR_HEAPSNAP_PARSE'
+    | 'ERR_HEAPSNAP_IO'
+    | 'ERR_HEAPSNAP_DISPOSED'
+    | 'ERR_HEAPSNAP_MEMORY'
+    | 'ERR_HEAPSNAP_CAPTURE'
+    | 'ERR_HEAPSNAP_UNSUPPORTED'
+    | 'ERR_HEAPSNAP_WORKER'
+    | 'ERR_HEAPSNAP_LEAK'
+    | 'ERR_INVALID_ARG_TYPE'
+    | 'ERR_INVALID_ARG_VALUE'
+    | 'ERR_OUT_OF_RANGE'
+    | 'ABORT_ERR'
+    | (string & {});
   /** The section or field of the snapshot the error concerns (parse errors). */
   field?: string;
   /** Byte offset in the snapshot (parse errors, when known). */
@@ -265,18 +287,7 @@ export declare function findGrowth(snapshots: SnapshotInput[], options?: TaskOpt
 /** A human rendering of a findLeaks report. */
 export declare function formatLeaks(report: LeakReport, options?: { limit?: number }): string;
 
-export declare namespace HeapSnapshot {}
-export interface HeapSnapshot {
-  /** The shortest retainer path of an object from a root, or null for an unknown id. */
-  retainerPath(id: number): RetainerPath | null;
-  /** Strings whose text occurs more than once, by total retained size. */
-  duplicatedStrings(options?: { limit?: number }): Array<{ value: string; count: number; totalSelfSize: number; totalRetainedSize: number; sampleIds: number[] }>;
-  /** Summary of the objects allocated after `base` (DevTools' "Objects allocated between snapshots"). */
-  allocatedSince(base: HeapSnapshot | number): SummaryRow[];
-}
-
-// ---- Capture (lib/capture) — to merge into index.d.ts -------------------------------------------
-// Assumes HeapSnapshot and SummaryRow/Statistics are declared above in index.d.ts.
+// ---- Capture (lib/capture) ------------------------------------------------------------------------
 
 /** V8's own snapshot switches, the same on every capture path. */
 export interface SnapshotSwitches {
@@ -295,7 +306,7 @@ export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
  * Drop-in for v8.writeHeapSnapshot: same default name
  * (Heap.<yyyymmdd>.<hhmmss>.<pid>.<tid>.<seq>.heapsnapshot), but the file is 0600 and appears
  * atomically (never half-written). Synchronous, like V8's. Returns the absolute path.
- * @throws ERR_HEAPSNAP_CAPTURE (I/O, disk full, truncated), ERR_HEAPSNAP_INVALID_ARG
+ * @throws ERR_HEAPSNAP_CAPTURE (I/O, disk full, truncated), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE
  */
 export declare function writeHeapSnapshot(filename?: string | URL, options?: WriteHeapSnapshotOptions): string;
 export declare function writeHeapSnapshot(options: WriteHeapSnapshotOptions): string;
@@ -404,7 +415,7 @@ export interface CaptureRemoteOptions extends SnapshotSwitches {
  * Another Node process's heap over the inspector protocol, with no dependency. Resolves with the
  * absolute path of a 0600 file, or with a HeapSnapshot when parse: true.
  * @throws ERR_HEAPSNAP_CAPTURE (dead pid, not a Node process, port closed, not an inspector, wrong
- *   pid on the port, connection lost, disk full), ERR_HEAPSNAP_INVALID_ARG, ABORT_ERR
+ *   pid on the port, connection lost, disk full), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ABORT_ERR
  */
 export declare function captureRemote(target: RemoteTarget, options: CaptureRemoteOptions & { parse: true }): Promise<HeapSnapshot>;
 export declare function captureRemote(target: RemoteTarget, options?: CaptureRemoteOptions & { parse?: false }): Promise<string>;
@@ -412,7 +423,7 @@ export declare function captureRemote(target: RemoteTarget, options?: CaptureRem
 export interface AnalyzeInWorkerOptions {
   /** Kills the child (SIGKILL) and rejects with an AbortError. */
   signal?: AbortSignal;
-  /** The child's --max-old-space-size, in MiB. */
+  /** The child's --max-old-space-size, in MB. */
   maxOldSpaceSize?: number;
   /** ms; kills the child and rejects with ERR_HEAPSNAP_WORKER. */
   timeout?: number;
@@ -426,7 +437,7 @@ export interface AnalyzeInWorkerOptions {
  * Parses and analyses in a forked child process, so a huge snapshot cannot take the app down.
  * Resolves with the task's result as plain JSON.
  * @throws ERR_HEAPSNAP_WORKER (the child crashed, ran out of memory, timed out; `exitCode`, `signal`,
- *   `outOfMemory`, `stderr` attached), ERR_HEAPSNAP_INVALID_ARG, ABORT_ERR, or the task's own error
+ *   `outOfMemory`, `stderr` attached), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ABORT_ERR, or the task's own error
  *   code (e.g. ERR_HEAPSNAP_PARSE)
  */
 export declare function analyzeInWorker(file: string | URL, task: 'summary', options?: AnalyzeInWorkerOptions): Promise<SummaryRow[]>;

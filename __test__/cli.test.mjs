@@ -6,6 +6,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { repo } from './support/oracle.mjs';
 
 const bin = join(repo, 'bin', 'heapsnap.js');
@@ -114,4 +115,142 @@ test('demo: finds the bundled leak, and nothing in the fixed program', () => {
   assert.equal(JSON.parse(fixed.stdout).leaks.clusters.length, 0);
   const html = readFileSync(join(dir, 'heapsnap-demo-report.html'), 'utf8');
   assert.match(html, /<svg/);
+});
+
+// ---------- A CLI that never hides a finding ----------
+
+const commandModule = (name) => createRequire(import.meta.url)(join(repo, 'lib', 'cli', `${name}.js`));
+
+/** An io whose stderr claims to be a terminal, for the progress bar. */
+function ttyIo() {
+  const io = { out: '', err: '' };
+  io.stdout = { write: (s) => ((io.out += s), true), isTTY: true };
+  io.stderr = { write: (s) => ((io.err += s), true), isTTY: true };
+  return io;
+}
+
+test('numeric options are validated: a typo exits 2 with one line, never an empty result with exit 0', () => {
+  const cases = [
+    [['top', final, '--limit', 'abc'], '--limit'],
+    [['dupes', final, '--limit', 'abc'], '--limit'],
+    [['diff', base, target, '--limit', 'abc'], '--limit'],
+    [['leaks', base, target, final, '--limit', 'abc'], '--limit'],
+    [['growth', base, target, final, '--limit', 'abc'], '--limit'],
+    [['summary', final, '--limit', 'ten'], '--limit'],
+    [['top', final, '--limit=-1'], '--limit'],
+    [['top', final, '--limit', '1.5'], '--limit'],
+    [['path', final, '@1', '--retainers', 'x'], '--retainers'],
+    [['demo', '--requests', 'many'], '--requests'],
+    [['capture', '--pid', '12ab'], '--pid'],
+    [['capture', '--port', '9229', '--timeout', '10s'], '--timeout'],
+    [['diff', base, target, '--max-growth', '5XB'], '--max-growth'],
+    [['leaks', base, target, final, '--max-retained', 'RequestRecord=lots'], '--max-retained'],
+  ];
+  for (const [args, flag] of cases) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, '', args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^heapsnap: ${flag} must be .* \\(see 'heapsnap ${args[0]} --help'\\)\\n$`));
+  }
+  // `--limit -1` reads as a missing value followed by an option: still a usage error naming --limit
+  const r = cli('top', final, '--limit', '-1');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^heapsnap: .*'--limit'.* \(see 'heapsnap top --help'\)\n$/);
+});
+
+test('piped into a reader that has gone (| head), output ends quietly and the exit code still tells', () => {
+  const run = (args) =>
+    spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" "$@" | true`, 'heapsnap', ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  const leaks = JSON.parse(cli('leaks', base, target, final, '--json').stdout);
+  const id = leaks.clusters[0].sampleIds[0];
+  for (const args of [['summary', final], ['stats', final], ['path', final, `@${id}`], ['leaks', base, target, final], ['growth', base, target, final], ['top', final], ['dupes', final], ['diff', base, target]]) {
+    const r = run(args);
+    assert.equal(r.stderr, '', `${args[0]}: no EPIPE stack trace`);
+    assert.equal(r.status, 0, args[0]);
+  }
+  // The finding is not lost with the output: the gate still fails the pipeline.
+  assert.equal(run(['leaks', base, target, final, '--fail-on-leak']).status, 1);
+  assert.equal(run(['diff', base, target, '--max-growth', '1KB']).status, 1);
+});
+
+test('progress on a terminal for every command that reads snapshots, cleared before the results', async () => {
+  const cases = [
+    ['summary', [final]],
+    ['stats', [final]],
+    ['top', [final, '--limit', '3']],
+    ['dupes', [final]],
+    ['diff', [base, target]],
+    ['leaks', [base, target, final]],
+    ['growth', [base, target, final]],
+    ['report', [final, '-o', join(dir, 'progress.html')]],
+  ];
+  for (const [name, args] of cases) {
+    const io = ttyIo();
+    assert.equal(await commandModule(name).main(args, io), 0, `${name}: ${io.err}`);
+    assert.match(io.err, /reading \[[#.]{30}\] +\d+%/, `${name} draws a bar on a TTY`);
+    assert.ok(io.err.endsWith('\r\x1b[K'), `${name} clears its bar`);
+    assert.doesNotMatch(io.out, /\r/, `${name}: no bar in the results`);
+  }
+  const quiet = { out: '', err: '', stdout: { write: (s) => ((quiet.out += s), true) }, stderr: { write: (s) => ((quiet.err += s), true) } };
+  assert.equal(await commandModule('top').main([final], quiet), 0);
+  assert.equal(quiet.err, '', 'no progress when stderr is not a TTY');
+});
+
+test('the progress bar keeps moving once every byte is read: spinner, seconds and the phase named', async () => {
+  const { progressBar } = commandModule('common');
+  const io = ttyIo();
+  const bar = progressBar(io, 'reading');
+  bar.update({ fraction: 0.5, phase: 'parse' });
+  assert.match(io.err, /reading \[#{15}\.{15}\]  50% parse/);
+  bar.update({ fraction: 1, phase: 'analyze' });
+  await new Promise((r) => setTimeout(r, 700));
+  bar.update({ fraction: 1, phase: 'analyze' });
+  const first = io.err.split('\r').at(-1);
+  await new Promise((r) => setTimeout(r, 300));
+  bar.update({ fraction: 1, phase: 'analyze' });
+  const second = io.err.split('\r').at(-1);
+  assert.match(first, /100% analyze [|/\\-] \d+\.\ds/);
+  assert.notEqual(first, second, 'the line changes while the phase runs');
+  bar.update({ fraction: 1, phase: 'done' });
+  assert.ok(io.err.endsWith('\r\x1b[K'));
+});
+
+test('one unit system everywhere: KB/MB/GB (1024-based), never KiB/MiB', () => {
+  const leaks = JSON.parse(cli('leaks', base, target, final, '--json').stdout);
+  const outputs = [
+    cli('summary', final).stdout,
+    cli('stats', final).stdout,
+    cli('top', final).stdout,
+    cli('dupes', final).stdout,
+    cli('diff', base, target).stdout,
+    cli('leaks', base, target, final).stdout,
+    cli('growth', base, target, final).stdout,
+    cli('path', final, `@${leaks.clusters[0].sampleIds[0]}`).stdout,
+  ];
+  for (const text of outputs) assert.doesNotMatch(text, /[KMGT]iB/);
+  for (const text of outputs.filter((o) => !o.startsWith('Classes growing'))) assert.match(text, /\d(\.\d+)? (B|KB|MB|GB)\b/);
+  // 1 KB is 1024 bytes in both directions: the gate and the printed numbers agree.
+  const j = JSON.parse(cli('leaks', base, target, final, '--json').stdout);
+  const retained = j.clusters.find((c) => c.className === 'RequestRecord').retainedSize;
+  const kb = Math.floor(retained / 1024);
+  assert.equal(cli('leaks', base, target, final, '--max-retained', `RequestRecord=${kb + 1}KB`).status, 0);
+  assert.equal(cli('leaks', base, target, final, '--max-retained', `RequestRecord=${kb}KiB`).status, 1);
+});
+
+test('--help option lines come from the same schema util.parseArgs uses', () => {
+  for (const cmd of ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo']) {
+    const { spec, HELP } = commandModule(cmd);
+    const r = cli(cmd, '--help');
+    assert.equal(r.stdout, HELP, cmd);
+    for (const [name, o] of Object.entries(spec.options)) {
+      assert.match(HELP, new RegExp(`\\n  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' [A-Z]+' : ''} +\\S`), `${cmd} --${name}`);
+    }
+    assert.match(HELP, /\n {6}--json +\S/, cmd);
+    assert.match(HELP, /\n {2}-h, --help +\S/, cmd);
+    // and an option that is not in the schema is a usage error, with the same one-line shape
+    const bad = cli(cmd, '--no-such-option');
+    assert.equal(bad.status, 2, cmd);
+    assert.match(bad.stderr, new RegExp(`^heapsnap: .*--no-such-option.* \\(see 'heapsnap ${cmd} --help'\\)\\n$`), cmd);
+  }
 });

@@ -1,71 +1,79 @@
 #!/usr/bin/env node
 'use strict';
-// The heapsnap CLI: `heapsnap <command> [args]`. Each command lives in lib/cli/<command>.js and
-// returns its exit code: 0 ok, 1 a check failed (leak found, growth over a limit, capture
-// failed), 2 bad usage or unreadable input.
+// The heapsnap CLI: `heapsnap <command> [args]`. Each command is lib/cli/<command>.js, defined on
+// lib/cli/common.js (its --help comes from its option schema), and returns its exit code:
+// 0 ok, 1 a check failed (leak found, growth over a limit, capture failed), 2 bad usage or
+// unreadable input, 130 interrupted.
 
-const COMMANDS = {
-  summary: 'Summary view: classes by retained size',
-  stats: 'Statistics view: code, strings, arrays, typed arrays, system, native',
-  diff: 'Comparison view between two snapshots (BASE CURRENT)',
-  leaks: 'leak clusters with retainer paths (BASELINE TARGET FINAL)',
-  growth: 'classes and collections growing at every step (F1 F2 F3 ...)',
-  path: 'what keeps one object alive (FILE @ID)',
-  top: 'largest objects by retained size, with their dominators',
-  dupes: 'duplicated strings, by the memory they take',
-  capture: 'snapshot another Node process (--pid, --port, --url)',
-  report: 'self-contained HTML report (FILE [BASE] | BASELINE TARGET FINAL)',
-  demo: 'run a bundled leaky program, find its leak, write a report',
+const COMMANDS = ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo', 'explore', 'mcp', 'budget'];
+
+// One-line summaries of the commands not yet defined with defineCommand (which carry their own).
+const SUMMARIES = {
   explore: 'local web UI: Summary, Retainers, Comparison, Dominators… (FILE [BASE])',
   mcp: 'MCP server over stdio, for coding agents',
   budget: 'heap budget for CI (save FILE | check BUDGET FILE)',
 };
 
-const USAGE = `Usage: heapsnap <command> [options]
+const command = (name) => require(`../lib/cli/${name}.js`);
+
+function usage() {
+  const lines = COMMANDS.map((name) => `  ${name.padEnd(9)} ${command(name).spec?.summary ?? SUMMARIES[name]}`);
+  return `Usage: heapsnap <command> [options]
 
 Commands:
-${Object.entries(COMMANDS)
-  .map(([k, v]) => `  ${k.padEnd(9)} ${v}`)
-  .join('\n')}
+${lines.join('\n')}
 
 Every command takes --json and --help. Exit codes: 0 ok, 1 check failed, 2 usage/input error.
 `;
+}
 
 async function cli(argv, io = { stdout: process.stdout, stderr: process.stderr }) {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    io.stdout.write(USAGE);
+    io.stdout.write(usage());
     return cmd ? 0 : 2;
   }
   if (cmd === '--version' || cmd === '-v') {
     io.stdout.write(require('../package.json').version + '\n');
     return 0;
   }
-  if (!Object.hasOwn(COMMANDS, cmd)) {
-    io.stderr.write(`heapsnap: unknown command '${cmd}'\n\n${USAGE}`);
+  if (!COMMANDS.includes(cmd)) {
+    io.stderr.write(`heapsnap: unknown command '${cmd}' (see 'heapsnap --help')\n`);
     return 2;
   }
-  let mod;
-  try {
-    mod = require(`../lib/cli/${cmd}.js`);
-  } catch (e) {
-    if (e.code !== 'MODULE_NOT_FOUND') throw e;
-    io.stderr.write(`heapsnap: the '${cmd}' command is not available in this build\n`);
-    return 2;
-  }
-  return mod.main(rest, io);
+  return command(cmd).main(rest, io);
 }
 
-module.exports = { cli };
+/**
+ * `stream`, but once its reader has gone (EPIPE: `heapsnap summary … | head`) further writes are
+ * dropped quietly instead of ending in a stack trace. The command still runs to its end, so its
+ * exit code (a leak found, a limit exceeded) is not lost.
+ */
+function quietWhenClosed(stream) {
+  let closed = false;
+  stream.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed = true;
+  });
+  return {
+    write: (text) => (closed ? true : stream.write(text)),
+    get isTTY() {
+      return stream.isTTY;
+    },
+  };
+}
+
+module.exports = { cli, COMMANDS };
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then(
+  const io = { stdout: quietWhenClosed(process.stdout), stderr: quietWhenClosed(process.stderr) };
+  cli(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`heapsnap: ${err && err.stack ? err.stack : err}\n`);
-      process.exitCode = 2;
+      io.stderr.write(`heapsnap: ${err && err.stack ? err.stack : err}\n`);
+      process.exitCode = 1;
     },
   );
 }

@@ -1,21 +1,33 @@
 'use strict';
-// Number formatting shared by the CLI, reports and error messages.
+/**
+ * The one byte formatter, and its inverse for command-line sizes.
+ *
+ * One unit system everywhere (CLI tables, messages, reports, assertions): binary multiples
+ * written KB, MB, GB — 1 KB = 1024 bytes, 1 MB = 1024 KB, 1 GB = 1024 MB, the way memory is
+ * counted (and the way `--max-old-space-size` counts). `parseBytes` reads the same units, and
+ * accepts the IEC spellings (KiB, MiB, GiB) as the same numbers.
+ */
 
-function formatBytes(n) {
-  const a = Math.abs(n);
-  if (a < 1024) return `${n} B`;
-  if (a < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (a < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/**
+ * `formatBytes(1536)` → "1.5 KB". Below 1 KB: whole bytes; KB and MB with one decimal, GB and
+ * above with two. `{ unit: 'MB', digits: 0 }` forces a unit and a number of decimals.
+ */
+function formatBytes(n, { unit, digits } = {}) {
+  if (!Number.isFinite(n)) return String(n);
+  let i = unit ? UNITS.indexOf(unit) : 0;
+  if (i < 0) throw new RangeError(`unknown unit ${unit}`);
+  if (!unit) while (i < UNITS.length - 1 && Math.abs(n) >= 1024 ** (i + 1)) i++;
+  if (i === 0) return `${n} B`;
+  return `${(n / 1024 ** i).toFixed(digits ?? (i >= 3 ? 2 : 1))} ${UNITS[i]}`;
 }
 
-/** Parses "5MB", "10 kb", "1.5GB", "123" into bytes. */
+/** Parses "5MB", "10 kb", "1.5GiB", "123" into bytes; NaN for anything else. */
 function parseBytes(text) {
-  const m = /^\s*([\d.]+)\s*([kmg]?i?b?)?\s*$/i.exec(String(text));
-  if (!m) return NaN;
-  const unit = (m[2] || '').toLowerCase().replace('i', '');
-  const mult = { '': 1, b: 1, k: 1024, kb: 1024, m: 1 << 20, mb: 1 << 20, g: 1 << 30, gb: 1 << 30 }[unit];
-  return mult === undefined ? NaN : Math.round(Number(m[1]) * mult);
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?)(i?)(b?)\s*$/i.exec(String(text));
+  if (!m || (m[3] && !m[2])) return NaN;
+  return Math.round(Number(m[1]) * 1024 ** ('_kmgt'.indexOf((m[2] || '_').toLowerCase()) || 0));
 }
 
 module.exports = { formatBytes, parseBytes };

@@ -3,60 +3,45 @@
 // and their text rendering. The work is native; this file resolves paths or HeapSnapshots,
 // runs file reads off the JS thread, and shapes results for JS.
 
-const native = require('../binding.js');
-const { toError, abortError } = require('./errors.js');
+const { HeapSnapshot, nativeOf, taskOptions } = require('./snapshot.js');
+const { binding, runTask, call } = require('./native.js');
+const { toPath } = require('./fs.js');
 const { formatBytes } = require('./format.js');
+const { invalidArgType, invalidArgValue, optionsObject } = require('./errors.js');
 
-let HeapSnapshot; // set by index.js (circular)
-function bind(cls) {
-  HeapSnapshot = cls;
+function isPathLike(x) {
+  return typeof x === 'string' || x instanceof URL;
 }
 
-function call(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    throw toError(e);
-  }
-}
-
-async function asSnapshot(x, options) {
+/** A HeapSnapshot as given, or opened from a path (then `owned`: the caller disposes it). */
+async function asSnapshot(x, options, name) {
   if (x instanceof HeapSnapshot) return { snap: x, owned: false };
-  if (typeof x === 'string' || x instanceof URL) return { snap: await HeapSnapshot.open(x instanceof URL ? x.pathname : x, options), owned: true };
-  throw Object.assign(new TypeError('expected a HeapSnapshot or a file path'), { code: 'ERR_INVALID_ARG_TYPE' });
+  if (isPathLike(x)) return { snap: await HeapSnapshot.open(toPath(x, name), options), owned: true };
+  throw invalidArgType(name, 'a HeapSnapshot or a file path', x);
 }
 
-/** Object ids only: from a HeapSnapshot, or by a fast ids-only read of a file. */
-async function asIdSet(x, { signal } = {}) {
-  if (x instanceof HeapSnapshot) return call(() => HeapSnapshot.native(x).idSet());
-  if (typeof x === 'string' || x instanceof URL) {
-    if (signal?.aborted) throw abortError(signal);
-    const control = new native.TaskControl();
-    const onAbort = () => control.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await native.readIds(x instanceof URL ? x.pathname : String(x), control);
-    } catch (e) {
-      const err = toError(e);
-      throw err.code === 'ABORT_ERR' ? abortError(signal) : err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+/** Object ids only: from a HeapSnapshot, or by a fast ids-only read of a file, off the JS thread. */
+async function asIdSet(x, options = {}, name = 'snapshot') {
+  if (x instanceof HeapSnapshot) return call(() => nativeOf(x).idSet());
+  if (isPathLike(x)) {
+    const file = toPath(x, name);
+    return runTask((control) => binding.readIds(file, control), options);
   }
-  throw Object.assign(new TypeError('expected a HeapSnapshot or a file path'), { code: 'ERR_INVALID_ARG_TYPE' });
+  throw invalidArgType(name, 'a HeapSnapshot or a file path', x);
 }
 
 /**
  * DevTools' Comparison view of `current` against `base` (paths or HeapSnapshots), one row per
  * class key with added/removed counts and sizes, in DevTools' row order.
  */
-async function diff(base, current, options = {}) {
-  const b = await asSnapshot(base, options);
+async function diff(base, current, options) {
+  const o = taskOptions(options);
+  const b = await asSnapshot(base, o, 'base');
   try {
-    const c = await asSnapshot(current, options);
+    const c = await asSnapshot(current, o, 'current');
     try {
-      const rows = call(() => native.diffSnapshots(HeapSnapshot.native(b.snap), HeapSnapshot.native(c.snap)));
-      if (options.ids === false) for (const r of rows) delete r.addedIds, delete r.removedIds;
+      const rows = call(() => binding.diffSnapshots(nativeOf(b.snap), nativeOf(c.snap)));
+      if (o.ids === false) for (const r of rows) delete r.addedIds, delete r.removedIds;
       return rows;
     } finally {
       if (c.owned) c.snap.dispose();
@@ -70,38 +55,37 @@ async function diff(base, current, options = {}) {
  * Leak candidates: objects allocated after `baseline`, alive at `target` and still alive in
  * `final`, filtered for plain Node code and clustered by retainer path.
  */
-async function findLeaks({ baseline, target, final } = {}, options = {}) {
-  if (!baseline || !target || !final) {
-    throw Object.assign(new TypeError('findLeaks needs { baseline, target, final }'), { code: 'ERR_INVALID_ARG_VALUE' });
-  }
-  const [b, t] = await Promise.all([asIdSet(baseline, options), asIdSet(target, options)]);
-  const f = await asSnapshot(final, options);
+async function findLeaks(snapshots, options) {
+  const { baseline, target, final } = optionsObject(snapshots, 'snapshots');
+  if (!baseline || !target || !final) throw invalidArgValue('snapshots', snapshots, 'must name { baseline, target, final }');
+  const o = taskOptions(options);
+  const ids = { signal: o.signal };
+  const [b, t] = await Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]);
+  const f = await asSnapshot(final, o, 'snapshots.final');
   try {
-    const report = call(() =>
-      native.findLeaksNative(b, t, HeapSnapshot.native(f.snap), {
-        includeSystem: options.includeSystem,
-        ignoreClasses: options.ignoreClasses,
-        samples: options.samples,
-        maxClusters: options.maxClusters,
+    return call(() =>
+      binding.findLeaksNative(b, t, nativeOf(f.snap), {
+        includeSystem: o.includeSystem,
+        ignoreClasses: o.ignoreClasses,
+        samples: o.samples,
+        maxClusters: o.maxClusters,
       }),
     );
-    return report;
   } finally {
     if (f.owned) f.snap.dispose();
   }
 }
 
 /** Classes and collections that grew at every step of a series (N >= 2 snapshots, one process). */
-async function findGrowth(snapshots, options = {}) {
-  if (!Array.isArray(snapshots) || snapshots.length < 2) {
-    throw Object.assign(new TypeError('findGrowth needs an array of at least 2 snapshots'), { code: 'ERR_INVALID_ARG_VALUE' });
-  }
+async function findGrowth(snapshots, options) {
+  if (!Array.isArray(snapshots) || snapshots.length < 2) throw invalidArgValue('snapshots', snapshots, 'must be an array of at least 2 snapshots');
+  const o = taskOptions(options);
   const opened = [];
   try {
-    for (const s of snapshots) opened.push(await asSnapshot(s, options));
-    return call(() => native.findGrowthNative(opened.map((o) => HeapSnapshot.native(o.snap)), options.limit ?? 50));
+    for (const [i, s] of snapshots.entries()) opened.push(await asSnapshot(s, o, `snapshots[${i}]`));
+    return call(() => binding.findGrowthNative(opened.map((x) => nativeOf(x.snap)), o.limit ?? 50));
   } finally {
-    for (const o of opened) if (o.owned) o.snap.dispose();
+    for (const x of opened) if (x.owned) x.snap.dispose();
   }
 }
 
@@ -124,4 +108,4 @@ function formatLeaks(report, { limit = 10 } = {}) {
   return lines.join('\n') + '\n';
 }
 
-module.exports = { bind, diff, findLeaks, findGrowth, formatLeaks, asIdSet };
+module.exports = { diff, findLeaks, findGrowth, formatLeaks, asIdSet };

@@ -8,12 +8,12 @@
  *   'summary'     one file   → snap.summary(taskOptions)
  *   'statistics'  one file   → snap.statistics(taskOptions)
  *   'diff'        two files  → diff(base, current, taskOptions)          (package export)
- *   'findLeaks'   three files → findLeaks({ baseline, target, final, ...taskOptions })
+ *   'findLeaks'   three files → findLeaks({ baseline, target, final }, taskOptions)
  * (a task option object is passed only when there is one).
  *
  * options (the rest of the object is the task options, passed through):
  *   signal          kills the child (SIGKILL) and rejects with an AbortError
- *   maxOldSpaceSize MiB for the child's V8 heap (--max-old-space-size)
+ *   maxOldSpaceSize MB for the child's V8 heap (--max-old-space-size)
  *   timeout         ms; kills the child and rejects with ERR_HEAPSNAP_WORKER
  *   execArgv        extra Node flags for the child
  *
@@ -25,7 +25,20 @@
  */
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { invalidArg, workerError, abortError, validateSignal, captureError } = require('./errors');
+const { toPath } = require('../fs.js');
+const {
+  workerError,
+  abortError,
+  captureError,
+  invalidArgValue,
+  optionsObject,
+  validateAbortSignal,
+  validateInteger,
+  validateNumber,
+  validateOneOf,
+  throwIfAborted,
+  invalidArgType,
+} = require('../errors.js');
 
 const CHILD = path.join(__dirname, 'analyze-child.js');
 const TASKS = { summary: 1, statistics: 1, diff: 2, findLeaks: 3 };
@@ -34,27 +47,19 @@ const STDERR_TAIL = 8192;
 
 function analyzeInWorker(fileOrFiles, task, options = {}) {
   return new Promise((resolve, reject) => {
-    const files = (Array.isArray(fileOrFiles) ? fileOrFiles : [fileOrFiles]).map((f) => {
-      if (typeof f !== 'string' && !(f instanceof URL)) throw invalidArg('analyzeInWorker: files must be paths (strings or file: URLs)');
-      return path.resolve(f instanceof URL ? require('node:url').fileURLToPath(f) : f);
-    });
-    if (!Object.prototype.hasOwnProperty.call(TASKS, task)) {
-      throw invalidArg(`analyzeInWorker: task must be one of ${Object.keys(TASKS).join(', ')}; got ${JSON.stringify(task)}`);
-    }
-    if (files.length !== TASKS[task]) {
-      throw invalidArg(`analyzeInWorker: task '${task}' takes ${TASKS[task]} file(s), got ${files.length}`);
-    }
-    if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
-    validateSignal(options.signal);
+    const list = Array.isArray(fileOrFiles) ? fileOrFiles : [fileOrFiles];
+    const files = list.map((f, i) => path.resolve(toPath(f, Array.isArray(fileOrFiles) ? `files[${i}]` : 'file')));
+    validateOneOf(task, 'task', Object.keys(TASKS));
+    if (files.length !== TASKS[task]) throw invalidArgValue('files', fileOrFiles, `must be ${TASKS[task]} file(s) for task '${task}'`);
+    options = optionsObject(options);
+    validateAbortSignal(options.signal);
     const { signal, maxOldSpaceSize, timeout, execArgv = [] } = options;
-    if (maxOldSpaceSize !== undefined && (!Number.isInteger(maxOldSpaceSize) || maxOldSpaceSize < 1)) {
-      throw invalidArg(`options.maxOldSpaceSize must be a positive integer (MiB), got ${maxOldSpaceSize}`);
-    }
-    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) throw invalidArg(`options.timeout must be a positive number of ms, got ${timeout}`);
-    if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) throw invalidArg('options.execArgv must be an array of strings');
+    if (maxOldSpaceSize !== undefined) validateInteger(maxOldSpaceSize, 'options.maxOldSpaceSize', 1);
+    if (timeout !== undefined) validateNumber(timeout, 'options.timeout', 1);
+    if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) throw invalidArgType('options.execArgv', 'an array of strings', execArgv);
     const taskOptions = {};
     for (const [k, v] of Object.entries(options)) if (!CONTROL_KEYS.has(k)) taskOptions[k] = v;
-    if (signal && signal.aborted) throw abortError(signal, `analyzeInWorker('${task}')`);
+    throwIfAborted(signal, `analyzeInWorker('${task}')`);
 
     const argv = [...execArgv];
     if (maxOldSpaceSize) argv.push(`--max-old-space-size=${maxOldSpaceSize}`);

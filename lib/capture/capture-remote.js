@@ -29,7 +29,7 @@
  * returns: the absolute file path, or the HeapSnapshot with `parse: true`.
  *
  * Errors: ERR_HEAPSNAP_CAPTURE (dead pid, not Node, port closed, not an inspector, connection lost,
- * disk full…), ERR_HEAPSNAP_INVALID_ARG, ABORT_ERR. On every failure the temporary file is gone.
+ * disk full…), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ABORT_ERR. On every failure the temporary file is gone.
  *
  * Never cut the connection while the target is streaming a snapshot: with Node 20.20 a client
  * that drops its socket mid-snapshot makes the *target* die of SIGSEGV (reproduced here in a few
@@ -38,15 +38,27 @@
  * (bounded by 120 s), and the inspector we opened is then closed over the same session. The
  * same holds for whoever runs us: SIGKILL of the capturing process mid-snapshot can crash the target.
  */
-const { resolveTarget } = require('./filename');
-const { AtomicFile } = require('./atomic-file');
-const { newParser } = require('./addon');
-const { disposeQuietly } = require('./parse-stream');
-const { CdpSession } = require('./cdp');
-const { inspectorSnapshotParams } = require('./snapshot-options');
-const { assertNodeProcess, assertAlive, listeningSockets } = require('./target-process');
-const { isLoopback, hostPort, getJson, findTarget, waitForTarget, waitPortClosed, sleep } = require('./inspector-endpoint');
-const { captureError, invalidArg, abortError, validateSignal, describeCause } = require('./errors');
+const { resolveTarget } = require('./filename.js');
+const { inspectorSnapshotParams } = require('./snapshot-options.js');
+const { CdpSession } = require('./inspector/cdp.js');
+const { assertNodeProcess, assertAlive, listeningSockets } = require('./inspector/target-process.js');
+const { isLoopback, hostPort, getJson, findTarget, waitForTarget, waitPortClosed, sleep } = require('./inspector/endpoint.js');
+const { Parser } = require('../snapshot.js');
+const { AtomicFile } = require('../fs.js');
+const {
+  captureError,
+  abortError,
+  throwIfAborted,
+  describeCause,
+  invalidArgType,
+  invalidArgValue,
+  isArgumentError,
+  optionsObject,
+  validateAbortSignal,
+  validateFunction,
+  validateInteger,
+  validateNumber,
+} = require('../errors.js');
 
 const DEFAULT_PORT = 9229;
 const DRAIN_LIMIT_MS = 120000;
@@ -112,17 +124,15 @@ const CLOSE_INSPECTOR = `(() => {
 })()`;
 
 function checkTarget(target) {
-  if (!target || typeof target !== 'object') throw invalidArg('captureRemote(target): target must be { pid }, { port } or { url }');
+  if (!target || typeof target !== 'object') throw invalidArgType('target', 'an object: { pid }, { port } or { url }', target);
   const { pid, port, url } = target;
   const given = [pid, port, url].filter((x) => x !== undefined && x !== null);
-  if (given.length === 0) throw invalidArg('captureRemote(target): give one of pid, port or url');
-  if (url !== undefined && url !== null && given.length > 1) throw invalidArg('captureRemote(target): url cannot be combined with pid or port');
-  if (pid !== undefined && pid !== null && (!Number.isInteger(pid) || pid <= 0)) throw invalidArg(`target.pid must be a positive integer, got ${pid}`);
-  if (pid === process.pid) throw invalidArg('captureRemote cannot capture its own process; use writeHeapSnapshot or takeSnapshot');
-  if (port !== undefined && port !== null && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
-    throw invalidArg(`target.port must be an integer in 1..65535, got ${port}`);
-  }
-  if (url !== undefined && url !== null && typeof url !== 'string' && !(url instanceof URL)) throw invalidArg('target.url must be a string or URL');
+  if (given.length === 0) throw invalidArgValue('target', target, 'must give one of pid, port or url');
+  if (url !== undefined && url !== null && given.length > 1) throw invalidArgValue('target', target, 'cannot combine url with pid or port');
+  if (pid !== undefined && pid !== null) validateInteger(pid, 'target.pid', 1);
+  if (pid === process.pid) throw invalidArgValue('target.pid', pid, 'is this process; use writeHeapSnapshot or takeSnapshot');
+  if (port !== undefined && port !== null) validateInteger(port, 'target.port', 1, 65535);
+  if (url !== undefined && url !== null && typeof url !== 'string' && !(url instanceof URL)) throw invalidArgType('target.url', 'a string or a URL', url);
 }
 
 /** Evaluates `expression` in the target; resolves with the value (returnByValue) or undefined. */
@@ -244,32 +254,30 @@ async function closeTargetInspector(session, { host, port, pid }) {
 
 async function captureRemote(target, options = {}) {
   checkTarget(target);
-  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
-  validateSignal(options.signal);
+  options = optionsObject(options);
+  validateAbortSignal(options.signal);
   const { signal, onProgress, parse = false, timeout = 10000 } = options;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArg('options.onProgress must be a function');
-  if (!Number.isFinite(timeout) || timeout <= 0) throw invalidArg(`options.timeout must be a positive number of ms, got ${timeout}`);
+  if (onProgress !== undefined) validateFunction(onProgress, 'options.onProgress');
+  validateNumber(timeout, 'options.timeout', 1, Number.MAX_SAFE_INTEGER);
   const params = inspectorSnapshotParams(options);
   const host = target.host || options.host || '127.0.0.1';
   if (target.url === undefined && !isLoopback(host)) {
-    throw invalidArg(`host ${host} is not loopback; pid and port captures only connect to 127.0.0.1, localhost or ::1 (pass an explicit url for a remote inspector)`);
+    throw invalidArgValue('host', host, 'is not loopback; pid and port captures only connect to 127.0.0.1, localhost or ::1 (pass an explicit url for a remote inspector)');
   }
-  if (signal && signal.aborted) throw abortError(signal, 'Capturing the remote heap snapshot');
+  throwIfAborted(signal, 'Capturing the remote heap snapshot');
   const deadline = Date.now() + timeout;
   const { pid } = target;
 
   if (pid) assertNodeProcess(pid);
 
-  let sink = null; // AtomicFile or parser
+  let sink = null; // AtomicFile or Parser
   const openSink = (namePid) => {
-    if (parse) return newParser();
+    if (parse) return new Parser();
     const finalPath = resolveTarget({ file: options.file, dir: options.dir, pid: namePid, threadId: 0 });
     return new AtomicFile(finalPath, { what: 'heap snapshot' });
   };
   const dropSink = () => {
-    if (!sink) return;
-    if (parse) disposeQuietly(sink);
-    else sink.abort();
+    if (sink && !parse) sink.abort(); // a Parser is simply dropped: its native memory goes with it
   };
 
   let where = null; // { host, port, wsUrl, openedByUs }
@@ -329,7 +337,7 @@ async function captureRemote(target, options = {}) {
         const t = await findTarget({ host: h, port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80), protocol: u.protocol, timeout: Math.min(timeout, 5000) });
         where = { wsUrl: t.wsUrl, openedByUs: false };
       } else {
-        throw invalidArg(`target.url must be ws:, wss:, http: or https:, got ${u.protocol}`);
+        throw invalidArgValue('target.url', String(target.url), 'must be a ws:, wss:, http: or https: URL');
       }
     }
 
@@ -357,14 +365,15 @@ async function captureRemote(target, options = {}) {
       session.resume();
       drainTimer = setTimeout(() => session.fail(err), DRAIN_LIMIT_MS);
     };
+    if (!parse) sink.on('error', failWith); // a write error (full disk): stop storing, keep draining
     session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
       if (sinkError) return;
       try {
         if (parse) {
-          sink.push(Buffer.from(chunk, 'utf8'));
+          sink.push(chunk);
         } else if (!sink.write(chunk)) {
           session.pause();
-          sink.drained().then(() => sinkError || session.resume(), failWith);
+          sink.once('drain', () => sinkError || session.resume());
         }
       } catch (err) {
         failWith(err);
@@ -409,7 +418,7 @@ async function captureRemote(target, options = {}) {
   } catch (err) {
     dropSink();
     sink = null;
-    if (err && (err.code === 'ERR_HEAPSNAP_CAPTURE' || err.code === 'ABORT_ERR' || err.code === 'ERR_HEAPSNAP_INVALID_ARG' || err.code === 'ERR_HEAPSNAP_UNSUPPORTED' || err.code === 'ERR_HEAPSNAP_PARSE')) throw err;
+    if (err && (err.code === 'ERR_HEAPSNAP_CAPTURE' || err.code === 'ABORT_ERR' || isArgumentError(err) || err.code === 'ERR_HEAPSNAP_UNSUPPORTED' || err.code === 'ERR_HEAPSNAP_PARSE')) throw err;
     throw captureError(`capturing the heap of ${describeTarget(target)} failed: ${describeCause(err)}`, { cause: err, pid });
   } finally {
     dropSink();

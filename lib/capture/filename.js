@@ -11,6 +11,8 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { threadId: ownThreadId } = require('node:worker_threads');
+const { toPath } = require('../fs.js');
 
 let seq = 0;
 
@@ -23,7 +25,7 @@ function pad(n, width = 2) {
  * `pid` (a remote capture names the process it captured) and `threadId`.
  */
 function defaultFilename({ threadId, pid = process.pid, now = new Date() } = {}) {
-  if (threadId === undefined) threadId = require('node:worker_threads').threadId;
+  if (threadId === undefined) threadId = ownThreadId;
   seq += 1;
   const date = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`;
   const time = `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
@@ -44,19 +46,11 @@ function nextFreeName(dir, naming) {
  * `dir` (else the cwd), made with `pid` and `threadId`. Returns an absolute path.
  */
 function resolveTarget({ file, dir, threadId, pid } = {}) {
-  file = toPath(file, 'file');
-  dir = toPath(dir, 'dir');
+  file = toPath(file, 'file', { optional: true });
+  dir = toPath(dir, 'options.dir', { optional: true });
   const base = path.resolve(dir === undefined ? process.cwd() : dir);
   if (file !== undefined) return path.resolve(base, file);
   return nextFreeName(base, { threadId, pid });
 }
 
-/** A string path from a string or file: URL; undefined for undefined/null/''. */
-function toPath(value, name) {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (value instanceof URL) return require('node:url').fileURLToPath(value);
-  throw require('./errors').invalidArg(`options.${name} must be a string or a file: URL, got ${typeof value}`);
-}
-
-module.exports = { defaultFilename, resolveTarget, toPath };
+module.exports = { defaultFilename, resolveTarget };

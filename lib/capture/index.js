@@ -11,15 +11,16 @@
  *   captureRemote(target, options?)         another process (pid/port/url) → file or HeapSnapshot
  *   analyzeInWorker(files, task, options?)  parse and analyse in a child process → plain JSON
  *
- * Each lives in its own file here; errors carry a stable `code` (see errors.js).
+ * Each lives in its own file here (the inspector client in inspector/); errors carry a stable
+ * `code` (see ../errors.js).
  */
-const { writeHeapSnapshot } = require('./write-heap-snapshot');
-const { takeSnapshot } = require('./take-snapshot');
-const { captureWorker } = require('./capture-worker');
-const { installSignalHandler } = require('./signal-handler');
-const { captureOnNearHeapLimit } = require('./near-heap-limit');
-const { captureRemote } = require('./capture-remote');
-const { analyzeInWorker } = require('./analyze-in-worker');
+const { writeHeapSnapshot } = require('./write-heap-snapshot.js');
+const { takeSnapshot } = require('./take-snapshot.js');
+const { captureWorker } = require('./capture-worker.js');
+const { installSignalHandler } = require('./signal-handler.js');
+const { captureOnNearHeapLimit } = require('./near-heap-limit.js');
+const { captureRemote } = require('./capture-remote.js');
+const { analyzeInWorker } = require('./analyze-in-worker.js');
 
 module.exports = {
   writeHeapSnapshot,

@@ -23,8 +23,9 @@
  */
 const path = require('node:path');
 const v8 = require('node:v8');
-const { nodeFlag } = require('./node-flags');
-const { unsupportedError, invalidArg } = require('./errors');
+const { nodeFlag } = require('./node-flags.js');
+const { toPath } = require('../fs.js');
+const { unsupportedError, optionsObject, validateInteger } = require('../errors.js');
 
 let armed = false;
 
@@ -34,11 +35,10 @@ function diagnosticDir() {
 }
 
 function captureOnNearHeapLimit(options = {}) {
-  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  options = optionsObject(options);
   const { maxCount = 1 } = options;
-  if (!Number.isInteger(maxCount) || maxCount < 1) {
-    throw invalidArg(`options.maxCount must be a positive integer, got ${maxCount}`, { range: typeof maxCount === 'number' });
-  }
+  validateInteger(maxCount, 'options.maxCount', 1);
+  const given = toPath(options.dir, 'options.dir', { optional: true });
   if (typeof v8.setHeapSnapshotNearHeapLimit !== 'function') {
     throw unsupportedError(`v8.setHeapSnapshotNearHeapLimit is not available in Node ${process.version} (needs >= 18.10)`);
   }
@@ -49,8 +49,8 @@ function captureOnNearHeapLimit(options = {}) {
   }
   if (armed) throw unsupportedError('near-heap-limit snapshots are already armed in this process; Node ignores a second call');
   const where = diagnosticDir();
-  if (options.dir !== undefined && options.dir !== null) {
-    const want = path.resolve(String(options.dir));
+  if (given !== undefined) {
+    const want = path.resolve(given);
     if (want !== where) {
       throw unsupportedError(
         `Node writes near-heap-limit snapshots into ${where} (--diagnostic-dir, else the working directory) and cannot be redirected at run time; ` +

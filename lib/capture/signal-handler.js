@@ -26,18 +26,18 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
-const { writeHeapSnapshot } = require('./write-heap-snapshot');
-const { snapshotOptions } = require('./snapshot-options');
-const { nodeFlag } = require('./node-flags');
-const { captureError, unsupportedError, invalidArg, describeCause } = require('./errors');
+const { writeHeapSnapshot } = require('./write-heap-snapshot.js');
+const { snapshotOptions } = require('./snapshot-options.js');
+const { nodeFlag } = require('./node-flags.js');
+const { toPath } = require('../fs.js');
+const { captureError, unsupportedError, describeCause, invalidArgValue, optionsObject, validateFunction, validateInteger, validateString } = require('../errors.js');
 
 const RESERVED = new Set(['SIGUSR1', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
 const installed = new Set();
 
 function checkSignal(signal) {
-  if (typeof signal !== 'string' || !Object.prototype.hasOwnProperty.call(os.constants.signals, signal)) {
-    throw invalidArg(`options.signal must be a signal name such as 'SIGUSR2', got ${JSON.stringify(signal)}`);
-  }
+  validateString(signal, 'options.signal');
+  if (!Object.prototype.hasOwnProperty.call(os.constants.signals, signal)) throw invalidArgValue('options.signal', signal, "must be a signal name such as 'SIGUSR2'");
   if (RESERVED.has(signal)) {
     const why = signal === 'SIGUSR1' ? 'Node uses it to open the inspector' : 'Node cannot run JavaScript listeners for it';
     throw unsupportedError(`cannot take heap snapshots on ${signal}: ${why}`);
@@ -57,16 +57,15 @@ function defaultDir() {
 }
 
 function installSignalHandler(options = {}) {
-  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  options = optionsObject(options);
   const { signal = 'SIGUSR2', keep = Infinity, onSnapshot, onError } = options;
   checkSignal(signal);
-  if (!(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) {
-    throw invalidArg(`options.keep must be a positive integer, got ${keep}`, { range: typeof keep === 'number' });
-  }
-  if (onSnapshot !== undefined && typeof onSnapshot !== 'function') throw invalidArg('options.onSnapshot must be a function');
-  if (onError !== undefined && typeof onError !== 'function') throw invalidArg('options.onError must be a function');
+  if (keep !== Infinity) validateInteger(keep, 'options.keep', 1);
+  if (onSnapshot !== undefined) validateFunction(onSnapshot, 'options.onSnapshot');
+  if (onError !== undefined) validateFunction(onError, 'options.onError');
   const v8opts = snapshotOptions(options) || {};
-  const dir = options.dir === undefined || options.dir === null ? defaultDir() : path.resolve(String(options.dir));
+  const given = toPath(options.dir, 'options.dir', { optional: true });
+  const dir = given === undefined ? defaultDir() : path.resolve(given);
   try {
     if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);

@@ -4,7 +4,7 @@
  * only when given, so every capture path accepts the same two switches with the same meaning as
  * `v8.writeHeapSnapshot(file, options)`. The inspector spells the second one `captureNumericValue`.
  */
-const { invalidArg } = require('./errors');
+const { validateBoolean } = require('../errors.js');
 
 const KEYS = ['exposeInternals', 'exposeNumericValues'];
 
@@ -14,7 +14,7 @@ function snapshotOptions(options) {
   let any = false;
   for (const key of KEYS) {
     if (options && options[key] !== undefined) {
-      if (typeof options[key] !== 'boolean') throw invalidArg(`options.${key} must be a boolean`);
+      validateBoolean(options[key], `options.${key}`);
       out[key] = options[key];
       any = true;
     }

@@ -6,9 +6,10 @@
  * V8 streams the snapshot to disk from C++ (the lowest-memory way to capture), but it writes
  * straight onto the final name: when the disk fills up (or RLIMIT_FSIZE bites) it throws and leaves a
  * truncated file that looks like a snapshot. Older Nodes also create it with the default umask.
- * So we let V8 write into a private directory (mkdtemp, mode 0700) made inside the destination
- * directory, check that the file is complete, chmod it 0600, fsync it, and rename it onto the final
- * name (same filesystem, so the rename is atomic); the private directory is removed in every case.
+ * So we let V8 write into a private directory (mode 0700) made beside the destination, check that
+ * the file is complete, fsync it, and place it onto the final name with the package's one atomic
+ * writer (lib/fs.js: 0600, rename within one filesystem, only ever over a regular file); the
+ * private directory is removed in every case.
  *
  * Differences from `v8.writeHeapSnapshot`: the return value is the absolute path; a `dir` option
  * places the file (a relative `filename` is resolved against it); a failure throws an error with
@@ -16,16 +17,15 @@
  * and blocks the event loop for the whole capture.
  */
 const fs = require('node:fs');
-const path = require('node:path');
 const v8 = require('node:v8');
-const { resolveTarget } = require('./filename');
-const { captureError, invalidArg, describeCause } = require('./errors');
-const { snapshotOptions } = require('./snapshot-options');
-const { FILE_MODE } = require('./atomic-file');
+const { resolveTarget } = require('./filename.js');
+const { snapshotOptions } = require('./snapshot-options.js');
+const { privateTempFile, placeFile, destinationOf } = require('../fs.js');
+const { captureError, describeCause, validateObject } = require('../errors.js');
 
 /**
  * Throws ERR_HEAPSNAP_CAPTURE unless `file` starts like a heap snapshot and ends with its closing
- * brace: the cheap test that catches truncation without reading the whole file.
+ * brace (the cheap test that catches truncation without reading the whole file); then fsyncs it.
  */
 function assertCompleteSnapshot(file) {
   const fd = fs.openSync(file, 'r');
@@ -55,40 +55,32 @@ function writeHeapSnapshot(filename, options) {
     filename = undefined;
   }
   if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object') throw invalidArg('options must be an object');
+  validateObject(options, 'options');
   const passThrough = snapshotOptions(options);
   const finalPath = resolveTarget({ file: filename, dir: options.dir });
-  const dir = path.dirname(finalPath);
+  destinationOf(finalPath, 'a heap snapshot'); // refuse a directory or a device before capturing
 
-  let privateDir;
+  const temp = privateTempFile(finalPath, 'a heap snapshot');
   try {
-    privateDir = fs.mkdtempSync(path.join(dir, '.heapsnap-'));
-  } catch (err) {
-    throw captureError(`cannot write a heap snapshot in ${dir}: ${describeCause(err)}`, { cause: err, path: finalPath });
-  }
-  try {
-    fs.chmodSync(privateDir, 0o700);
-    const temp = path.join(privateDir, 'snapshot.heapsnapshot');
     try {
-      if (passThrough) v8.writeHeapSnapshot(temp, passThrough);
-      else v8.writeHeapSnapshot(temp);
+      if (passThrough) v8.writeHeapSnapshot(temp.path, passThrough);
+      else v8.writeHeapSnapshot(temp.path);
     } catch (err) {
       throw captureError(`writing the heap snapshot for ${finalPath} failed: ${describeCause(err)}`, { cause: err, path: finalPath });
     }
-    if (!fs.existsSync(temp)) throw captureError(`V8 did not write a heap snapshot for ${finalPath}`, { path: finalPath });
-    fs.chmodSync(temp, FILE_MODE);
-    assertCompleteSnapshot(temp);
+    if (!fs.existsSync(temp.path)) throw captureError(`V8 did not write a heap snapshot for ${finalPath}`, { path: finalPath });
+    assertCompleteSnapshot(temp.path);
     try {
-      fs.renameSync(temp, finalPath);
+      return placeFile(temp.path, finalPath, 'a heap snapshot');
     } catch (err) {
+      if (err.code === 'ERR_HEAPSNAP_CAPTURE') throw err;
       throw captureError(`cannot move the heap snapshot onto ${finalPath}: ${describeCause(err)}`, { cause: err, path: finalPath });
     }
-    return finalPath;
   } catch (err) {
     if (err && err.code === 'ERR_HEAPSNAP_CAPTURE') throw err;
     throw captureError(`writing the heap snapshot ${finalPath} failed: ${describeCause(err)}`, { cause: err, path: finalPath });
   } finally {
-    fs.rmSync(privateDir, { recursive: true, force: true });
+    temp.remove();
   }
 }
 

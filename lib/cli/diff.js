@@ -1,37 +1,33 @@
 'use strict';
 // `heapsnap diff BASE CURRENT`: DevTools' Comparison view, with a CI gate on growth.
-const { parse, run, json, table, truncate, formatBytes, UsageError } = require('./common.js');
-const { parseBytes } = require('../format.js');
+const { diff } = require('../leaks.js');
+const { defineCommand, count, size, table, truncate, formatBytes } = require('./common.js');
 
-const HELP = `Usage: heapsnap diff BASE CURRENT [--limit N] [--max-growth SIZE] [--json]
-
+module.exports = defineCommand({
+  name: 'diff',
+  summary: 'Comparison view between two snapshots (BASE CURRENT)',
+  usage: 'BASE CURRENT',
+  files: { min: 2, max: 2 },
+  description: `
 The Comparison view of Chrome DevTools: per class, objects added and removed between
-two snapshots of one process (matched by object id), sorted by size delta.
-
-  --max-growth SIZE   exit 1 when the total size delta exceeds SIZE (e.g. 5MB)
-
-Examples:
-  heapsnap diff before.heapsnapshot after.heapsnapshot
-  heapsnap diff before.heapsnapshot after.heapsnapshot --max-growth 5MB
-`;
-
-async function main(args, io) {
-  return run(io, HELP, async () => {
-    const { values, positionals } = parse(args, { limit: { type: 'string' }, 'max-growth': { type: 'string' } }, { min: 2, max: 2 });
-    if (values.help) return io.stdout.write(HELP), 0;
-    const maxGrowth = values['max-growth'] === undefined ? undefined : parseBytes(values['max-growth']);
-    if (Number.isNaN(maxGrowth)) throw new UsageError(`--max-growth: not a size: ${values['max-growth']}`);
-    const { diff } = require('../../index.js');
-    const rows = await diff(positionals[0], positionals[1], { ids: false });
+two snapshots of one process (matched by object id), sorted by size delta.`,
+  options: {
+    limit: { type: 'string', value: 'N', parse: count, description: 'classes shown (default 30; all with --json)' },
+    'max-growth': { type: 'string', value: 'SIZE', parse: size, description: 'exit 1 when the total size delta exceeds SIZE (e.g. 5MB)' },
+  },
+  examples: ['heapsnap diff before.heapsnapshot after.heapsnapshot', 'heapsnap diff before.heapsnapshot after.heapsnapshot --max-growth 5MB'],
+  async run({ values, positionals: [base, current], out, json, progress }) {
+    const maxGrowth = values['max-growth'];
+    const rows = await diff(base, current, { ids: false, onProgress: progress('reading') });
     rows.sort((a, b) => b.sizeDelta - a.sizeDelta);
     const total = rows.reduce((s, r) => s + r.sizeDelta, 0);
     const failed = maxGrowth !== undefined && total > maxGrowth;
-    const limit = values.limit === undefined ? (values.json ? Infinity : 30) : Number(values.limit);
+    const shown = rows.slice(0, values.limit ?? (values.json ? Infinity : 30));
     if (values.json) {
-      json(io, { base: positionals[0], current: positionals[1], sizeDelta: total, maxGrowth, failed, classes: rows.slice(0, limit) });
+      json({ base, current, sizeDelta: total, maxGrowth, failed, classes: shown });
     } else {
-      io.stdout.write(
-        table(rows.slice(0, limit), [
+      out(
+        table(shown, [
           { title: 'Class', get: (r) => truncate(r.className, 60), align: 'left' },
           { title: '# New', get: (r) => r.addedCount },
           { title: '# Deleted', get: (r) => r.removedCount },
@@ -41,11 +37,10 @@ async function main(args, io) {
           { title: 'Size Delta', get: (r) => (r.sizeDelta > 0 ? '+' : '') + formatBytes(r.sizeDelta) },
         ]),
       );
-      io.stdout.write(`\nTotal size delta: ${total > 0 ? '+' : ''}${formatBytes(total)}\n`);
-      if (failed) io.stdout.write(`FAIL: growth ${formatBytes(total)} exceeds --max-growth ${formatBytes(maxGrowth)}\n`);
+      if (rows.length > shown.length) out(`… ${rows.length - shown.length} more classes (--limit)\n`);
+      out(`\nTotal size delta: ${total > 0 ? '+' : ''}${formatBytes(total)}\n`);
+      if (failed) out(`FAIL: growth ${formatBytes(total)} exceeds --max-growth ${formatBytes(maxGrowth)}\n`);
     }
     return failed ? 1 : 0;
-  });
-}
-
-module.exports = { main, HELP };
+  },
+});

@@ -31,19 +31,17 @@
  * Only otherwise is S3 parsed and analysed (into native memory, by findLeaks, which disposes it).
  * The files are removed before this function returns.
  */
-const { formatBytes } = require('../format');
-const { LeakError } = require('./leak-error');
-const { classFilter } = require('./class-filter');
-const { tempSnapshots, checkSignal, api } = require('./snapshot');
+const { formatBytes } = require('../format.js');
+const { findLeaks, asIdSet } = require('../leaks.js');
+const { validateFunction, validateObject, validateNumber, invalidArgValue } = require('../errors.js');
+const { LeakError } = require('./leak-error.js');
+const { classFilter } = require('./class-filter.js');
+const { tempSnapshots, checkSignal } = require('./snapshot.js');
 
-function invalid(message) {
-  const err = new TypeError(message);
-  err.code = 'ERR_INVALID_ARG_VALUE';
-  return err;
-}
-
+/** An integer >= min: a number that is not one is a bad value (ERR_INVALID_ARG_VALUE). */
 function positiveInt(value, name, min) {
-  if (!Number.isInteger(value) || value < min) throw invalid(`${name} must be an integer >= ${min}, got ${value}`);
+  validateNumber(value, name);
+  if (!Number.isInteger(value) || value < min) throw invalidArgValue(name, value, `must be an integer >= ${min}`);
   return value;
 }
 
@@ -78,12 +76,8 @@ function leakMessage(leaks, iterations) {
  * @returns {Promise<{ iterations: number, warmup: number, threshold: number, leaks: [], candidates: object[], durationMs: number }>}
  */
 async function assertNoLeak(fn, options = {}) {
-  if (typeof fn !== 'function') {
-    const err = new TypeError('assertNoLeak(fn): fn must be a function');
-    err.code = 'ERR_INVALID_ARG_TYPE';
-    throw err;
-  }
-  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  validateFunction(fn, 'fn');
+  validateObject(options, 'options');
   const iterations = positiveInt(options.iterations ?? 10, 'iterations', 2);
   const warmup = positiveInt(options.warmup ?? 2, 'warmup', 0);
   const ignored = classFilter(options.ignore);
@@ -106,7 +100,7 @@ async function assertNoLeak(fn, options = {}) {
     const survivors = await countSurvivors(baseline, target, final, threshold, signal);
     if (survivors < threshold) return done([], []);
 
-    const report = await api().findLeaks({ baseline, target, final }, { signal, includeSystem: true });
+    const report = await findLeaks({ baseline, target, final }, { signal, includeSystem: true });
     const candidates = report.clusters
       .filter((c) => isJsHeapCluster(c) && !ignored(c.className) && !isEngineCache(c.path))
       .map((c) => ({
@@ -140,8 +134,6 @@ async function assertNoLeak(fn, options = {}) {
  * S2]". Returns Infinity when that range is too large to walk (then the full analysis decides).
  */
 async function countSurvivors(baseline, target, final, limit, signal) {
-  api(); // loads index.js, which wires lib/leaks to HeapSnapshot
-  const { asIdSet } = require('../leaks');
   const [b, t, f] = await Promise.all([baseline, target, final].map((file) => asIdSet(file, { signal })));
   const lo = b.maxJsObjectId;
   const hi = t.maxJsObjectId;

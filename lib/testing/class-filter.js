@@ -1,4 +1,6 @@
 'use strict';
+const { invalidArgType } = require('../errors.js');
+
 /**
  * The `ignore` option of the assertions: class names (exact) and RegExps, or a single one of
  * either. Returns a predicate on a class name.
@@ -11,11 +13,7 @@ function classFilter(ignore) {
   for (const item of list) {
     if (typeof item === 'string') names.add(item);
     else if (item instanceof RegExp) patterns.push(item);
-    else {
-      const err = new TypeError(`ignore: expected class names (strings) or RegExps, got ${typeof item}`);
-      err.code = 'ERR_INVALID_ARG_TYPE';
-      throw err;
-    }
+    else throw invalidArgType('options.ignore', 'class names (strings) or RegExps', item);
   }
   return (className) => names.has(className) || patterns.some((re) => {
     re.lastIndex = 0;

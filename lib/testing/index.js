@@ -11,9 +11,9 @@
  *   expectInstances(className, n)                             exactly n live instances
  *   LeakError                                                 what they throw (code ERR_HEAPSNAP_LEAK)
  */
-const { assertNoLeak } = require('./assert-no-leak');
-const { track, assertCollected } = require('./track');
-const { countInstances, expectInstances } = require('./instances');
-const { LeakError } = require('./leak-error');
+const { assertNoLeak } = require('./assert-no-leak.js');
+const { track, assertCollected } = require('./track.js');
+const { countInstances, expectInstances } = require('./instances.js');
+const { LeakError } = require('./leak-error.js');
 
 module.exports = { assertNoLeak, track, assertCollected, countInstances, expectInstances, LeakError };

@@ -7,15 +7,12 @@
  * class key like ",Foo". Prototype objects are not instances (DevTools lists them apart).
  */
 const assert = require('node:assert');
-const { LeakError } = require('./leak-error');
-const { withSnapshot } = require('./snapshot');
+const { LeakError } = require('./leak-error.js');
+const { withSnapshot } = require('./snapshot.js');
+const { invalidArgType, invalidArgValue, validateNumber } = require('../errors.js');
 
 function checkName(className) {
-  if (typeof className !== 'string' || !className) {
-    const err = new TypeError('className must be a non-empty string');
-    err.code = 'ERR_INVALID_ARG_TYPE';
-    throw err;
-  }
+  if (typeof className !== 'string' || !className) throw invalidArgType('className', 'a non-empty string', className);
 }
 
 /** The number of live instances of `className` in this thread's heap. */
@@ -31,11 +28,8 @@ async function countInstances(className, options = {}) {
  */
 async function expectInstances(className, expected, options = {}) {
   checkName(className);
-  if (!Number.isInteger(expected) || expected < 0) {
-    const err = new TypeError(`expected must be an integer >= 0, got ${expected}`);
-    err.code = 'ERR_INVALID_ARG_VALUE';
-    throw err;
-  }
+  validateNumber(expected, 'expected');
+  if (!Number.isInteger(expected) || expected < 0) throw invalidArgValue('expected', expected, 'must be an integer >= 0');
   const outcome = await withSnapshot((snap) => {
     const ids = snap.instances(className);
     if (ids.length <= expected) return { count: ids.length };

@@ -10,24 +10,18 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const v8 = require('node:v8');
-const { settle } = require('./settle');
-const { abortError } = require('../errors');
+const { settle } = require('./settle.js');
+const { takeSnapshot } = require('../capture/take-snapshot.js');
+const { throwIfAborted } = require('../errors.js');
 
-function api() {
-  // index.js requires lib/testing lazily; requiring it here, at call time, avoids the cycle.
-  return require('../../index.js');
-}
-
-function checkSignal(signal) {
-  if (signal && signal.aborted) throw abortError(signal);
-}
+const checkSignal = (signal) => throwIfAborted(signal);
 
 /** Settles the heap, then takes and parses this thread's heap snapshot. The caller disposes it. */
 async function takeSettled({ signal } = {}) {
   checkSignal(signal);
   await settle();
   checkSignal(signal);
-  return api().takeSnapshot(signal ? { signal } : {});
+  return takeSnapshot(signal ? { signal } : {});
 }
 
 /**
@@ -70,4 +64,4 @@ async function withSnapshot(fn, options) {
   }
 }
 
-module.exports = { takeSettled, withSnapshot, tempSnapshots, checkSignal, api };
+module.exports = { takeSettled, withSnapshot, tempSnapshots, checkSignal };

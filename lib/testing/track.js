@@ -17,9 +17,10 @@
  * global.
  */
 const { randomUUID } = require('node:crypto');
-const { LeakError } = require('./leak-error');
-const { settle } = require('./settle');
-const { withSnapshot } = require('./snapshot');
+const { LeakError } = require('./leak-error.js');
+const { settle } = require('./settle.js');
+const { withSnapshot } = require('./snapshot.js');
+const { invalidArgType } = require('../errors.js');
 
 const HANDLE_CLASS = 'HeapsnapTrackHandle';
 const prefix = `heapsnap-track-${randomUUID()}-`;
@@ -33,11 +34,7 @@ function describe(value) {
 
 class HeapsnapTrackHandle {
   constructor(object, label) {
-    if ((object === null || typeof object !== 'object') && typeof object !== 'function') {
-      const err = new TypeError(`track(object): expected an object or a function, got ${object === null ? 'null' : typeof object}`);
-      err.code = 'ERR_INVALID_ARG_TYPE';
-      throw err;
-    }
+    if ((object === null || typeof object !== 'object') && typeof object !== 'function') throw invalidArgType('object', 'an object or a function', object);
     // Non-enumerable, so printing a handle stays short; still plain properties in the snapshot.
     Object.defineProperties(this, {
       key: { value: `${prefix}${++seq}` },
@@ -95,11 +92,7 @@ async function assertCollected(...args) {
   if (args.length > 1 && last && typeof last === 'object' && !isHandle(last) && !Array.isArray(last)) options = args.pop();
   const handles = args.flat();
   for (const h of handles) {
-    if (!isHandle(h)) {
-      const err = new TypeError('assertCollected: expected handles returned by track()');
-      err.code = 'ERR_INVALID_ARG_TYPE';
-      throw err;
-    }
+    if (!isHandle(h)) throw invalidArgType('handles', 'handles returned by track()', h);
   }
   await settle();
   // deref() keeps a live target until this task ends; takeSettled's macrotask turns end it.

@@ -10,7 +10,7 @@
  */
 const http = require('node:http');
 const https = require('node:https');
-const { captureError, abortError, describeCause } = require('./errors');
+const { captureError, abortError, describeCause } = require('../../errors.js');
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -40,7 +40,7 @@ function getJson({ host, port, path, protocol = 'http:', timeout = 2000 }) {
           size += c.length;
           if (size > 1 << 20) {
             req.destroy();
-            reject(captureError(`${url} answered more than 1 MiB; not an inspector`, { url }));
+            reject(captureError(`${url} answered more than 1 MB; not an inspector`, { url }));
           } else chunks.push(c);
         });
         res.on('end', () => {

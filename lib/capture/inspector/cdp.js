@@ -14,8 +14,8 @@
  * write error while storing a chunk cannot be lost.
  */
 const { EventEmitter } = require('node:events');
-const { WebSocketClient } = require('./websocket');
-const { captureError } = require('./errors');
+const { WebSocketClient } = require('./websocket.js');
+const { captureError } = require('../../errors.js');
 
 class CdpSession extends EventEmitter {
   static async connect(url, options) {

@@ -24,7 +24,7 @@ const http = require('node:http');
 const https = require('node:https');
 const crypto = require('node:crypto');
 const { EventEmitter } = require('node:events');
-const { captureError, describeCause, invalidArg } = require('./errors');
+const { captureError, describeCause, invalidArgValue } = require('../../errors.js');
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const OP_CONT = 0x0;
@@ -149,7 +149,7 @@ class FrameParser {
 
 class WebSocketClient extends EventEmitter {
   /**
-   * Opens a connection. options: { timeout = 10000 ms for the handshake, maxPayload = 256 MiB per
+   * Opens a connection. options: { timeout = 10000 ms for the handshake, maxPayload = 256 MB per
    * message, headers }. Resolves once the server has accepted the upgrade.
    */
   static connect(url, options = {}) {
@@ -158,11 +158,11 @@ class WebSocketClient extends EventEmitter {
       try {
         u = new URL(url);
       } catch {
-        reject(invalidArg(`not a WebSocket URL: ${url}`));
+        reject(invalidArgValue('url', url, 'is not a WebSocket URL'));
         return;
       }
       if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-        reject(invalidArg(`not a WebSocket URL (ws: or wss:): ${url}`));
+        reject(invalidArgValue('url', url, 'is not a WebSocket URL (ws: or wss:)'));
         return;
       }
       const { timeout = 10000, maxPayload = 256 * 1024 * 1024, headers = {} } = options;

@@ -20,7 +20,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { captureError, unsupportedError } = require('./errors');
+const { captureError, unsupportedError } = require('../../errors.js');
 
 const NODE_NAME = /^(node|nodejs)(\d+(\.\d+)*)?(\.exe)?$/i;
 const SIGUSR1_BIT = 10n - 1n;

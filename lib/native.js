@@ -1,0 +1,83 @@
+'use strict';
+/**
+ * The native binding, loaded once, and `runTask`: how JS waits for a native task that runs off
+ * the JS thread, with an AbortSignal and progress reports.
+ *
+ * Every other module reaches the engine through here, never through the package entry.
+ */
+const binding = require('../binding.js');
+const { abortError, throwIfAborted } = require('./errors.js');
+
+/**
+ * The binding still sends errors as "CODE|field|offset|message"; this turns one into an Error
+ * with `code`, `field` and `offset` (a byte offset into the snapshot, when known).
+ */
+function toError(e) {
+  if (!(e instanceof Error) || typeof e.message !== 'string') return e;
+  if (e.code && String(e.code).startsWith('ERR_HEAPSNAP')) return e;
+  const m = /^([A-Z_]+)\|([^|]*)\|(\d*)\|([\s\S]*)$/.exec(e.message);
+  if (!m) return e;
+  const err = new Error(m[4]);
+  err.code = m[1];
+  if (m[2]) err.field = m[2];
+  if (m[3]) err.offset = Number(m[3]);
+  return err;
+}
+
+/** Calls into the binding, turning its errors into coded ones. */
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw toError(e);
+  }
+}
+
+const PHASES = ['queued', 'parse', 'analyze', 'done'];
+
+/**
+ * Runs a native async task: `start(control)` returns its promise. On abort the promise rejects
+ * at once with an AbortError; the native task stops at its next check (the parser checks every
+ * 16 MB) and its memory is freed when it does. `onProgress({ phase, bytesRead, totalBytes })`
+ * is called when it starts, about every 100 ms while it runs, and once at the end.
+ */
+async function runTask(start, { signal, onProgress } = {}) {
+  throwIfAborted(signal);
+  const control = new binding.TaskControl();
+  let rejectAbort;
+  const aborted = new Promise((_, reject) => {
+    rejectAbort = reject;
+  });
+  aborted.catch(() => {});
+  const onAbort = () => {
+    control.cancel();
+    rejectAbort(abortError(signal));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let timer;
+  const report = () => {
+    const [done, total, phase] = control.progress();
+    onProgress({ phase: PHASES[phase] ?? 'queued', bytesRead: done, totalBytes: total });
+  };
+  if (typeof onProgress === 'function') {
+    report(); // at once, so a progress display appears even for short work
+    timer = setInterval(report, 100);
+    timer.unref?.();
+  }
+  try {
+    const task = call(() => start(control));
+    if (signal) task.catch(() => {}); // a task finishing after an abort is dropped
+    const result = await (signal ? Promise.race([task, aborted]) : task);
+    if (timer) report();
+    return result;
+  } catch (e) {
+    const err = toError(e);
+    if (err.code === 'ABORT_ERR') throw abortError(signal);
+    throw err;
+  } finally {
+    if (timer) clearInterval(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+module.exports = { binding, runTask, call };
