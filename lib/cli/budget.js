@@ -30,7 +30,7 @@ Examples:
 `;
 
 async function openSnapshot(file) {
-  const { HeapSnapshot } = require('../../index.js');
+  const { HeapSnapshot } = require('../snapshot.js');
   return HeapSnapshot.open(file);
 }
 
@@ -45,7 +45,7 @@ function readBudget(file) {
 }
 
 async function writeBudget(file, budget) {
-  const { AtomicFile } = require('../capture/atomic-file.js');
+  const { AtomicFile } = require('../fs.js');
   const out = new AtomicFile(file, { what: 'heap budget' });
   out.write(JSON.stringify(budget, null, 2) + '\n');
   return out.commit();

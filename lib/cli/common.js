@@ -220,7 +220,9 @@ function taskProgress(bar) {
 // ---------------------------------------------------------------------------------------------
 // Running
 
-const INPUT_ERRORS = /^(ERR_HEAPSNAP_(PARSE|IO|MEMORY|DISPOSED)|ENOENT|EACCES|EISDIR|ENOTDIR|EPERM)$/;
+const INPUT_ERRORS = /^(ERR_HEAPSNAP_\w+|ENOENT|EACCES|EISDIR|ENOTDIR|EPERM)$/;
+/** Codes of an operation that failed (exit 1), as opposed to bad input (exit 2). */
+const OPERATION_ERRORS = new Set(['ERR_HEAPSNAP_CAPTURE', 'ERR_HEAPSNAP_WORKER', 'ERR_HEAPSNAP_UNSUPPORTED', 'ERR_HEAPSNAP_LEAK']);
 
 function oneLine(message) {
   return String(message).split('\n')[0];
@@ -229,12 +231,12 @@ function oneLine(message) {
 /** The exit code and the stderr line for an error thrown by a command. */
 function failure(spec, e) {
   if (e instanceof UsageError || isArgumentError(e)) {
-    return [2, `heapsnap: ${oneLine(e.message)} (see 'heapsnap ${spec.name} --help')`];
+    return [2, `heapsnap: ${oneLine(e.message)} (see 'heapsnap ${spec.name ? `${spec.name} ` : ''}--help')`];
   }
   if (e && typeof e.exitCode === 'number') return [e.exitCode, `heapsnap: ${oneLine(e.message)}${e.code ? ` [${e.code}]` : ''}`];
   if (e && e.code === 'ABORT_ERR') return [130, 'heapsnap: interrupted'];
+  if (e && OPERATION_ERRORS.has(e.code)) return [1, `heapsnap: ${oneLine(e.message)} [${e.code}]`];
   if (e && typeof e.code === 'string' && INPUT_ERRORS.test(e.code)) return [2, `heapsnap: ${oneLine(e.message)} [${e.code}]`];
-  if (e && typeof e.code === 'string' && e.code.startsWith('ERR_HEAPSNAP')) return [1, `heapsnap: ${oneLine(e.message)} [${e.code}]`];
   return [1, `heapsnap: ${e && e.stack ? e.stack : e}`];
 }
 
@@ -282,4 +284,44 @@ function defineCommand(spec) {
   return { main, HELP, spec };
 }
 
-module.exports = { defineCommand, UsageError, count, positive, port, size, table, truncate, userReachable, distanceText, formatBytes, progressBar };
+// ---------------------------------------------------------------------------------------------
+// The older, imperative shape, still used by explore, mcp and budget until they are specs:
+// `run(io, HELP, async () => { const { values } = parse(args, options, { min, max }); … })`.
+// Errors map to exit codes as above; a usage error prints the help after its line.
+
+function legacyParse(args, options = {}, { min = 0, max = Infinity } = {}) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...options } });
+  } catch (e) {
+    throw new UsageError(e.message.split('\n')[0]);
+  }
+  if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
+    throw new UsageError(`expected ${min === max ? min : `${min} to ${max === Infinity ? 'more' : max}`} file argument(s), got ${parsed.positionals.length}`);
+  }
+  return parsed;
+}
+
+async function legacyRun(io, help, body) {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`heapsnap: ${e.message}\n\n${help}`);
+      return 2;
+    }
+    const [code, line] = failure({ name: '' }, e);
+    io.stderr.write(line + '\n');
+    return code;
+  }
+}
+
+function legacyJson(io, value) {
+  io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+module.exports = {
+  parse: legacyParse,
+  run: legacyRun,
+  json: legacyJson,
+  defineCommand, UsageError, count, positive, port, size, table, truncate, userReachable, distanceText, formatBytes, progressBar };

@@ -24,7 +24,7 @@ const NAME_IN_DETAIL = 10000;
 const MAX_LIMIT = 1000;
 
 function snapshotApi() {
-  return require('../../index.js');
+  return { HeapSnapshot: require('../snapshot.js').HeapSnapshot, diff: require('../leaks.js').diff };
 }
 
 function page({ offset = 0, limit = 100 } = {}) {

@@ -222,7 +222,7 @@ async function startExplorer({ file, base, baseline, target, port = 0, host = '1
       const cacheKey = `${stamp(bl)}|${stamp(tg)}|${m.snapshot.nodeCount}`;
       let report = leakReports.get(cacheKey);
       if (!report) {
-        const { findLeaks } = require('../../index.js');
+        const { findLeaks } = require('../leaks.js');
         report = await findLeaks({ baseline: bl, target: tg, final: m.snapshot });
         leakReports.set(cacheKey, report);
       }

@@ -330,7 +330,7 @@ function createTools(store) {
       ),
       annotations: READ_ONLY,
       async handler(args, ctx) {
-        const { findLeaks } = require('../../index.js');
+        const { findLeaks } = require('../leaks.js');
         const f = await open(args.final, ctx);
         const report = await findLeaks({ baseline: args.baseline, target: args.target, final: f.snapshot }, { ignoreClasses: args.ignoreClasses, includeSystem: args.includeSystem });
         const p = pageOf(args);
@@ -357,7 +357,7 @@ function createTools(store) {
       ),
       annotations: READ_ONLY,
       async handler(args, ctx) {
-        const { findGrowth } = require('../../index.js');
+        const { findGrowth } = require('../leaks.js');
         const models = [];
         for (const p of args.paths) models.push(await open(p, ctx));
         const limit = args.limit ?? DEFAULT_LIMIT;
