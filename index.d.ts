@@ -156,7 +156,10 @@ export declare class HeapSnapshot {
   ordinalOf(id: number): number;
   edges(id: number): Edge[] | null;
   retainers(id: number): Retainer[] | null;
-  /** Ids of the live instances of a class (`"Foo"` or a class key `",Foo"`). */
+  /**
+   * Ids of the live instances of a class: by name (`"Foo"`), or by a Summary row's exact `key`
+   * (`",Map"` for a class without a location, `"81,0,23,Foo"` for a constructor defined in a script).
+   */
   instances(className: string): number[];
   /** The shortest retainer path of an object from a root, or null for an unknown id. */
   retainerPath(id: number): RetainerPath | null;

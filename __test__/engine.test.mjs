@@ -72,6 +72,21 @@ test('open() finds the objects the program created, with DevTools-shaped rows', 
   for (const k of ['parse', 'graph', 'dominators', 'distances', 'classes']) assert.equal(typeof timings[k], 'number');
 });
 
+test('instances() takes a class name or a Summary row key, as the README says', async (t) => {
+  const snap = await HeapSnapshot.open(snapshotFile(t));
+  const rows = snap.summary();
+  for (const name of ['Widget', 'Array', 'Object']) {
+    const row = rows.find((r) => r.className === name);
+    assert.equal(snap.instances(name).length, row.count, name);
+    assert.deepEqual(snap.instances(row.key).sort(), snap.instances(name).sort(), `${name} by key ${row.key}`);
+  }
+  const array = rows.find((r) => r.className === 'Array');
+  assert.equal(array.key, ',Array', 'a class V8 gives no location has the key ",Name"');
+  assert.equal(snap.instances(',Array').length, array.count);
+  assert.deepEqual(snap.instances('NoSuchClass'), []);
+  snap.dispose();
+});
+
 test('strings with escapes and non-ASCII decode exactly', async (t) => {
   const snap = await HeapSnapshot.open(snapshotFile(t));
   const c = snap.columns();

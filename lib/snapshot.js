@@ -218,7 +218,7 @@ class HeapSnapshot {
     const rows = call(() => this.#native.retainers(Number(id)));
     return rows ? rows.map((e) => ({ type: e.type, name: e.name, fromId: e.id })) : null;
   }
-  /** Ids of the live instances of a class (a class name like "Foo", or a key like ",Foo"). */
+  /** Ids of the live instances of a class: by name ("Foo"), or by a Summary row's exact key (",Map", "81,0,23,Foo"). */
   instances(className) {
     return call(() => this.#native.instances(String(className)));
   }

@@ -4,7 +4,8 @@
  * class (DevTools' Summary "count" for that constructor) from a settled snapshot of this thread.
  *
  * `className` is a constructor name as the Summary view shows it ("Foo", "Map", "Array"), or a
- * class key like ",Foo". Prototype objects are not instances (DevTools lists them apart).
+ * Summary row's exact `key` (",Map"; "81,0,23,Foo" for a constructor defined in a script).
+ * Prototype objects are not instances (DevTools lists them apart).
  */
 const assert = require('node:assert');
 const { LeakError } = require('./leak-error.js');
