@@ -30,7 +30,7 @@ fn describe(b: u8) -> String {
 
 /// Up to 8 leading ASCII digits of `word` (little-endian bytes): (count, value).
 /// SWAR: one subtraction and two masks find the digits, three multiplies combine them.
-#[inline]
+#[inline(always)]
 fn swar_digits(word: u64) -> (usize, u64) {
   let x = word.wrapping_sub(0x3030_3030_3030_3030);
   // high bit set in every byte that is not a digit (below '0' wraps, above '9' overflows +0x76)
@@ -46,109 +46,139 @@ fn swar_digits(word: u64) -> (usize, u64) {
   (len, v)
 }
 
-/// Parses `text` = `v (, v)*` (whitespace allowed around values) into `out`. `closes` tells
-/// whether the text is followed by the array's `]` (else by a `,`), for the message when a
-/// value is missing at its end. On error returns the absolute byte offset and a message.
-fn parse_piece(
-  text: &[u8],
-  base: u64,
-  out: &mut Vec<u64>,
-  closes: bool,
-  signed: bool,
-) -> std::result::Result<(), (u64, String)> {
-  let n = text.len();
-  let mut i = 0;
-  out.reserve(n / 4 + 1);
-  loop {
-    while i < n && is_ws(text[i]) {
-      i += 1;
+const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+#[inline(always)]
+fn word_at(text: &[u8], i: usize) -> u64 {
+  u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"))
+}
+
+/// The common case, with no branch per digit: 1 to 15 digits followed by `,` or by `\n,` (V8
+/// ends every record with a newline). Returns the value and the index after the separator, or
+/// None for anything else (whitespace, a sign, a long number, the last value, an error), which
+/// [`slow_value`] then reads. Needs 16 bytes of text from `i`.
+#[inline(always)]
+fn fast_value(text: &[u8], i: usize) -> Option<(u64, usize)> {
+  if i + 16 > text.len() {
+    return None;
+  }
+  let w = word_at(text, i);
+  let (len, val) = swar_digits(w);
+  let (v, end) = if len == 0 {
+    return None;
+  } else if len < 8 {
+    (val, i + len)
+  } else {
+    let (len2, val2) = swar_digits(word_at(text, i + 8));
+    if len2 == 8 {
+      return None;
     }
-    let neg = signed && i < n && text[i] == b'-';
-    if neg {
-      i += 1;
-    }
-    let start = i;
-    let mut v: u64 = 0;
-    if i + 8 <= n {
-      let word = u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"));
-      let (len, val) = swar_digits(word);
-      v = val;
-      i += len;
-      if len == 8 {
-        while i < n {
-          let d = text[i].wrapping_sub(b'0');
-          if d > 9 {
-            break;
-          }
-          v = v.wrapping_mul(10).wrapping_add(d as u64);
-          i += 1;
-        }
-      }
-    } else {
-      while i < n {
-        let d = text[i].wrapping_sub(b'0');
-        if d > 9 {
-          break;
-        }
-        v = v.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-      }
-    }
-    let digits = i - start;
-    if digits == 0 {
-      let msg = if i == n && closes {
-        "expected a number, found the end of the array".to_string()
-      } else if i == n {
-        "expected an unsigned integer, found ','".to_string()
-      } else {
-        format!("expected an unsigned integer, found {}", describe(text[i]))
-      };
-      return Err((base + i as u64, msg));
-    }
-    if digits > 19 {
-      return Err((base + start as u64, "number does not fit in 64 bits".into()));
-    }
-    if neg {
-      v = (v as i64).wrapping_neg() as u64;
-    }
-    if i < n && text[i] == b',' {
-      out.push(v);
-      i += 1;
-      continue;
-    }
-    while i < n && is_ws(text[i]) {
-      i += 1;
-    }
-    // A value counts (and is checked) only once a separator ends it, as in the byte-at-a-time
-    // path: `1x` is a syntax error at `x`, whatever the field's checks would say of `1`.
-    if i < n && text[i] != b',' {
-      return Err((
-        base + i as u64,
-        format!("expected ',' or ']', found {}", describe(text[i])),
-      ));
-    }
-    out.push(v);
-    if i == n {
-      return Ok(());
-    }
-    i += 1;
+    (val * POW10[len2] + val2, i + 8 + len2)
+  };
+  match text[end] {
+    b',' => Some((v, end + 1)),
+    b'\n' if text.get(end + 1) == Some(&b',') => Some((v, end + 2)),
+    _ => None,
   }
 }
 
-/// Byte offset of the `idx`-th value of `text` (for error messages only).
-fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
-  let mut seen = 0;
-  let mut i = 0;
-  while i < text.len() && seen < idx {
-    if text[i] == b',' {
-      seen += 1;
+/// One value of `v (, v)*` at `text[i..]`, whitespace allowed around it, and its separator, byte
+/// by byte: returns (value, offset of the value, index after the separator, whether it was the
+/// last value of `text`). `closes` tells whether the text is followed by the array's `]` (else by
+/// a `,`), for the message when a value is missing at its end. Errors carry the absolute offset.
+fn slow_value(
+  text: &[u8],
+  mut i: usize,
+  base: u64,
+  closes: bool,
+  signed: bool,
+) -> std::result::Result<(u64, usize, usize, bool), (u64, String)> {
+  let n = text.len();
+  while i < n && is_ws(text[i]) {
+    i += 1;
+  }
+  let at = i;
+  let neg = signed && i < n && text[i] == b'-';
+  if neg {
+    i += 1;
+  }
+  let start = i;
+  let mut v: u64 = 0;
+  while i < n {
+    let d = text[i].wrapping_sub(b'0');
+    if d > 9 {
+      break;
     }
+    v = v.wrapping_mul(10).wrapping_add(d as u64);
     i += 1;
   }
-  while i < text.len() && is_ws(text[i]) {
+  let digits = i - start;
+  if digits == 0 {
+    let msg = if i == n && closes {
+      "expected a number, found the end of the array".to_string()
+    } else if i == n {
+      "expected an unsigned integer, found ','".to_string()
+    } else {
+      format!("expected an unsigned integer, found {}", describe(text[i]))
+    };
+    return Err((base + i as u64, msg));
+  }
+  if digits > 19 {
+    return Err((base + start as u64, "number does not fit in 64 bits".into()));
+  }
+  if neg {
+    v = (v as i64).wrapping_neg() as u64;
+  }
+  if i < n && text[i] == b',' {
+    return Ok((v, at, i + 1, false));
+  }
+  while i < n && is_ws(text[i]) {
     i += 1;
   }
-  base + i as u64
+  // A value counts (and is checked) only once a separator ends it, as in the byte-at-a-time
+  // path: `1x` is a syntax error at `x`, whatever the field's checks would say of `1`.
+  if i < n && text[i] != b',' {
+    return Err((
+      base + i as u64,
+      format!("expected ',' or ']', found {}", describe(text[i])),
+    ));
+  }
+  if i == n {
+    return Ok((v, at, n, true));
+  }
+  Ok((v, at, i + 1, false))
+}
+
+/// Commas in `text`, eight bytes at a time: an exact zero-byte test on `word ^ ",,,,,,,,"` puts
+/// a 1 in each byte lane that held a comma; lanes add up for 255 words, then fold.
+fn count_commas(text: &[u8]) -> u64 {
+  const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+  const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+  let words = text.chunks_exact(8);
+  let tail = words.remainder();
+  let mut total = 0u64;
+  let mut lanes = 0u64;
+  let mut in_lanes = 0;
+  for w in words {
+    let x = u64::from_le_bytes(w.try_into().expect("8 bytes")) ^ COMMAS;
+    // high bit of a lane set iff the lane is zero (no carries between lanes)
+    let zero = !(((x & LO7) + LO7) | x | LO7);
+    lanes += zero >> 7;
+    in_lanes += 1;
+    if in_lanes == 255 {
+      total += fold_lanes(lanes);
+      lanes = 0;
+      in_lanes = 0;
+    }
+  }
+  total + fold_lanes(lanes) + tail.iter().filter(|&&b| b == b',').count() as u64
+}
+
+/// Sum of the eight byte lanes of `x`.
+#[inline]
+fn fold_lanes(x: u64) -> u64 {
+  let pairs = (x & 0x00ff_00ff_00ff_00ff) + ((x >> 8) & 0x00ff_00ff_00ff_00ff);
+  pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48
 }
 
 /// What a value must satisfy, checked as it is stored (so the error has a byte offset).
@@ -205,8 +235,6 @@ pub struct RecordSink {
   pub values: u64,
   /// Accept negative values (stored as two's complement; `locations` may hold -1).
   pub signed: bool,
-  /// Per-piece value buffers, reused across chunks (fresh ones would be page-faulted in every time).
-  scratch: Vec<Vec<u64>>,
   /// Records the header announces (0: unknown). Only caps growth, never allocates by itself:
   /// a header may lie (2^40 nodes in a 1 KB file), so columns grow with the values actually
   /// read, and stop at this size when the header was right.
@@ -224,7 +252,6 @@ impl RecordSink {
       pos: 0,
       values: 0,
       signed: false,
-      scratch: Vec::new(),
       expected: 0,
     }
   }
@@ -296,113 +323,6 @@ impl RecordSink {
       self.store(vals[k]).map_err(|m| (k, m))?;
       k += 1;
     }
-    Ok(())
-  }
-
-  /// Stores the values of consecutive pieces (in order), checking and de-interleaving them in
-  /// parallel. On a failed check returns (piece, index in piece, message) of the first one.
-  pub fn extend_pieces(&mut self, pieces: &[Vec<u64>]) -> std::result::Result<(), (usize, usize, String)> {
-    let stride = self.cols.len() as u64;
-    let mut starts = Vec::with_capacity(pieces.len());
-    let mut g = self.values;
-    for p in pieces {
-      starts.push(g);
-      g += p.len() as u64;
-    }
-    let total = g;
-    self.grow_for(total);
-    // 1. checks (and the range of u8 columns), in parallel, each value knowing its field
-    let checks = &self.checks;
-    let names = &self.field_names;
-    let narrow: Vec<bool> = self.cols.iter().map(|c| matches!(c, Col::U8(_))).collect();
-    let narrow = &narrow;
-    let first_err = pieces
-      .par_iter()
-      .enumerate()
-      .map(|(k, p)| {
-        let g0 = starts[k];
-        for (j, &v) in p.iter().enumerate() {
-          let f = ((g0 + j as u64) % stride) as usize;
-          if !matches!(checks[f], Check::None) {
-            if let Err(m) = Self::check(&checks[f], &names[f], v) {
-              return Some((k, j, m));
-            }
-          }
-          if narrow[f] && v > u8::MAX as u64 {
-            return Some((k, j, format!("{} value {v} is out of range", names[f])));
-          }
-        }
-        None
-      })
-      .collect::<Vec<_>>()
-      .into_iter()
-      .flatten()
-      .next();
-    if let Some(e) = first_err {
-      return Err(e);
-    }
-    // 2. size every column for the new total, then write in parallel: value number x goes to
-    //    column x % stride at record x / stride, so pieces never write the same slot.
-    let count_for = |f: u64| if total > f { (total - f).div_ceil(stride) } else { 0 } as usize;
-    let mut targets: Vec<Target> = Vec::with_capacity(self.cols.len());
-    for (f, c) in self.cols.iter_mut().enumerate() {
-      let n = count_for(f as u64);
-      targets.push(match c {
-        Col::Skip => Target::Skip,
-        Col::U8(v) => {
-          v.resize(n, 0);
-          Target::U8(SendPtr(v.as_mut_ptr()))
-        }
-        Col::U32(v, _) => {
-          v.resize(n, 0);
-          Target::U32(SendPtr(v.as_mut_ptr() as *mut u8))
-        }
-      });
-    }
-    let targets = &targets;
-    // per piece: the wide values (field, record, value), or the first failure (piece, index, message)
-    type PieceResult = std::result::Result<Vec<(usize, u64, u64)>, (usize, usize, String)>;
-    let results: Vec<PieceResult> = pieces
-      .par_iter()
-      .enumerate()
-      .map(|(k, p)| {
-        let g0 = starts[k];
-        let mut wide = Vec::new();
-        for (j, &v) in p.iter().enumerate() {
-          let x = g0 + j as u64;
-          let f = (x % stride) as usize;
-          let r = (x / stride) as usize;
-          match targets[f] {
-            Target::Skip => {}
-            Target::U8(SendPtr(ptr)) => {
-              if v > u8::MAX as u64 {
-                return Err((k, j, format!("{} value {v} is out of range", names[f])));
-              }
-              // SAFETY: the column was resized to hold record r, and value x is written by
-              // exactly one piece (pieces cover disjoint value ranges).
-              unsafe { *ptr.add(r) = v as u8 };
-            }
-            Target::U32(SendPtr(ptr)) => {
-              if v > u32::MAX as u64 {
-                wide.push((f, r as u64, v));
-              }
-              // SAFETY: as above; the pointer is the column's u32 buffer.
-              unsafe { *(ptr as *mut u32).add(r) = v as u32 };
-            }
-          }
-        }
-        Ok(wide)
-      })
-      .collect();
-    for r in results {
-      for (f, rec, v) in r? {
-        if let Col::U32(_, w) = &mut self.cols[f] {
-          w.push((rec, v));
-        }
-      }
-    }
-    self.values = total;
-    self.pos = (total % stride) as usize;
     Ok(())
   }
 
@@ -683,62 +603,282 @@ pub fn feed(
   }
 }
 
-/// Parses a region of complete values (`v (, v)*`), in parallel when it is large. `closes`:
-/// the region is followed by `]` (else by `,`).
+/// Where one field's values go in a fill, and a test that every valid value passes without a
+/// division: `v < below` and, when `magic` is set, `v` a multiple of the stride it was made for
+/// (for 32-bit values, Lemire's divisibility test `v * magic < magic`, magic = ⌈2^64 /
+/// stride⌉). The test may refuse a valid value (then the exact check decides), never the reverse.
+#[derive(Clone, Copy)]
+struct Lane {
+  out: Target,
+  below: u64,
+  magic: u64,
+}
+
+impl Lane {
+  fn new(out: Target, check: &Check) -> Lane {
+    let u8_below = if matches!(out, Target::U8(_)) {
+      256
+    } else {
+      u64::MAX
+    };
+    let (below, magic) = match *check {
+      Check::None => (u64::MAX, 0),
+      Check::Below { len, .. } => (len, 0),
+      Check::NodeIndex { stride, limit } => {
+        let limit = limit.unwrap_or(u64::MAX);
+        match stride {
+          0 => (0, 0), // no fast answer: every value goes to the exact check
+          1 => (limit, 0),
+          s if s <= u32::MAX as u64 => (limit, (u64::MAX / s).wrapping_add(1)),
+          _ => (0, 0),
+        }
+      }
+    };
+    Lane {
+      out,
+      below: below.min(u8_below),
+      magic,
+    }
+  }
+
+  #[inline(always)]
+  fn passes(self, v: u64) -> bool {
+    v < self.below && (self.magic == 0 || (v <= u32::MAX as u64 && v.wrapping_mul(self.magic) < self.magic))
+  }
+}
+
+/// The first failure in a piece: offset, the value's index when a check failed (for the field
+/// name), and the message.
+type PieceErr = (u64, Option<u64>, String);
+
+/// Values scanned before they are checked and stored (8 KiB: stays in L1).
+const BLOCK: usize = 1024;
+
+/// Checks and stores `vals`, values number `x0..` of the section, field by field (value x goes
+/// to column x % stride, record x / stride). On a failed check returns the index in `vals` of the
+/// first failing value in text order and its message; values wider than 32 bits of u32 columns
+/// go to `wide` as (field, record, value).
+fn store_block(
+  vals: &[u64],
+  x0: u64,
+  lanes: &[Lane],
+  sink: &RecordSink,
+  wide: &mut Vec<(usize, u64, u64)>,
+) -> std::result::Result<(), (usize, String)> {
+  let stride = lanes.len();
+  let s = stride as u64;
+  let mut bad = false;
+  let mut high = 0u64;
+  for (f, lane) in lanes.iter().enumerate() {
+    let j0 = ((f as u64 + s - x0 % s) % s) as usize;
+    if j0 >= vals.len() {
+      continue;
+    }
+    let r0 = ((x0 + j0 as u64) / s) as usize;
+    let column = vals[j0..].iter().step_by(stride);
+    match lane.out {
+      Target::Skip => {
+        if lane.below != u64::MAX || lane.magic != 0 {
+          bad |= column.clone().any(|&v| !lane.passes(v));
+        }
+      }
+      Target::U8(SendPtr(p)) => {
+        for (k, &v) in column.enumerate() {
+          bad |= !lane.passes(v);
+          // SAFETY: the columns were sized for every value the region's commas allow (a piece
+          // holds at most its commas + 1 values, and value x is stored only by the piece that
+          // holds it), so record r0 + k of this field is in bounds and no other thread writes it.
+          unsafe { *p.add(r0 + k) = v as u8 };
+        }
+      }
+      Target::U32(SendPtr(p)) => {
+        let p = p as *mut u32;
+        for (k, &v) in column.enumerate() {
+          bad |= !lane.passes(v);
+          high |= v;
+          // SAFETY: as above; the pointer is the column's u32 buffer.
+          unsafe { *p.add(r0 + k) = v as u32 };
+        }
+      }
+    }
+  }
+  if bad {
+    for (j, &v) in vals.iter().enumerate() {
+      let f = ((x0 + j as u64) % s) as usize;
+      if !lanes[f].passes(v) {
+        sink.check_one(f, v).map_err(|m| (j, m))?;
+      }
+    }
+  }
+  if high > u32::MAX as u64 {
+    for (j, &v) in vals.iter().enumerate() {
+      let x = x0 + j as u64;
+      let f = (x % s) as usize;
+      if v > u32::MAX as u64 && matches!(lanes[f].out, Target::U32(_)) {
+        wide.push((f, x / s, v));
+      }
+    }
+  }
+  Ok(())
+}
+
+/// Byte offset of the `idx`-th value of `text` (for error messages only).
+fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
+  let mut seen = 0;
+  let mut i = 0;
+  while i < text.len() && seen < idx {
+    if text[i] == b',' {
+      seen += 1;
+    }
+    i += 1;
+  }
+  while i < text.len() && is_ws(text[i]) {
+    i += 1;
+  }
+  base + i as u64
+}
+
+/// Parses `text` = `v (, v)*`, whose first value is value number `first` of the section, into
+/// the columns: blocks of values are scanned into an L1-sized buffer (a tight loop with no
+/// per-field work), then checked and stored field by field. Returns the values wider than 32 bits
+/// of u32 columns as (field, record, value), or the first failure in the text.
+fn fill_piece(
+  text: &[u8],
+  base: u64,
+  first: u64,
+  lanes: &[Lane],
+  sink: &RecordSink,
+  closes: bool,
+) -> std::result::Result<Vec<(usize, u64, u64)>, PieceErr> {
+  let mut buf = [0u64; BLOCK];
+  let mut wide = Vec::new();
+  let mut x = first;
+  let mut i = 0;
+  loop {
+    let block_at = i;
+    let mut n = 0;
+    let mut syntax = None;
+    let mut last = false;
+    while n < BLOCK {
+      if let Some((v, next)) = fast_value(text, i) {
+        buf[n] = v;
+        n += 1;
+        i = next;
+        continue;
+      }
+      match slow_value(text, i, base, closes, sink.signed) {
+        Ok((v, _, next, end)) => {
+          buf[n] = v;
+          n += 1;
+          i = next;
+          if end {
+            last = true;
+            break;
+          }
+        }
+        Err(e) => {
+          syntax = Some(e);
+          break;
+        }
+      }
+    }
+    // The values before a syntax error come first in the text: they are checked first.
+    store_block(&buf[..n], x, lanes, sink, &mut wide).map_err(|(k, m)| {
+      let off = offset_of_value(&text[block_at..], base + block_at as u64, k);
+      (off, Some(x + k as u64), m)
+    })?;
+    if let Some((off, m)) = syntax {
+      return Err((off, None, m));
+    }
+    x += n as u64;
+    if last {
+      return Ok(wide);
+    }
+  }
+}
+
+/// Parses a region of complete values (`v (, v)*`) into the sink's columns, in parallel when it
+/// is large: the region is split at commas, each piece's values are counted (its commas + 1),
+/// which gives every piece the index of its first value, and then every piece parses, checks and
+/// de-interleaves its values in one pass. `closes`: the region is followed by `]` (else by `,`).
+/// The error reported is the first one in the text, whatever the chunking: a piece stops at its
+/// first failure and the earliest piece that failed wins (the pieces before it are complete, so
+/// its value indices are exact).
 fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -> Result<()> {
-  let section = sink.section;
-  let signed = sink.signed;
   let pieces = split_at_commas(region);
-  let mut scratch = std::mem::take(&mut sink.scratch);
-  scratch.resize_with(pieces.len().max(scratch.len()), Vec::new);
-  let work = &mut scratch[..pieces.len()];
-  let results: Vec<std::result::Result<(), (u64, String)>> = if pieces.len() == 1 {
-    work[0].clear();
-    vec![parse_piece(region, base, &mut work[0], closes, signed)]
+  let counts: Vec<u64> = if pieces.len() == 1 {
+    vec![count_commas(region) + 1]
   } else {
-    work
-      .par_iter_mut()
-      .zip(pieces.par_iter())
-      .map(|(buf, &(s, e))| {
-        buf.clear();
-        parse_piece(
-          &region[s..e],
-          base + s as u64,
-          buf,
-          closes && e == region.len(),
-          signed,
-        )
-      })
+    pieces
+      .par_iter()
+      .map(|&(s, e)| count_commas(&region[s..e]) + 1)
       .collect()
   };
-  let mut outcome = Ok(());
-  // With a syntax error in piece `k`, the values before it (pieces ..k, and piece k up to the
-  // error) are still checked first: the error reported is the first one in the text, whatever
-  // the chunk boundaries (a streamed push checks the earlier values before it sees the rest).
-  let mut upto = work.len();
-  for (k, r) in results.into_iter().enumerate() {
-    if let Err((off, msg)) = r {
-      outcome = Err(Error::parse(section, Some(off), msg));
-      upto = k + 1;
-      break;
+  let mut starts = Vec::with_capacity(pieces.len());
+  let mut total = sink.values;
+  for c in &counts {
+    starts.push(total);
+    total += c;
+  }
+  let stride = sink.cols.len() as u64;
+  sink.grow_for(total);
+  // Size every column for the new total (value x goes to column x % stride, record x / stride).
+  let count_for = |f: u64| if total > f { (total - f).div_ceil(stride) } else { 0 } as usize;
+  let mut lanes: Vec<Lane> = Vec::with_capacity(sink.cols.len());
+  for (f, c) in sink.cols.iter_mut().enumerate() {
+    let n = count_for(f as u64);
+    let out = match c {
+      Col::Skip => Target::Skip,
+      Col::U8(v) => {
+        v.resize(n, 0);
+        Target::U8(SendPtr(v.as_mut_ptr()))
+      }
+      Col::U32(v, _) => {
+        v.resize(n, 0);
+        Target::U32(SendPtr(v.as_mut_ptr() as *mut u8))
+      }
+    };
+    lanes.push(Lane::new(out, &sink.checks[f]));
+  }
+  let sink_ref: &RecordSink = sink;
+  let lanes = &lanes;
+  let fill = |k: usize| {
+    let (s, e) = pieces[k];
+    fill_piece(
+      &region[s..e],
+      base + s as u64,
+      starts[k],
+      lanes,
+      sink_ref,
+      closes && e == region.len(),
+    )
+  };
+  let results: Vec<_> = if pieces.len() == 1 {
+    vec![fill(0)]
+  } else {
+    (0..pieces.len()).into_par_iter().map(fill).collect()
+  };
+  let mut wide_all = Vec::new();
+  for r in results {
+    match r {
+      Ok(w) => wide_all.extend(w),
+      Err((off, value, msg)) => {
+        let field = match value {
+          Some(x) => sink.field_label(x),
+          None => sink.section.to_string(),
+        };
+        return Err(Error::parse(field, Some(off), msg));
+      }
     }
   }
-  {
-    let work = &work[..upto];
-    let first = sink.values;
-    if let Err((k, idx, msg)) = sink.extend_pieces(work) {
-      let (s, e) = pieces[k];
-      let off = offset_of_value(&region[s..e], base + s as u64, idx);
-      let before: u64 = work[..k].iter().map(|w| w.len() as u64).sum();
-      outcome = Err(Error::parse(
-        sink.field_label(first + before + idx as u64),
-        Some(off),
-        msg,
-      ));
+  for (f, rec, v) in wide_all {
+    if let Col::U32(_, w) = &mut sink.cols[f] {
+      w.push((rec, v));
     }
   }
-  sink.scratch = scratch;
-  outcome
+  sink.values = total;
+  sink.pos = (total % stride) as usize;
+  Ok(())
 }
 
 /// Splits a region into byte ranges at commas (the commas themselves excluded).
@@ -801,17 +941,157 @@ mod tests {
     }
   }
 
-  #[test]
-  fn swar_matches_scalar() {
-    for text in [
-      "0,1,12,123,1234,12345,123456,1234567,12345678,123456789,9999999999999999999",
-      "7\n,8 , 90\t,100",
-    ] {
-      let mut out = Vec::new();
-      parse_piece(text.as_bytes(), 0, &mut out, true, false).unwrap();
-      let want: Vec<u64> = text.split(',').map(|x| x.trim().parse().unwrap()).collect();
-      assert_eq!(out, want);
+  /// Values of every length (1 to 19 digits, some wider than 32 bits), with the separators V8
+  /// writes (`,` and `\n,`) and others (spaces, tabs), from a fixed-seed generator.
+  fn sample_text(count: usize, seed: u64) -> (String, Vec<u64>) {
+    let mut x = seed;
+    let mut next = || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    let mut text = String::new();
+    let mut want = Vec::new();
+    for k in 0..count {
+      let digits = (next() % 19 + 1) as u32;
+      let v = next() % 10u64.pow(digits);
+      if k > 0 {
+        text.push_str(match next() % 8 {
+          0..=4 => ",",
+          5 => "\n,",
+          6 => " , ",
+          _ => "\t,\n",
+        });
+      }
+      text.push_str(&v.to_string());
+      want.push(v);
     }
+    (text, want)
+  }
+
+  #[test]
+  fn fast_and_slow_paths_agree_with_std_parse() {
+    for (count, seed) in [(1, 1), (2, 2), (17, 3), (1000, 4), (400_000, 5)] {
+      let (text, want) = sample_text(count, seed);
+      let full = format!("{text}]");
+      let mut st = NumArrayState::default();
+      let mut sink = RecordSink::flat("nodes");
+      let (used, done) = feed(&mut st, &mut sink, full.as_bytes(), 0).unwrap();
+      assert!(done && used == full.len());
+      let (col, wide) = sink.cols[0].take_u32();
+      let mut got: Vec<u64> = col.iter().map(|&v| v as u64).collect();
+      for (k, w) in wide {
+        assert_eq!(got[k as usize], w & 0xffff_ffff);
+        got[k as usize] = w;
+      }
+      assert_eq!(got, want, "{count} values");
+    }
+  }
+
+  #[test]
+  fn records_are_de_interleaved_and_checked_in_any_chunking() {
+    // three fields as in `edges`: a type below 4, a u32, a node index (stride 3, below 300)
+    let sink = || {
+      RecordSink::new(
+        "edges",
+        vec!["type".into(), "name_or_index".into(), "to_node".into()],
+        vec![
+          Col::U8(Vec::new()),
+          Col::U32(Vec::new(), Vec::new()),
+          Col::U32(Vec::new(), Vec::new()),
+        ],
+        vec![
+          Check::Below {
+            len: 4,
+            what: "edge type",
+          },
+          Check::None,
+          Check::NodeIndex {
+            stride: 3,
+            limit: Some(300),
+          },
+        ],
+      )
+    };
+    let mut text = String::new();
+    let records = 300_000usize;
+    for r in 0..records {
+      text.push_str(&format!("{},{},{}\n,", r % 4, r * 7919 % 100_003, r % 100 * 3));
+    }
+    text.pop();
+    text.push(']');
+    let parse = |chunk: usize| {
+      let mut st = NumArrayState::default();
+      let mut s = sink();
+      let mut base = 0u64;
+      for c in text.as_bytes().chunks(chunk) {
+        let (used, _) = feed(&mut st, &mut s, c, base).unwrap();
+        assert_eq!(used, c.len());
+        base += used as u64;
+      }
+      (
+        s.cols[0].take_u8(),
+        s.cols[1].take_u32().0,
+        s.cols[2].take_u32().0,
+      )
+    };
+    let whole = parse(text.len());
+    assert_eq!(whole.0.len(), records);
+    for r in [0, 1, 2, 12_345, records - 1] {
+      assert_eq!(
+        (whole.0[r] as usize, whole.1[r] as usize, whole.2[r] as usize),
+        (r % 4, r * 7919 % 100_003, r % 100 * 3)
+      );
+    }
+    for chunk in [3 << 20, 1 << 20, 65_536, 4093] {
+      assert_eq!(parse(chunk), whole, "chunk {chunk}");
+    }
+    // the first failing value in the text is reported, with its field and offset
+    let bad = |needle: &str, with: &str| {
+      let t = text.replacen(needle, with, 1);
+      let mut st = NumArrayState::default();
+      let mut s = sink();
+      let e = feed(&mut st, &mut s, t.as_bytes(), 0).unwrap_err();
+      (
+        e.field.unwrap_or_default(),
+        e.offset,
+        t.find(with).map(|o| o as u64),
+      )
+    };
+    let (field, off, at) = bad("\n,3,", "\n,7,");
+    assert_eq!((field.as_str(), off), ("edges.type", at.map(|o| o + 2)));
+    let (field, off, at) = bad(",297\n", ",298\n");
+    assert_eq!((field.as_str(), off), ("edges.to_node", at.map(|o| o + 1)));
+    let (field, off, at) = bad(",297\n", ",300\n");
+    assert_eq!((field.as_str(), off), ("edges.to_node", at.map(|o| o + 1)));
+    let (field, off, at) = bad(",297\n", ",29x\n");
+    assert_eq!((field.as_str(), off), ("edges", at.map(|o| o + 3)));
+  }
+
+  #[test]
+  fn commas_are_counted_exactly() {
+    let mut text = Vec::new();
+    let mut want = 0;
+    for k in 0..20_000u32 {
+      let b = match k % 7 {
+        0 | 3 => b',',
+        1 => 0xac, // ',' with the high bit set
+        2 => b'-',
+        4 => 0x2d,
+        5 => (k % 256) as u8,
+        _ => b'9',
+      };
+      want += (b == b',') as u64;
+      text.push(b);
+      if k < 3000 || k % 97 == 0 {
+        assert_eq!(count_commas(&text), want, "{k}");
+      }
+    }
+    assert_eq!(
+      count_commas(&text[1..]),
+      text[1..].iter().filter(|&&b| b == b',').count() as u64
+    );
   }
 
   #[test]
