@@ -1,8 +1,24 @@
-//! Dominator tree and retained sizes: Lengauer–Tarjan ("simple" variant: path compression,
-//! naive link), iterative, ported step for step from DevTools so that even malformed graphs
-//! (orphans held only by weak edges, cycles nobody reaches) get DevTools' answer:
-//! DFS from the root over essential edges; then DFS from each orphan whose retainers are all
-//! non-essential; then every node still unnumbered on its own, parented by the root.
+//! Dominator tree and retained sizes, with DevTools' answer on every graph, malformed ones
+//! included (orphans held only by weak edges, cycles nobody reaches).
+//!
+//! DevTools numbers the nodes by a DFS from the root over essential edges, then by a DFS from
+//! each orphan (a node whose retainers are all non-essential) in node order, then numbers every
+//! node still unvisited on its own, parented by the root; and runs Lengauer–Tarjan ("simple"
+//! variant: path compression, naive link) on that numbering, an orphan's semidominator being the
+//! root. We number the same way, then work in *DFS-number space*: every per-vertex array is
+//! indexed by DFS number, so a vertex sits next to its tree parent and the ancestor walks of
+//! `eval` stay within few cache lines, and the only lookups by node ordinal are the retainers.
+//!
+//! When every node was reached by the two DFS passes (real snapshots), the numbering is a DFS of
+//! the graph made of the essential edges plus an edge from the root to each orphan, and the
+//! dominator tree of that graph is unique: we compute it with semi-NCA (semidominators by
+//! path-compressed `eval`, then each immediate dominator as the nearest common ancestor walk
+//! `idom(w) = idom(idom(w))` while above `semi(w)`), which needs no buckets and fewer arrays.
+//! When some nodes were left for the third step, DevTools' Lengauer–Tarjan still gives those a
+//! defined answer that no graph's true dominator tree need match, so we replay it step for step
+//! (same numbering, same order; only the indices are renamed).
+//!
+//! Everything is iterative (no recursion) and the arrays are `u32`.
 
 use super::flags::bit;
 use crate::error::{Error, Result};
@@ -16,15 +32,340 @@ pub struct Dominators {
   pub retained: Vec<u64>,
 }
 
-/// Per-vertex state of the algorithm, kept together so that `eval`'s walks up the ancestor
-/// chain touch one cache line per vertex instead of four.
+/// Per-vertex state of Lengauer–Tarjan, kept together so that `eval`'s walks up the ancestor
+/// chain touch one cache line per vertex instead of four. Indexed by DFS number (1-based; 0 =
+/// none).
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
 struct Vx {
   semi: u32,
   label: u32,
   ancestor: u32,
+  /// DFS-tree parent, reused as the bucket link once it is read for the last time.
   parent: u32,
+}
+
+/// DevTools' DFS numbering, in both directions.
+struct Numbering {
+  /// DFS number → node ordinal (`vertex[0]` unused).
+  vertex: Vec<u32>,
+  /// Node ordinal → DFS number.
+  num: Vec<u32>,
+  /// DFS number → the tree parent's number (0 for the root).
+  parent: Vec<u32>,
+  /// Nodes numbered on their own in the third step (not reached by any DFS).
+  leftovers: usize,
+}
+
+fn check(cancel: Option<&AtomicBool>) -> Result<()> {
+  match cancel {
+    Some(c) if c.load(Ordering::Relaxed) => Err(Error::cancelled()),
+    _ => Ok(()),
+  }
+}
+
+/// Numbers the nodes as DevTools does: DFS from the root over essential edges (children in edge
+/// order); then a DFS from each unvisited orphan in node order, parented by the root; then every
+/// node still unvisited, alone, parented by the root. Iterative: the stack holds the DFS path.
+fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
+  let n = g.node_count;
+  let mut nb = Numbering {
+    vertex: vec![0u32; n + 1],
+    num: vec![0u32; n],
+    parent: vec![0u32; n + 1],
+    leftovers: 0,
+  };
+  let mut count = 0u32;
+  let visit = |nb: &mut Numbering, count: &mut u32, o: u32, parent: u32| {
+    *count += 1;
+    let i = *count;
+    nb.num[o as usize] = i;
+    nb.vertex[i as usize] = o;
+    nb.parent[i as usize] = parent;
+    i
+  };
+  // (node, next edge to look at, the node's number)
+  let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+  let mut dfs = |nb: &mut Numbering, count: &mut u32, start: u32, parent: u32| {
+    let i = visit(nb, count, start, parent);
+    stack.push((start, g.first_edge[start as usize], i));
+    while let Some(top) = stack.last_mut() {
+      let (v, ref mut k, vi) = *top;
+      let end = g.first_edge[v as usize + 1];
+      let mut next = None;
+      while *k < end {
+        let e = *k as usize;
+        *k += 1;
+        if bit(essential, e) {
+          let w = g.edge_to[e];
+          if nb.num[w as usize] == 0 {
+            next = Some(w);
+            break;
+          }
+        }
+      }
+      match next {
+        Some(w) => {
+          let wi = visit(nb, count, w, vi);
+          stack.push((w, g.first_edge[w as usize], wi));
+        }
+        None => {
+          stack.pop();
+        }
+      }
+    }
+  };
+  dfs(&mut nb, &mut count, g.root, 0);
+  if (count as usize) < n {
+    for o in 0..n as u32 {
+      if nb.num[o as usize] == 0 && only_weak_retainers(g, ret_essential, o) {
+        dfs(&mut nb, &mut count, o, 1);
+      }
+    }
+  }
+  if (count as usize) < n {
+    for o in 0..n as u32 {
+      if nb.num[o as usize] == 0 {
+        visit(&mut nb, &mut count, o, 1);
+        nb.leftovers += 1;
+      }
+    }
+  }
+  nb
+}
+
+/// The essential retainers of every vertex, as DFS numbers, in a CSR indexed by DFS number:
+/// `preds[first[w]..first[w + 1]]` (`first[0]` unused). Built in parallel by ranges of DFS
+/// numbers: the lookups by node ordinal (the retainer slices and the numbers of their sources)
+/// are independent of each other here, so the memory system serves many at once, instead of
+/// one after another inside the semidominator loop.
+fn predecessors(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u32]) -> (Vec<u32>, Vec<u32>) {
+  use rayon::prelude::*;
+  const BLOCK: usize = 1 << 14;
+  let n = vertex.len() - 1;
+  let essential_of = |o: u32| g.retainers_of(o).filter(|&rk| bit(ret_essential, rk));
+  let mut first = vec![0u32; n + 2];
+  first[2..].par_chunks_mut(BLOCK).enumerate().for_each(|(c, out)| {
+    let w0 = 1 + c * BLOCK;
+    for (k, slot) in out.iter_mut().enumerate() {
+      *slot = essential_of(vertex[w0 + k]).count() as u32;
+    }
+  });
+  // first[w + 1] held w's count: prefix sums make first[w] the start of w's slice
+  let mut acc = 0u32;
+  for f in first.iter_mut().skip(1) {
+    acc += *f;
+    *f = acc;
+  }
+  let mut preds = vec![0u32; acc as usize];
+  // split `preds` at the slice starts of each block of vertices, fill the blocks in parallel
+  let mut parts: Vec<(usize, &mut [u32])> = Vec::with_capacity(n / BLOCK + 1);
+  let mut rest: &mut [u32] = &mut preds;
+  let mut w0 = 1;
+  while w0 <= n {
+    let w1 = (w0 + BLOCK).min(n + 1);
+    let (part, tail) = rest.split_at_mut((first[w1] - first[w0]) as usize);
+    parts.push((w0, part));
+    rest = tail;
+    w0 = w1;
+  }
+  parts.into_par_iter().for_each(|(w0, part)| {
+    let mut k = 0;
+    for w in w0..(w0 + BLOCK).min(n + 1) {
+      for rk in essential_of(vertex[w]) {
+        part[k] = num[g.retainer_node[rk] as usize];
+        k += 1;
+      }
+    }
+  });
+  (first, preds)
+}
+
+/// Semi-NCA on the numbering; returns the immediate dominator's number per DFS number.
+///
+/// Vertices are processed in decreasing DFS number, so a vertex is linked into the forest
+/// exactly when its number is above the current one: that answers "is it linked?" without a
+/// load, and the forest needs only (ancestor, best semi on the compressed path) per vertex, 8
+/// bytes. The semidominators are then turned into immediate dominators in place.
+fn semi_nca(
+  g: &Graph,
+  ret_essential: &[u64],
+  nb: &mut Numbering,
+  cancel: Option<&AtomicBool>,
+) -> Result<Vec<u32>> {
+  let count = nb.vertex.len() - 1;
+  let (first, preds) = predecessors(g, ret_essential, &nb.vertex, &nb.num);
+  nb.num = Vec::new();
+  check(cancel)?;
+  // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
+  let mut forest = vec![[0u32; 2]; count + 1];
+  let mut semi = vec![0u32; count + 1];
+  let mut path: Vec<u32> = Vec::new();
+  for w in (2..=count).rev() {
+    if w % (1 << 20) == 0 {
+      check(cancel)?;
+    }
+    let list = &preds[first[w] as usize..first[w + 1] as usize];
+    let cur = w as u32;
+    let mut s = if list.is_empty() { 1 } else { cur }; // an orphan: the root's number
+    for &v in list {
+      // A vertex numbered below w is not linked yet: its eval is itself, its semi its number.
+      let c = if v < cur {
+        v
+      } else {
+        eval_snca(v, cur, &mut forest, &mut path)
+      };
+      if c < s {
+        s = c;
+      }
+    }
+    semi[w] = s;
+    forest[w] = [nb.parent[w], s]; // link w under its tree parent
+  }
+  drop(forest);
+  drop(preds);
+  drop(first);
+  check(cancel)?;
+  // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
+  // final by then, so idom overwrites semi in place.
+  let mut idom = semi;
+  if count >= 1 {
+    idom[1] = 1;
+  }
+  for w in 2..=count {
+    let s = idom[w];
+    let mut d = nb.parent[w];
+    while d > s {
+      d = idom[d as usize];
+    }
+    idom[w] = d;
+  }
+  Ok(idom)
+}
+
+/// `eval` of semi-NCA for a linked vertex `v` (numbered above `cur`): the smallest semi on the
+/// path from `v` up to the root of its tree, compressing the path on the way.
+#[inline]
+fn eval_snca(v: u32, cur: u32, forest: &mut [[u32; 2]], path: &mut Vec<u32>) -> u32 {
+  let [a, best] = forest[v as usize];
+  if a <= cur {
+    return best; // v's ancestor is the root of its tree (not linked)
+  }
+  path.clear();
+  let mut x = v;
+  let mut ax = a;
+  while ax > cur {
+    path.push(x);
+    x = ax;
+    ax = forest[x as usize][0];
+  }
+  // x is the topmost linked vertex; compress from the top down
+  let mut top = forest[x as usize];
+  while let Some(y) = path.pop() {
+    let fy = &mut forest[y as usize];
+    if top[1] < fy[1] {
+      fy[1] = top[1];
+    }
+    fy[0] = top[0];
+    top = *fy;
+  }
+  forest[v as usize][1]
+}
+
+/// `eval` of Lengauer–Tarjan with path compression: the vertex of smallest semidominator on the
+/// path from `v` up to (excluding) the root of its tree in the forest linked so far.
+#[inline]
+fn eval(v: u32, vx: &mut [Vx], stack: &mut Vec<u32>) -> u32 {
+  if vx[v as usize].ancestor == 0 {
+    return v;
+  }
+  let mut x = v;
+  stack.clear();
+  while vx[vx[x as usize].ancestor as usize].ancestor != 0 {
+    stack.push(x);
+    x = vx[x as usize].ancestor;
+  }
+  while let Some(w) = stack.pop() {
+    let a = vx[w as usize].ancestor as usize;
+    let la = vx[a].label;
+    if vx[la as usize].semi < vx[vx[w as usize].label as usize].semi {
+      vx[w as usize].label = la;
+    }
+    vx[w as usize].ancestor = vx[a].ancestor;
+  }
+  vx[v as usize].label
+}
+
+/// DevTools' Lengauer–Tarjan, step for step, on the numbering, with the retainers in the
+/// graph's own order; returns the immediate dominator's number per DFS number.
+fn lengauer_tarjan(
+  g: &Graph,
+  ret_essential: &[u64],
+  nb: &mut Numbering,
+  cancel: Option<&AtomicBool>,
+) -> Result<Vec<u32>> {
+  let count = nb.vertex.len() - 1;
+  let mut vx: Vec<Vx> = (0..=count)
+    .map(|i| Vx {
+      semi: i as u32,
+      label: i as u32,
+      ancestor: 0,
+      parent: nb.parent[i],
+    })
+    .collect();
+  let mut stack = Vec::new();
+  // Buckets as singly linked lists: the head per vertex; the link of a member w reuses its
+  // `parent` field, read for the last time right before w joins a bucket.
+  let mut bucket_head = vec![0u32; count + 1];
+  let mut dom = vec![0u32; count + 1];
+  for w in (2..=count).rev() {
+    if w % (1 << 20) == 0 {
+      check(cancel)?;
+    }
+    let mut orphan = true;
+    let mut semi = vx[w].semi;
+    let range = g.retainers_of(nb.vertex[w]);
+    for (rk, &src) in range.clone().zip(&g.retainer_node[range]) {
+      if !bit(ret_essential, rk) {
+        continue;
+      }
+      orphan = false;
+      let u = eval(nb.num[src as usize], &mut vx, &mut stack);
+      semi = semi.min(vx[u as usize].semi);
+    }
+    if orphan {
+      semi = 1; // the root's number
+    }
+    vx[w].semi = semi;
+    // the vertex numbered `semi` is `semi` itself in DFS-number space
+    let b = semi as usize;
+    let pw = vx[w].parent;
+    vx[w].parent = bucket_head[b];
+    bucket_head[b] = w as u32;
+    vx[w].ancestor = pw;
+    let mut v = bucket_head[pw as usize];
+    bucket_head[pw as usize] = 0;
+    while v != 0 {
+      let u = eval(v, &mut vx, &mut stack);
+      dom[v as usize] = if vx[u as usize].semi < vx[v as usize].semi {
+        u
+      } else {
+        pw
+      };
+      v = vx[v as usize].parent;
+    }
+  }
+  drop(bucket_head);
+  dom[0] = 1;
+  if count >= 1 {
+    dom[1] = 1;
+  }
+  for w in 2..=count {
+    if dom[w] != vx[w].semi {
+      dom[w] = dom[dom[w] as usize];
+    }
+  }
+  Ok(dom)
 }
 
 /// `essential` has a bit per edge, `ret_essential` the same bit per retainer slot.
@@ -36,162 +377,32 @@ pub fn compute(
   cancel: Option<&AtomicBool>,
 ) -> Result<Dominators> {
   let n = g.node_count;
-  let len = n + 1;
-  // 1-based vertex numbers; 0 = none.
-  let mut vx = vec![Vx::default(); len];
-  let mut vertex = vec![0u32; len];
-  let mut next_edge = vec![0u32; len];
-  let mut count: u32 = 0;
-  let r = g.root + 1;
-
-  let dfs = |root: u32, vx: &mut [Vx], vertex: &mut [u32], next_edge: &mut [u32], count: &mut u32| {
-    next_edge[(root - 1) as usize] = g.first_edge[(root - 1) as usize];
-    let mut v = root;
-    while v != 0 {
-      if vx[v as usize].semi == 0 {
-        *count += 1;
-        vx[v as usize].semi = *count;
-        vertex[*count as usize] = v;
-        vx[v as usize].label = v;
-      }
-      let mut v_next = vx[v as usize].parent;
-      let vo = (v - 1) as usize;
-      let end = g.first_edge[vo + 1];
-      while next_edge[vo] < end {
-        let k = next_edge[vo] as usize;
-        if bit(essential, k) {
-          let wo = g.edge_to[k];
-          let w = wo + 1;
-          if vx[w as usize].semi == 0 {
-            vx[w as usize].parent = v;
-            next_edge[wo as usize] = g.first_edge[wo as usize];
-            v_next = w;
-            break;
-          }
-        }
-        next_edge[vo] += 1;
-      }
-      v = v_next;
-    }
+  let mut nb = number(g, essential, ret_essential);
+  check(cancel)?;
+  let idom = if nb.leftovers == 0 {
+    semi_nca(g, ret_essential, &mut nb, cancel)?
+  } else {
+    lengauer_tarjan(g, ret_essential, &mut nb, cancel)?
   };
-
-  dfs(r, &mut vx, &mut vertex, &mut next_edge, &mut count);
-  if (count as usize) < n {
-    for v in 1..=n as u32 {
-      if vx[v as usize].semi == 0 && only_weak_retainers(g, ret_essential, v - 1) {
-        vx[v as usize].parent = r;
-        dfs(v, &mut vx, &mut vertex, &mut next_edge, &mut count);
-      }
-    }
+  let vertex = std::mem::take(&mut nb.vertex);
+  drop(nb);
+  // Retained sizes, summed up the tree in DFS-number space (a vertex's dominator has a smaller
+  // number), then scattered back to ordinals with the dominators.
+  let mut sum: Vec<u64> = vertex
+    .iter()
+    .skip(1)
+    .map(|&o| self_size[o as usize] as u64)
+    .collect();
+  for w in (2..=n).rev() {
+    let d = idom[w] as usize;
+    sum[d - 1] += sum[w - 1];
   }
-  if (count as usize) < n {
-    for v in 1..=n as u32 {
-      if vx[v as usize].semi == 0 {
-        vx[v as usize].parent = r;
-        count += 1;
-        vx[v as usize].semi = count;
-        vertex[count as usize] = v;
-        vx[v as usize].label = v;
-      }
-    }
-  }
-  if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-    return Err(Error::cancelled());
-  }
-
-  let mut stack: Vec<u32> = Vec::new();
-  let mut eval = |v: u32, vx: &mut [Vx]| -> u32 {
-    if vx[v as usize].ancestor == 0 {
-      return v;
-    }
-    // compress
-    let mut x = v;
-    stack.clear();
-    while vx[vx[x as usize].ancestor as usize].ancestor != 0 {
-      stack.push(x);
-      x = vx[x as usize].ancestor;
-    }
-    while let Some(w) = stack.pop() {
-      let a = vx[w as usize].ancestor as usize;
-      let la = vx[a].label;
-      if vx[la as usize].semi < vx[vx[w as usize].label as usize].semi {
-        vx[w as usize].label = la;
-      }
-      vx[w as usize].ancestor = vx[a].ancestor;
-    }
-    vx[v as usize].label
-  };
-
-  // Buckets as singly linked lists: the head per vertex reuses `next_edge`; the link of a
-  // member w reuses its `parent` field, which is read for the last time right before w joins a
-  // bucket (after that only `ancestor` and `label` of w are used).
-  let mut bucket_head = next_edge;
-  bucket_head.iter_mut().for_each(|x| *x = 0);
-  let mut dom = vec![0u32; len];
-  let mut i = count;
-  while i >= 2 {
-    if i.is_multiple_of(1 << 20) && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-      return Err(Error::cancelled());
-    }
-    let w = vertex[i as usize];
-    let wo = w - 1;
-    let mut orphan = true;
-    let mut semi_w = vx[w as usize].semi;
-    for rk in g.retainers_of(wo) {
-      if ret_essential[rk >> 6] & (1 << (rk & 63)) == 0 {
-        continue;
-      }
-      orphan = false;
-      let v = g.retainer_node[rk] + 1;
-      let u = eval(v, &mut vx);
-      let su = vx[u as usize].semi;
-      if su < semi_w {
-        semi_w = su;
-      }
-    }
-    if orphan {
-      semi_w = vx[r as usize].semi;
-    }
-    vx[w as usize].semi = semi_w;
-    let b = vertex[semi_w as usize] as usize;
-    let pw = vx[w as usize].parent;
-    vx[w as usize].parent = bucket_head[b];
-    bucket_head[b] = w;
-    vx[w as usize].ancestor = pw;
-    let mut v = bucket_head[pw as usize];
-    bucket_head[pw as usize] = 0;
-    while v != 0 {
-      let u = eval(v, &mut vx);
-      dom[v as usize] = if vx[u as usize].semi < vx[v as usize].semi {
-        u
-      } else {
-        pw
-      };
-      v = vx[v as usize].parent;
-    }
-    i -= 1;
-  }
-  drop(bucket_head);
-  dom[0] = r;
-  dom[r as usize] = r;
-  for i in 2..=count {
-    let w = vertex[i as usize] as usize;
-    if dom[w] != vertex[vx[w].semi as usize] {
-      dom[w] = dom[dom[w] as usize];
-    }
-  }
-  drop(vx);
-  // dominator ordinals, in place: dom[o + 1] - 1
-  dom.remove(0);
-  dom.iter_mut().for_each(|d| *d -= 1);
-  let dominator = dom;
-  let mut retained: Vec<u64> = self_size.iter().map(|&s| s as u64).collect();
-  let mut i = count;
-  while i > 1 {
-    let o = (vertex[i as usize] - 1) as usize;
-    let d = dominator[o] as usize;
-    retained[d] += retained[o];
-    i -= 1;
+  let mut dominator = vec![0u32; n];
+  let mut retained = vec![0u64; n];
+  for w in 1..=n {
+    let o = vertex[w] as usize;
+    dominator[o] = vertex[idom[w] as usize];
+    retained[o] = sum[w - 1];
   }
   Ok(Dominators { dominator, retained })
 }
@@ -225,4 +436,317 @@ pub fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
     list[fill[d as usize] as usize] = o as u32;
   }
   (first, list)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::analysis::flags;
+
+  /// The previous implementation, DevTools' Lengauer–Tarjan in node-ordinal space, kept as the
+  /// reference the faster one must equal on every graph.
+  #[allow(clippy::all)]
+  fn reference(
+    g: &Graph,
+    essential: &[u64],
+    ret_essential: &[u64],
+    self_size: &[u32],
+    cancel: Option<&AtomicBool>,
+  ) -> Result<Dominators> {
+    let n = g.node_count;
+    let len = n + 1;
+    // 1-based vertex numbers; 0 = none.
+    let mut vx = vec![Vx::default(); len];
+    let mut vertex = vec![0u32; len];
+    let mut next_edge = vec![0u32; len];
+    let mut count: u32 = 0;
+    let r = g.root + 1;
+
+    let dfs = |root: u32, vx: &mut [Vx], vertex: &mut [u32], next_edge: &mut [u32], count: &mut u32| {
+      next_edge[(root - 1) as usize] = g.first_edge[(root - 1) as usize];
+      let mut v = root;
+      while v != 0 {
+        if vx[v as usize].semi == 0 {
+          *count += 1;
+          vx[v as usize].semi = *count;
+          vertex[*count as usize] = v;
+          vx[v as usize].label = v;
+        }
+        let mut v_next = vx[v as usize].parent;
+        let vo = (v - 1) as usize;
+        let end = g.first_edge[vo + 1];
+        while next_edge[vo] < end {
+          let k = next_edge[vo] as usize;
+          if bit(essential, k) {
+            let wo = g.edge_to[k];
+            let w = wo + 1;
+            if vx[w as usize].semi == 0 {
+              vx[w as usize].parent = v;
+              next_edge[wo as usize] = g.first_edge[wo as usize];
+              v_next = w;
+              break;
+            }
+          }
+          next_edge[vo] += 1;
+        }
+        v = v_next;
+      }
+    };
+
+    dfs(r, &mut vx, &mut vertex, &mut next_edge, &mut count);
+    if (count as usize) < n {
+      for v in 1..=n as u32 {
+        if vx[v as usize].semi == 0 && only_weak_retainers(g, ret_essential, v - 1) {
+          vx[v as usize].parent = r;
+          dfs(v, &mut vx, &mut vertex, &mut next_edge, &mut count);
+        }
+      }
+    }
+    if (count as usize) < n {
+      for v in 1..=n as u32 {
+        if vx[v as usize].semi == 0 {
+          vx[v as usize].parent = r;
+          count += 1;
+          vx[v as usize].semi = count;
+          vertex[count as usize] = v;
+          vx[v as usize].label = v;
+        }
+      }
+    }
+    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+      return Err(Error::cancelled());
+    }
+
+    let mut stack: Vec<u32> = Vec::new();
+    let mut eval = |v: u32, vx: &mut [Vx]| -> u32 {
+      if vx[v as usize].ancestor == 0 {
+        return v;
+      }
+      // compress
+      let mut x = v;
+      stack.clear();
+      while vx[vx[x as usize].ancestor as usize].ancestor != 0 {
+        stack.push(x);
+        x = vx[x as usize].ancestor;
+      }
+      while let Some(w) = stack.pop() {
+        let a = vx[w as usize].ancestor as usize;
+        let la = vx[a].label;
+        if vx[la as usize].semi < vx[vx[w as usize].label as usize].semi {
+          vx[w as usize].label = la;
+        }
+        vx[w as usize].ancestor = vx[a].ancestor;
+      }
+      vx[v as usize].label
+    };
+
+    // Buckets as singly linked lists: the head per vertex reuses `next_edge`; the link of a
+    // member w reuses its `parent` field, which is read for the last time right before w joins a
+    // bucket (after that only `ancestor` and `label` of w are used).
+    let mut bucket_head = next_edge;
+    bucket_head.iter_mut().for_each(|x| *x = 0);
+    let mut dom = vec![0u32; len];
+    let mut i = count;
+    while i >= 2 {
+      if i.is_multiple_of(1 << 20) && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::cancelled());
+      }
+      let w = vertex[i as usize];
+      let wo = w - 1;
+      let mut orphan = true;
+      let mut semi_w = vx[w as usize].semi;
+      for rk in g.retainers_of(wo) {
+        if ret_essential[rk >> 6] & (1 << (rk & 63)) == 0 {
+          continue;
+        }
+        orphan = false;
+        let v = g.retainer_node[rk] + 1;
+        let u = eval(v, &mut vx);
+        let su = vx[u as usize].semi;
+        if su < semi_w {
+          semi_w = su;
+        }
+      }
+      if orphan {
+        semi_w = vx[r as usize].semi;
+      }
+      vx[w as usize].semi = semi_w;
+      let b = vertex[semi_w as usize] as usize;
+      let pw = vx[w as usize].parent;
+      vx[w as usize].parent = bucket_head[b];
+      bucket_head[b] = w;
+      vx[w as usize].ancestor = pw;
+      let mut v = bucket_head[pw as usize];
+      bucket_head[pw as usize] = 0;
+      while v != 0 {
+        let u = eval(v, &mut vx);
+        dom[v as usize] = if vx[u as usize].semi < vx[v as usize].semi {
+          u
+        } else {
+          pw
+        };
+        v = vx[v as usize].parent;
+      }
+      i -= 1;
+    }
+    drop(bucket_head);
+    dom[0] = r;
+    dom[r as usize] = r;
+    for i in 2..=count {
+      let w = vertex[i as usize] as usize;
+      if dom[w] != vertex[vx[w].semi as usize] {
+        dom[w] = dom[dom[w] as usize];
+      }
+    }
+    drop(vx);
+    // dominator ordinals, in place: dom[o + 1] - 1
+    dom.remove(0);
+    dom.iter_mut().for_each(|d| *d -= 1);
+    let dominator = dom;
+    let mut retained: Vec<u64> = self_size.iter().map(|&s| s as u64).collect();
+    let mut i = count;
+    while i > 1 {
+      let o = (vertex[i as usize] - 1) as usize;
+      let d = dominator[o] as usize;
+      retained[d] += retained[o];
+      i -= 1;
+    }
+    Ok(Dominators { dominator, retained })
+  }
+
+  const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
+
+  struct Rng(u64);
+  impl Rng {
+    fn next(&mut self) -> u64 {
+      self.0 ^= self.0 << 13;
+      self.0 ^= self.0 >> 7;
+      self.0 ^= self.0 << 17;
+      self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+      self.next() % n
+    }
+  }
+
+  /// A random snapshot: `n` nodes, node 0 the synthetic root; with `backbone` every node gets an
+  /// edge from an earlier one (so the root reaches most of them), else edges land anywhere
+  /// (orphans, unreachable cycles, nodes left for DevTools' third numbering step).
+  fn random_snapshot(seed: u64, n: usize, backbone: bool) -> String {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut out: Vec<Vec<(u64, u64, usize)>> = vec![Vec::new(); n];
+    for t in 1..n {
+      if backbone {
+        let s = rng.below(t as u64) as usize;
+        out[s].push((2, 1, t)); // property "a"
+      }
+    }
+    let extra = if backbone {
+      n * (1 + rng.below(3) as usize)
+    } else {
+      n / 2 + rng.below(n as u64) as usize
+    };
+    // without a backbone, the last quarter is a ring nothing else points to: left for the
+    // third numbering step unless an orphan's DFS enters it
+    let ring = if backbone { 0 } else { n / 4 };
+    for t in n - ring..n {
+      out[t].push((2, 2, if t + 1 == n { n - ring } else { t + 1 }));
+    }
+    for _ in 0..extra {
+      let s = rng.below(n as u64) as usize;
+      let t = rng.below((n - ring) as u64) as usize;
+      // context, element, property, internal, hidden, shortcut, weak
+      let ty = [0, 1, 2, 2, 2, 3, 4, 5, 6, 6][rng.below(10) as usize];
+      let name = if ty == 1 || ty == 4 {
+        rng.below(5)
+      } else {
+        1 + rng.below(2)
+      };
+      out[s].push((ty, name, t));
+    }
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for (i, list) in out.iter().enumerate() {
+      let ty = if i == 0 { 0 } else { 1 + rng.below(4) };
+      nodes.push(format!("{ty},1,{},{},{}", 2 * i + 1, rng.below(100), list.len()));
+      for &(ty, name, t) in list {
+        edges.push(format!("{ty},{name},{}", t * 5));
+      }
+    }
+    format!(
+      r#"{{"snapshot":{{"meta":{META},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":["<dummy>","a","b"]}}"#,
+      edges.len(),
+      nodes.join(","),
+      edges.join(",")
+    )
+  }
+
+  fn both(text: &str) -> (Dominators, Dominators, usize) {
+    let mut g = Graph::from_parsed(crate::parse::parse_bytes(text.as_bytes()).unwrap()).unwrap();
+    let page = flags::page_objects(&g);
+    let mut cache = flags::EphemeronCache::new(g.strings.len());
+    let essential = flags::essential_edges(&g, &page, &mut cache);
+    let ret_essential = g.build_retainers(&essential);
+    let sizes = g.raw_self_size.clone();
+    let leftovers = number(&g, &essential, &ret_essential).leftovers;
+    let new = compute(&g, &essential, &ret_essential, &sizes, None).unwrap();
+    let old = reference(&g, &essential, &ret_essential, &sizes, None).unwrap();
+    (new, old, leftovers)
+  }
+
+  #[test]
+  fn equals_devtools_lengauer_tarjan_on_random_graphs() {
+    let (mut fast, mut replayed) = (0, 0);
+    for seed in 1..=600u64 {
+      let n = 2 + (seed as usize * 7) % 60;
+      let text = random_snapshot(seed, n, seed % 3 != 0);
+      let (new, old, leftovers) = both(&text);
+      assert_eq!(new.dominator, old.dominator, "seed {seed}: dominators");
+      assert_eq!(new.retained, old.retained, "seed {seed}: retained sizes");
+      if leftovers == 0 {
+        fast += 1;
+      } else {
+        replayed += 1;
+      }
+    }
+    // both paths were exercised
+    assert!(
+      fast > 100 && replayed > 50,
+      "semi-NCA {fast}, replayed {replayed}"
+    );
+  }
+
+  #[test]
+  fn deep_chains_need_no_recursion() {
+    // a 200 000-node chain (DFS depth 200 000) with back edges
+    let n = 200_000;
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for i in 0..n {
+      let mut out = Vec::new();
+      if i + 1 < n {
+        out.push(format!("2,1,{}", (i + 1) * 5));
+      }
+      if i % 3 == 2 {
+        out.push(format!("2,2,{}", (i / 2) * 5));
+      }
+      nodes.push(format!(
+        "{},1,{},8,{}",
+        if i == 0 { 0 } else { 1 },
+        2 * i + 1,
+        out.len()
+      ));
+      edges.extend(out);
+    }
+    let text = format!(
+      r#"{{"snapshot":{{"meta":{META},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":["<dummy>","a","b"]}}"#,
+      edges.len(),
+      nodes.join(","),
+      edges.join(",")
+    );
+    let (new, old, _) = both(&text);
+    assert_eq!(new.dominator, old.dominator);
+    assert_eq!(new.retained, old.retained);
+    assert_eq!(new.retained[0], 8 * n as u64);
+  }
 }
