@@ -1,28 +1,34 @@
 #!/usr/bin/env node
-// heapsnap against memlab on the same snapshots, one tool per child process.
+// heapsnap against the tools a user would otherwise pick, on the same snapshots, in the same run,
+// one tool per child process, interleaved run by run:
 //
-//   node benchmark/bench.mjs [--sizes small,medium,large] [--quick] [--only heapsnap|memlab]
-//                            [--timeout SECONDS] [--json]
+//   node benchmark/bench.mjs [--sizes small,medium,large|none] [--quick] [--runs N]
+//                            [--only heapsnap,heap-snapshot,memlab] [--heap-snapshot DIR]
+//                            [--scale N[,N…]] [--scale-source large|medium] [--timeout S] [--json]
 //
-// For each snapshot (made by gen/make-snapshots.mjs, reused when present) it runs
-//   heapsnap: HeapSnapshot.open(file) (parse, dominators, retained sizes, distances, classes),
-//             then summary() and statistics();
-//   memlab:   getFullHeapFromFile(file) (parse, shortest paths, dominators, retained sizes),
-//             from memlab@2.0.5 installed into .bench/memlab (never a dependency of heapsnap),
-//             with --max-old-space-size=16000;
-// each in a fresh child that reports its own wall times and peak RSS
-// (process.resourceUsage().maxRSS) as JSON. Prints a table per snapshot and writes
-// .bench/results.json. Children are run one at a time and killed after --timeout (600 s).
-// Sections for findLeaks and the in-test assertions run only once index.js exports them.
+//   heapsnap:      HeapSnapshot.open(file) (parse, dominators, retained sizes, distances,
+//                  classes, statistics), then summary() and statistics();
+//   heap-snapshot: `heap-snapshot summary FILE` (open + dominators + retained + the Summary), a
+//                  Rust port of DevTools, built by cargo from a source checkout you point at
+//                  (--heap-snapshot DIR or HEAP_SNAPSHOT_SRC=DIR; see heap-snapshot.mjs);
+//   memlab:        getFullHeapFromFile(file) (parse, shortest paths, dominators, retained
+//                  sizes), memlab@2.0.5 installed into .bench/memlab (never a dependency).
+// Each child reports its own phases; the parent measures whole-process wall (spawn to exit) and
+// peak RSS (ru_maxrss). Prints, per snapshot, medians over --runs (default 3; memlab runs once on
+// the large one), ratios against heapsnap from the same run, RSS/file and the issue-15 targets.
+// --scale N writes (once, into .bench/snapshots) a snapshot of N copies of the source's graph
+// (gen/replicate.mjs) and prints s/GB and RSS/file per N, so cost per GB can be compared
+// across sizes. Writes .bench/results.json.
 // Exit codes: 0 every requested measurement ran, 1 one failed or timed out, 2 usage error.
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { makeSnapshots } from './gen/make-snapshots.mjs';
+import { makeSnapshots, SNAPSHOT_DIR } from './gen/make-snapshots.mjs';
+import { buildHeapSnapshot, ENV_VAR as HEAP_SNAPSHOT_ENV, HOW_TO as HEAP_SNAPSHOT_HOW_TO, runHeapSnapshot } from './heap-snapshot.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '..');
@@ -31,20 +37,36 @@ const MEMLAB_DIR = join(BENCH_DIR, 'memlab');
 const MEMLAB_VERSION = '2.0.5';
 const LOG_DIR = join(BENCH_DIR, 'logs');
 const PROGRAM = join(here, 'gen', 'realistic-program.js');
+const REPLICATE = join(here, 'gen', 'replicate.mjs');
 const MARKER = '@@HEAPSNAP_BENCH ';
-const TOOLS = {
+const ALL_TOOLS = ['heapsnap', 'heap-snapshot', 'memlab'];
+const NODE_TOOLS = {
   heapsnap: { runner: join(here, 'runners', 'heapsnap.cjs'), nodeFlags: [] },
   memlab: { runner: join(here, 'runners', 'memlab.cjs'), nodeFlags: ['--max-old-space-size=16000'] },
 };
+// Issue 15's targets, printed beside the figures.
+const TARGETS = { heapSnapshot: [2, 3], memlab: [12, 20], rssPerFile: [1.2, 1.0], rssFromBytes: 1e9 };
+// Peak RSS / file seen so far, to skip a run that would not fit in the memory left.
+const EXPECTED_RSS_PER_FILE = { heapsnap: 1.8, 'heap-snapshot': 2.8, memlab: 4.5 };
 
 const say = (line = '') => process.stdout.write(line + '\n');
 const note = (line = '') => process.stderr.write(line + '\n');
 let show = say; // the human report; goes to stderr under --json so stdout stays one JSON document
 
+const USAGE = 'usage: node benchmark/bench.mjs [--sizes small,medium,large|none] [--quick] [--runs N] [--memlab-runs N]\n' +
+  '         [--only heapsnap,heap-snapshot,memlab] [--heap-snapshot DIR] [--scale N[,N...]] [--scale-source large|medium]\n' +
+  '         [--scale-runs N] [--timeout SECONDS] [--json]';
+
 function usage(msg) {
   if (msg) note(`bench: ${msg}`);
-  note('usage: node benchmark/bench.mjs [--sizes small,medium,large] [--quick] [--only heapsnap|memlab] [--timeout SECONDS] [--json]');
+  note(USAGE);
   process.exit(2);
+}
+
+function positiveInt(v, what) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`${what} needs a positive integer, not "${v}"`);
+  return n;
 }
 
 function options() {
@@ -55,7 +77,13 @@ function options() {
         sizes: { type: 'string' },
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
-        timeout: { type: 'string', default: '600' },
+        runs: { type: 'string', default: '3' },
+        'memlab-runs': { type: 'string' },
+        'heap-snapshot': { type: 'string' },
+        scale: { type: 'string' },
+        'scale-source': { type: 'string', default: 'large' },
+        'scale-runs': { type: 'string', default: '1' },
+        timeout: { type: 'string', default: '900' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -64,12 +92,22 @@ function options() {
     usage(e.message);
   }
   if (values.help) usage();
-  const sizes = values.quick ? ['small'] : (values.sizes ?? 'small,medium,large').split(',').map((s) => s.trim()).filter(Boolean);
+  const scale = values.scale ? values.scale.split(',').map((x) => positiveInt(x.trim(), '--scale')) : [];
+  let sizes = values.quick ? ['small'] : (values.sizes ?? (scale.length ? 'none' : 'small,medium,large')).split(',').map((s) => s.trim()).filter(Boolean);
+  if (sizes.length === 1 && sizes[0] === 'none') sizes = [];
   for (const s of sizes) if (!['small', 'medium', 'large'].includes(s)) usage(`unknown size "${s}"`);
-  if (values.only && !(values.only in TOOLS)) usage(`--only takes heapsnap or memlab, not "${values.only}"`);
+  const tools = values.only ? values.only.split(',').map((t) => t.trim()).filter(Boolean) : ALL_TOOLS;
+  for (const t of tools) if (!ALL_TOOLS.includes(t)) usage(`--only takes ${ALL_TOOLS.join(', ')}, not "${t}"`);
+  if (!['large', 'medium'].includes(values['scale-source'])) usage('--scale-source takes large or medium');
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) usage('--timeout needs a positive number of seconds');
-  return { sizes, tools: values.only ? [values.only] : Object.keys(TOOLS), timeoutMs: timeoutS * 1000, json: values.json };
+  return {
+    sizes, tools, scale, scaleSource: values['scale-source'], json: values.json, timeoutMs: timeoutS * 1000,
+    runs: positiveInt(values.runs, '--runs'),
+    memlabRuns: values['memlab-runs'] ? positiveInt(values['memlab-runs'], '--memlab-runs') : null,
+    scaleRuns: positiveInt(values['scale-runs'], '--scale-runs'),
+    heapSnapshotDir: values['heap-snapshot'] ?? process.env[HEAP_SNAPSHOT_ENV] ?? null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,18 +152,27 @@ async function ensureMemlab() {
   if (installedMemlabVersion() !== MEMLAB_VERSION) throw new Error(`memlab ${MEMLAB_VERSION} did not install into ${MEMLAB_DIR}`);
 }
 
-/** Reads the file once so that neither tool pays for a cold page cache. */
+/** Reads the file once so that no tool pays for a cold page cache. */
 function warmPageCache(file) {
   return new Promise((ok, bad) => {
     createReadStream(file, { highWaterMark: 16 << 20 }).on('data', () => {}).on('end', ok).on('error', bad);
   });
 }
 
+/** Bytes of memory the kernel says a new process could use now (Linux), else os.freemem(). */
+function availableMemory() {
+  try {
+    const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return os.freemem();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Children
 
-function runChild(tool, task, args, { timeoutMs, logName }) {
-  const { runner, nodeFlags } = TOOLS[tool];
+function runNodeChild(tool, task, args, { timeoutMs, logName }) {
+  const { runner, nodeFlags } = NODE_TOOLS[tool];
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${logName}.log`);
   return new Promise((done) => {
@@ -156,86 +203,231 @@ function runChild(tool, task, args, { timeoutMs, logName }) {
   });
 }
 
+/** One measurement of `tool` on `file`. */
+function measure(tool, file, { timeoutMs, logName, heapSnapshot }) {
+  mkdirSync(LOG_DIR, { recursive: true });
+  if (tool === 'heap-snapshot') return runHeapSnapshot(heapSnapshot.bin, file, { timeoutMs, logFile: join(LOG_DIR, `${logName}.log`) });
+  const args = tool === 'heapsnap' ? { repo: REPO, file } : { memlabDir: MEMLAB_DIR, file };
+  return runNodeChild(tool, 'open', args, { timeoutMs, logName });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Medians
+
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+/** Folds the runs of one tool into medians (of the successful runs). */
+function aggregate(tool, runs) {
+  const good = runs.filter((r) => r.ok && !r.skipped);
+  const failed = runs.find((r) => !r.ok);
+  const skipped = runs.find((r) => r.skipped);
+  if (!good.length) return { tool, ok: false, error: failed?.error ?? null, skipped: skipped?.skipped ?? null, runs: runs.length };
+  const names = [];
+  for (const r of good) for (const p of r.phases ?? []) if (!names.includes(p.phase)) names.push(p.phase);
+  const phases = names.map((phase) => ({ phase, ms: median(good.map((r) => r.phases.find((p) => p.phase === phase)?.ms)),
+    sub: good[0].phases.find((p) => p.phase === phase)?.sub ?? false }));
+  const walls = good.map((r) => r.childWallMs);
+  return {
+    tool, ok: !failed, error: failed?.error ?? null, runs: runs.length, okRuns: good.length,
+    wallMs: median(walls), wallMin: Math.min(...walls), wallMax: Math.max(...walls),
+    workMs: median(good.map((r) => r.workMs)), maxRssBytes: median(good.map((r) => r.maxRssBytes)),
+    loadMs: median(good.map((r) => r.loadMs)), rssAfterLoadBytes: median(good.map((r) => r.rssAfterLoadBytes)),
+    rssNote: good[0].rssNote ?? null, phases, checks: good[0].checks ?? null,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 
 const MB = 1e6;
 const fmtMs = (ms) => (ms == null ? '' : ms < 1000 ? `${ms.toFixed(ms < 10 ? 2 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`);
-const fmtMB = (bytes) => (bytes == null ? '' : `${Math.round(bytes / MB).toLocaleString('en-US')} MB`);
+const fmtMB = (bytes) => (bytes == null ? 'n/a' : `${Math.round(bytes / MB).toLocaleString('en-US')} MB`);
 const fmtX = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(x < 10 ? 2 : 1)}x`);
 
-function rowsOf(run, fileBytes) {
-  if (!run.ok) return [[run.tool, 'FAILED', '', '', '', '', run.error]];
-  if (run.skipped) return [[run.tool, 'skipped', '', '', '', '', run.skipped]];
-  const rows = run.phases.map((p) => [run.tool, p.phase, fmtMs(p.ms), '', '', '']);
-  const mbps = fileBytes ? (fileBytes / MB) / (run.workMs / 1000) : null;
-  rows.push([run.tool, 'total (timed in child)', fmtMs(run.workMs), fmtMB(run.maxRssBytes), mbps ? mbps.toFixed(1) : '', fileBytes ? `${(run.maxRssBytes / fileBytes).toFixed(2)}x` : '']);
-  rows.push([run.tool, 'child process wall', fmtMs(run.childWallMs), '', '', '', run.loadMs != null ? `(loading the tool: ${fmtMs(run.loadMs)}; RSS once loaded: ${fmtMB(run.rssAfterLoadBytes)})` : '']);
-  return rows;
-}
-
-function table(rows, header) {
+function table(rows, header, right) {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
-  const right = [false, false, true, true, true, true, false];
   return all.map((r) => r.map((c, i) => (right[i] ? String(c ?? '').padStart(widths[i]) : String(c ?? '').padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
-function extraRows(run, detail = '') {
-  if (!run.ok || run.skipped) return rowsOf(run, null);
-  return [
-    ...run.phases.map((p) => [run.tool, p.phase, fmtMs(p.ms), '', '', '']),
-    [run.tool, 'total (timed in child)', fmtMs(run.workMs), fmtMB(run.maxRssBytes), '', '', detail],
-    [run.tool, 'child process wall', fmtMs(run.childWallMs), '', '', ''],
-  ];
+/** Ratios of each tool's medians to heapsnap's (same run). */
+function ratiosOf(agg) {
+  const h = agg.heapsnap;
+  if (!h?.ok) return {};
+  const out = {};
+  for (const [tool, a] of Object.entries(agg)) {
+    if (tool === 'heapsnap' || !a.okRuns) continue;
+    out[tool] = {
+      wall: a.wallMs / h.wallMs,
+      work: a.workMs != null && h.workMs ? a.workMs / h.workMs : null,
+      peakRss: a.maxRssBytes && h.maxRssBytes ? a.maxRssBytes / h.maxRssBytes : null,
+    };
+  }
+  return out;
 }
 
-function ratios(runs) {
-  const h = runs.heapsnap;
-  const m = runs.memlab;
-  if (!h?.ok || !m?.ok || h.skipped || m.skipped) return null;
-  return {
-    timeInChild: m.workMs / h.workMs,
-    childWall: m.childWallMs / h.childWallMs,
-    peakRss: m.maxRssBytes / h.maxRssBytes,
-  };
+function verdict(x, [target, moon], lowerIsBetter = false) {
+  if (x == null || !Number.isFinite(x)) return 'n/a';
+  const met = lowerIsBetter ? x <= target : x >= target;
+  const moonMet = lowerIsBetter ? x <= moon : x >= moon;
+  return `${fmtX(x)} (target ${lowerIsBetter ? '≤' : '≥'} ${target}x: ${met ? 'met' : 'not met'}${moonMet ? ', moonshot met' : ''})`;
 }
 
 function printSnapshot(entry) {
   show();
   show(`== ${entry.name}: ${entry.file.slice(REPO.length + 1)}  ${(entry.bytes / MB).toFixed(1)} MB` +
-    (entry.scale != null ? `  (realistic-program --scale ${entry.scale}${entry.writtenBy ? `, written by Node ${entry.writtenBy}` : ''})` : '') + ' ==');
+    (entry.scale != null ? `  (realistic-program --scale ${entry.scale}${entry.writtenBy ? `, written by Node ${entry.writtenBy}` : ''})` : '') +
+    (entry.copies ? `  (${entry.copies} copies of ${entry.source})` : '') + ' ==');
   const rows = [];
-  for (const run of Object.values(entry.runs)) rows.push(...rowsOf(run, entry.bytes));
-  show(table(rows, ['tool', 'phase', 'wall', 'peak RSS', 'MB/s', 'RSS/file', '']));
-  const r = entry.ratios;
-  if (r) show(`memlab / heapsnap: ${fmtX(r.timeInChild)} time (timed in child), ${fmtX(r.childWall)} time (child wall), ${fmtX(r.peakRss)} peak RSS`);
-  const h = entry.runs.heapsnap?.checks;
-  const m = entry.runs.memlab?.checks;
+  for (const a of Object.values(entry.tools)) {
+    if (!a.okRuns) {
+      rows.push([a.tool, a.skipped ? 'skipped' : 'FAILED', a.skipped ?? a.error ?? '']);
+      continue;
+    }
+    const ratio = a.tool === 'heapsnap' ? '1.00x' : fmtX(entry.ratios[a.tool]?.wall);
+    rows.push([a.tool, `${a.okRuns}${a.okRuns < a.runs ? `/${a.runs}` : ''}`,
+      `${fmtMs(a.wallMs)}${a.okRuns > 1 ? ` (${fmtMs(a.wallMin)}–${fmtMs(a.wallMax)})` : ''}`,
+      fmtMs(a.workMs), fmtMB(a.maxRssBytes), a.maxRssBytes ? `${(a.maxRssBytes / entry.bytes).toFixed(2)}x` : 'n/a',
+      ((entry.bytes / MB) / (a.wallMs / 1000)).toFixed(1), ratio, a.error ? `(a run failed: ${a.error})` : '']);
+  }
+  show(table(rows, ['tool', 'runs', 'process wall: median (min–max)', 'in child', 'peak RSS', 'RSS/file', 'MB/s', 'wall ÷ heapsnap', ''],
+    [false, true, true, true, true, true, true, true, false]));
+  show('phases (medians):');
+  for (const a of Object.values(entry.tools)) {
+    if (!a.okRuns) continue;
+    const parts = [];
+    for (const p of a.phases) {
+      if (p.sub) continue;
+      const subs = a.phases.filter((q) => q.sub && a.phases.indexOf(q) > a.phases.indexOf(p) &&
+        !a.phases.slice(a.phases.indexOf(p) + 1, a.phases.indexOf(q)).some((x) => !x.sub));
+      const subText = subs.length ? ` [${subs.map((q) => `${q.phase.replace(/^\s*(open: )?/, '')} ${fmtMs(q.ms)}`).join(', ')}]` : '';
+      parts.push(`${p.phase} ${fmtMs(p.ms)}${subText}`);
+    }
+    if (a.tool === 'heapsnap' && a.loadMs != null) parts.push(`(loading the addon ${fmtMs(a.loadMs)}, RSS once loaded ${fmtMB(a.rssAfterLoadBytes)})`);
+    if (a.tool === 'memlab' && a.loadMs != null) parts.push(`(loading memlab ${fmtMs(a.loadMs)}, RSS once loaded ${fmtMB(a.rssAfterLoadBytes)})`);
+    if (a.rssNote) parts.push(`(${a.rssNote})`);
+    show(`  ${a.tool}: ${parts.join('; ')}`);
+  }
+  const h = entry.tools.heapsnap?.checks;
+  const m = entry.tools.memlab?.checks;
   const n = (v) => (v == null ? '?' : v.toLocaleString('en-US'));
   if (h && m) {
     show(`same graph? nodes ${n(h.nodes)} / ${n(m.nodes)}, edges ${n(h.edges)} / ${n(m.edges)} (heapsnap / memlab); ` +
       `heapsnap total size ${n(h.totalSize)} B, memlab root retained size ${n(m.rootRetainedSize)} B`);
+  } else if (h) {
+    show(`graph: ${n(h.nodes)} nodes, ${n(h.edges)} edges, total size ${n(h.totalSize)} B`);
+  }
+  const r = entry.ratios;
+  const hs = entry.tools.heapsnap;
+  const t = [];
+  if (r['heap-snapshot']) t.push(`heap-snapshot ÷ heapsnap ${verdict(r['heap-snapshot'].wall, TARGETS.heapSnapshot)}`);
+  if (r.memlab) t.push(`memlab ÷ heapsnap ${verdict(r.memlab.wall, TARGETS.memlab)}`);
+  if (hs?.maxRssBytes) {
+    t.push(entry.bytes >= TARGETS.rssFromBytes ? `heapsnap RSS/file ${verdict(hs.maxRssBytes / entry.bytes, TARGETS.rssPerFile, true)}`
+      : `heapsnap RSS/file ${fmtX(hs.maxRssBytes / entry.bytes)} (the ≤ 1.2x target applies from 1 GB)`);
+  }
+  if (t.length) show(`targets (issue 15, whole-process wall): ${t.join('; ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scaled snapshots
+
+/** Makes (once) the snapshot of `copies` copies of `source`; returns { file, bytes, ... }. */
+async function ensureScaled(source, sourceName, copies) {
+  if (copies === 1) return { file: source.file, bytes: source.bytes, copies: 1, generated: false };
+  const file = join(SNAPSHOT_DIR, `scaled-${sourceName}-x${copies}.heapsnapshot`);
+  const metaFile = `${file.slice(0, -'.heapsnapshot'.length)}.meta.json`;
+  let meta = null;
+  try { meta = JSON.parse(readFileSync(metaFile, 'utf8')); } catch { /* made below */ }
+  if (existsSync(file) && meta && meta.sourceBytes === source.bytes && meta.bytes === statSync(file).size) {
+    note(`scaled x${copies}: reusing ${file.slice(REPO.length + 1)} (${(meta.bytes / 1e9).toFixed(2)} GB)`);
+    return { file, bytes: meta.bytes, copies, generated: false, meta };
+  }
+  const need = source.bytes * copies * 1.1 + 2e9;
+  const fs = statfsSync(SNAPSHOT_DIR);
+  const free = fs.bavail * fs.bsize;
+  if (free < need) throw new Error(`scaled x${copies}: needs ≈${(need / 1e9).toFixed(1)} GB of disk in ${SNAPSHOT_DIR}, ${(free / 1e9).toFixed(1)} GB free`);
+  note(`scaled x${copies}: writing ${file.slice(REPO.length + 1)} from ${source.file.slice(REPO.length + 1)} (≈${(source.bytes * copies / 1e9).toFixed(1)} GB) ...`);
+  const out = await new Promise((ok, bad) => {
+    const child = spawn(process.execPath, [REPLICATE, source.file, String(copies), file, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.on('error', bad);
+    child.on('close', (code) => (code === 0 ? ok(text) : bad(new Error(`replicate.mjs exited with ${code}`))));
+  });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  meta = { ...r, source: source.file.slice(REPO.length + 1), createdAt: new Date().toISOString() };
+  writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
+  note(`scaled x${copies}: ${(r.bytes / 1e9).toFixed(2)} GB, ${r.nodes.toLocaleString('en-US')} nodes, ${r.edges.toLocaleString('en-US')} edges in ${r.seconds.toFixed(0)} s`);
+  return { file, bytes: r.bytes, copies, generated: true, meta };
+}
+
+function printScale(entries, sourceTotal) {
+  show();
+  show('== cost per GB across sizes (--scale: N copies of one snapshot in one file) ==');
+  const rows = [];
+  for (const e of entries) {
+    for (const a of Object.values(e.tools)) {
+      if (!a.okRuns) {
+        rows.push([`x${e.copies}`, (e.bytes / 1e9).toFixed(2), a.tool, a.skipped ? 'skipped' : 'FAILED', '', '', '', '', '', a.skipped ?? a.error ?? '']);
+        continue;
+      }
+      const gb = e.bytes / 1e9;
+      const open = a.phases.find((p) => p.phase === 'open')?.ms;
+      rows.push([`x${e.copies}`, gb.toFixed(2), a.tool, fmtMs(a.wallMs), (a.wallMs / 1000 / gb).toFixed(2), open ? (open / 1000 / gb).toFixed(2) : '',
+        fmtMB(a.maxRssBytes), a.maxRssBytes ? `${(a.maxRssBytes / e.bytes).toFixed(2)}x` : 'n/a',
+        a.tool === 'heapsnap' ? '' : fmtX(e.ratios[a.tool]?.wall), '']);
+    }
+    const h = e.tools.heapsnap;
+    if (h?.checks?.totalSize != null && sourceTotal != null && e.copies > 1) {
+      e.replicaCheck = { expected: e.copies * sourceTotal.total - (e.copies - 1) * sourceTotal.extra, got: h.checks.totalSize };
+    }
+  }
+  show(table(rows, ['copies', 'GB', 'tool', 'process wall', 's/GB', 'open s/GB', 'peak RSS', 'RSS/file', '÷ heapsnap', ''],
+    [false, true, false, true, true, true, true, true, true, false]));
+  for (const e of entries) {
+    if (e.replicaCheck) {
+      const { expected, got } = e.replicaCheck;
+      show(`x${e.copies}: total size ${got.toLocaleString('en-US')} B ${got === expected ? '=' : '≠'} ${e.copies} × the source's (${expected.toLocaleString('en-US')} B)${got === expected ? '' : '  <-- MISMATCH'}`);
+    }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Extra sections: hooks that run only once heapsnap exports the functions.
+// Extra sections: findLeaks and the in-test assertions (heapsnap and memlab; heap-snapshot has
+// neither).
+
+function extraRows(run, detail = '') {
+  if (!run.ok) return [[run.tool, 'FAILED', '', '', run.error]];
+  if (run.skipped) return [[run.tool, 'skipped', '', '', run.skipped]];
+  return [
+    ...run.phases.map((p) => [run.tool, p.phase, fmtMs(p.ms), '', '']),
+    [run.tool, 'total (timed in child)', fmtMs(run.workMs), fmtMB(run.maxRssBytes), detail],
+    [run.tool, 'child process wall', fmtMs(run.childWallMs), '', ''],
+  ];
+}
 
 async function extras({ status, tools, timeoutMs, results }) {
   const api = status.api ?? {};
+  const header = ['tool', 'phase', 'wall', 'peak RSS', ''];
+  const right = [false, false, true, true, false];
   show();
   show('== findLeaks on three snapshots (baseline, target, final) ==');
   if (typeof api.findLeaks === 'function') {
     const [set] = await makeSnapshots({ sizes: ['leak'], log: note });
     const files = set.files.map((f) => f.file);
     const runs = {};
-    runs.heapsnap = await runChild('heapsnap', 'findLeaks', { repo: REPO, files }, { timeoutMs, logName: 'leak-heapsnap-findLeaks' });
-    if (tools.includes('memlab')) runs.memlab = await runChild('memlab', 'findLeaks', { memlabDir: MEMLAB_DIR, files }, { timeoutMs, logName: 'leak-memlab-findLeaks' });
+    runs.heapsnap = await runNodeChild('heapsnap', 'findLeaks', { repo: REPO, files }, { timeoutMs, logName: 'leak-heapsnap-findLeaks' });
+    if (tools.includes('memlab')) runs.memlab = await runNodeChild('memlab', 'findLeaks', { memlabDir: MEMLAB_DIR, files }, { timeoutMs, logName: 'leak-memlab-findLeaks' });
     const rows = Object.values(runs).flatMap((run) => extraRows(run, `leaks reported: ${run.checks?.leaks ?? 'n/a'}`));
-    show(table(rows, ['tool', 'phase', 'wall', 'peak RSS', '', '', '']));
+    show(table(rows, header, right));
     show('(memlab runs with its default leak filter, which targets browser leaks; see benchmark/README.md)');
-    results.extras.findLeaks = { files, runs, ratios: ratios(runs) };
+    results.extras.findLeaks = { files, runs };
   } else {
     show('skipped: index.js has no findLeaks export yet');
     results.extras.findLeaks = { skipped: 'no findLeaks export' };
@@ -245,10 +437,10 @@ async function extras({ status, tools, timeoutMs, results }) {
   show('== in-test assertions (assertNoLeak / assertCollected) ==');
   if (typeof api.assertNoLeak === 'function' || typeof api.assertCollected === 'function') {
     const runs = {};
-    runs.heapsnap = await runChild('heapsnap', 'asserts', { repo: REPO, program: PROGRAM }, { timeoutMs, logName: 'asserts-heapsnap' });
-    if (tools.includes('memlab')) runs.memlab = await runChild('memlab', 'asserts', { memlabDir: MEMLAB_DIR, program: PROGRAM }, { timeoutMs, logName: 'asserts-memlab' });
+    runs.heapsnap = await runNodeChild('heapsnap', 'asserts', { repo: REPO, program: PROGRAM }, { timeoutMs, logName: 'asserts-heapsnap' });
+    if (tools.includes('memlab')) runs.memlab = await runNodeChild('memlab', 'asserts', { memlabDir: MEMLAB_DIR, program: PROGRAM }, { timeoutMs, logName: 'asserts-memlab' });
     const rows = Object.values(runs).flatMap((run) => extraRows(run));
-    show(table(rows, ['tool', 'phase', 'wall', 'peak RSS', '', '', '']));
+    show(table(rows, header, right));
     results.extras.asserts = { runs };
   } else {
     show('skipped: index.js has neither assertNoLeak nor assertCollected yet');
@@ -258,17 +450,61 @@ async function extras({ status, tools, timeoutMs, results }) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Runs every tool `runs` times on one file, interleaved (h, hs, m, h, hs, m, …) so drift in the
+ * machine's load touches all tools alike; skips a tool whose expected peak RSS would not fit.
+ */
+async function measureFile({ name, file, bytes, tools, runsFor, timeoutMs, heapSnapshot }) {
+  await warmPageCache(file);
+  const runs = Object.fromEntries(tools.map((t) => [t, []]));
+  const most = Math.max(...tools.map(runsFor));
+  for (let r = 0; r < most; r++) {
+    for (const tool of tools) {
+      if (r >= runsFor(tool)) continue;
+      const need = bytes * EXPECTED_RSS_PER_FILE[tool];
+      const avail = availableMemory();
+      if (need > avail * 0.9) {
+        runs[tool].push({ tool, ok: true, skipped: `needs ≈${(need / 1e9).toFixed(1)} GB of RAM, ${(avail / 1e9).toFixed(1)} GB available` });
+        continue;
+      }
+      note(`${name}: ${tool}, run ${r + 1}/${runsFor(tool)} ...`);
+      runs[tool].push(await measure(tool, file, { timeoutMs, logName: `${name}-${tool}-${r + 1}`, heapSnapshot }));
+    }
+  }
+  const agg = Object.fromEntries(tools.map((t) => [t, aggregate(t, runs[t])]));
+  return { runs, tools: agg, ratios: ratiosOf(agg), failed: Object.values(runs).flat().some((r) => !r.ok) };
+}
+
+/** The header's extra_native_bytes (0 when absent): part of DevTools' total size. */
+function headerExtraNativeBytes(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const m = /"extra_native_bytes"\s*:\s*(\d+)/.exec(buf.toString('latin1', 0, n));
+    return m ? Number(m[1]) : 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function main() {
   const opts = options();
   if (opts.json) show = note;
   const results = {
     generatedAt: new Date().toISOString(),
     machine: { platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemBytes: os.totalmem(), node: process.version },
-    options: { sizes: opts.sizes, tools: opts.tools, timeoutMs: opts.timeoutMs },
+    options: opts,
     snapshots: [],
+    scale: [],
     extras: {},
   };
   let failed = false;
+  const save = () => {
+    mkdirSync(BENCH_DIR, { recursive: true });
+    writeFileSync(join(BENCH_DIR, 'results.json.tmp'), JSON.stringify(results, null, 2) + '\n');
+    renameSync(join(BENCH_DIR, 'results.json.tmp'), join(BENCH_DIR, 'results.json'));
+  };
 
   const status = heapsnapStatus();
   let tools = opts.tools;
@@ -276,33 +512,68 @@ async function main() {
     note(`heapsnap: not measured — ${status.why}`);
     results.heapsnapUnavailable = status.why;
     tools = tools.filter((t) => t !== 'heapsnap');
-    if (opts.tools.length === 1) failed = true;
+    failed = true;
   }
-  if (tools.includes('memlab')) await ensureMemlab();
+  let heapSnapshot = null;
+  if (tools.includes('heap-snapshot')) {
+    if (!opts.heapSnapshotDir) {
+      note(HEAP_SNAPSHOT_HOW_TO);
+      results.heapSnapshotUnavailable = 'no source checkout given';
+      tools = tools.filter((t) => t !== 'heap-snapshot');
+      if (opts.tools.length === 1) failed = true;
+    } else {
+      heapSnapshot = buildHeapSnapshot(resolve(opts.heapSnapshotDir), { log: note });
+      if (heapSnapshot.error) {
+        note(`heap-snapshot: not measured — ${heapSnapshot.error}`);
+        results.heapSnapshotUnavailable = heapSnapshot.error;
+        tools = tools.filter((t) => t !== 'heap-snapshot');
+        failed = true;
+      } else {
+        results.heapSnapshot = { version: heapSnapshot.version, commit: heapSnapshot.commit, dir: resolve(opts.heapSnapshotDir) };
+      }
+    }
+  }
+  if (tools.includes('memlab') && opts.sizes.length) await ensureMemlab();
+  show(`tools: ${tools.map((t) => (t === 'heap-snapshot' && heapSnapshot ? `heap-snapshot ${heapSnapshot.version}${heapSnapshot.commit ? ` (${heapSnapshot.commit})` : ''}` : t === 'memlab' ? `memlab ${MEMLAB_VERSION}` : t)).join(', ')}; ` +
+    `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
-  const sets = await makeSnapshots({ sizes: opts.sizes, log: note });
+  const sets = opts.sizes.length ? await makeSnapshots({ sizes: opts.sizes, log: note }) : [];
   for (const set of sets) {
     const { file, bytes } = set.files[0];
-    await warmPageCache(file);
-    const entry = { name: set.name, file, bytes, scale: set.scale, writtenBy: set.meta?.node ?? null, runs: {} };
-    for (const tool of tools) {
-      note(`${set.name}: running ${tool} ...`);
-      const args = tool === 'heapsnap' ? { repo: REPO, file } : { memlabDir: MEMLAB_DIR, file };
-      const run = await runChild(tool, 'open', args, { timeoutMs: opts.timeoutMs, logName: `${set.name}-${tool}` });
-      if (!run.ok) failed = true;
-      entry.runs[tool] = run;
-    }
-    entry.ratios = ratios(entry.runs);
+    const runsFor = (tool) => (tool === 'memlab' ? opts.memlabRuns ?? (set.name === 'large' ? 1 : opts.runs) : opts.runs);
+    const m = await measureFile({ name: set.name, file, bytes, tools, runsFor, timeoutMs: opts.timeoutMs, heapSnapshot });
+    if (m.failed) failed = true;
+    const entry = { name: set.name, file, bytes, scale: set.scale, writtenBy: set.meta?.node ?? null, ...m };
     results.snapshots.push(entry);
     printSnapshot(entry);
-    mkdirSync(BENCH_DIR, { recursive: true });
-    writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n'); // partial results survive a crash
+    save(); // partial results survive a crash
   }
 
-  if (status.ok) await extras({ status, tools, timeoutMs: opts.timeoutMs, results });
-  else results.extras = { skipped: `heapsnap not available: ${status.why}` };
+  if (opts.scale.length) {
+    const [src] = await makeSnapshots({ sizes: [opts.scaleSource], log: note });
+    const source = src.files[0];
+    const copiesList = [...new Set([1, ...opts.scale])].sort((a, b) => a - b);
+    const scaleTools = tools.filter((t) => t !== 'memlab');
+    const entries = [];
+    for (const copies of copiesList) {
+      const made = await ensureScaled(source, opts.scaleSource, copies);
+      const name = `scaled-x${copies}`;
+      const m = await measureFile({ name, file: made.file, bytes: made.bytes, tools: scaleTools, runsFor: () => opts.scaleRuns, timeoutMs: Math.max(opts.timeoutMs, copies * 300_000), heapSnapshot });
+      if (m.failed) failed = true;
+      const entry = { name, file: made.file, bytes: made.bytes, copies, source: source.file.slice(REPO.length + 1), ...m };
+      entries.push(entry);
+      results.scale.push(entry);
+      printSnapshot(entry);
+      save();
+    }
+    const base = entries.find((e) => e.copies === 1)?.tools.heapsnap?.checks?.totalSize;
+    printScale(entries, base != null ? { total: base, extra: headerExtraNativeBytes(source.file) } : null);
+    save();
+  }
 
-  writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  if (status.ok && opts.sizes.length) await extras({ status, tools, timeoutMs: opts.timeoutMs, results });
+
+  save();
   if (opts.json) say(JSON.stringify(results, null, 2));
   else { show(); show(`results: ${join(BENCH_DIR, 'results.json')}`); }
   process.exitCode = failed ? 1 : 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes the benchmark snapshots into .bench/snapshots/ with realistic-program.js, reusing any
 // that already exist. Each is generated in its own child process (one at a time: generating the
-// 1 GB one needs ≈6 GB of RSS and most of a core for minutes), into a temporary folder first, so
+// 1 GB one needs ≈6 GB of RSS and most of a core for minutes; each gets up to 2 hours, as a shared
+// machine can stretch those minutes a lot), into a temporary folder first, so
 // an interrupted run never leaves a truncated file that a later run would reuse.
 //
 //   node benchmark/gen/make-snapshots.mjs [--sizes small,medium,large,leak] [--force] [--node PATH]
@@ -76,7 +77,7 @@ export async function makeSnapshots({
   dir = SNAPSHOT_DIR,
   force = false,
   node = process.execPath,
-  timeoutMs = 30 * 60_000,
+  timeoutMs = 120 * 60_000,
   log = (line) => process.stdout.write(line + '\n'),
 } = {}) {
   mkdirSync(dir, { recursive: true });
