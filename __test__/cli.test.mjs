@@ -238,19 +238,24 @@ test('one unit system everywhere: KB/MB/GB (1024-based), never KiB/MiB', () => {
   assert.equal(cli('leaks', base, target, final, '--max-retained', `RequestRecord=${kb}KiB`).status, 1);
 });
 
-test('--help option lines come from the same schema util.parseArgs uses', () => {
-  for (const cmd of ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo']) {
+test('every command is a spec: --help option lines come from the same schema util.parseArgs uses', () => {
+  const { COMMANDS } = createRequire(import.meta.url)(bin);
+  for (const cmd of COMMANDS) {
     const { spec, HELP } = commandModule(cmd);
     const r = cli(cmd, '--help');
     assert.equal(r.stdout, HELP, cmd);
-    for (const [name, o] of Object.entries(spec.options)) {
-      assert.match(HELP, new RegExp(`\\n  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' [A-Z]+' : ''} +\\S`), `${cmd} --${name}`);
+    assert.match(cli('--help').stdout, new RegExp(`\\n  ${cmd} +${spec.summary.replace(/[()|.*+?[\]\\]/g, '\\$&')}\\n`), `${cmd} in the command list`);
+    const specs = spec.subcommands ? Object.values(spec.subcommands) : [spec];
+    for (const s of specs) {
+      for (const [name, o] of Object.entries(s.options)) {
+        assert.match(HELP, new RegExp(`\\n  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' [A-Z]+' : ''} +\\S`), `${s.name} --${name}`);
+      }
+      // an option that is not in the schema is a usage error, with the same one-line shape
+      const bad = cli(...s.name.split(' '), '--no-such-option');
+      assert.equal(bad.status, 2, s.name);
+      assert.match(bad.stderr, new RegExp(`^heapsnap: .*--no-such-option.* \\(see 'heapsnap ${s.name} --help'\\)\\n$`), s.name);
     }
     assert.match(HELP, /\n {6}--json +\S/, cmd);
     assert.match(HELP, /\n {2}-h, --help +\S/, cmd);
-    // and an option that is not in the schema is a usage error, with the same one-line shape
-    const bad = cli(cmd, '--no-such-option');
-    assert.equal(bad.status, 2, cmd);
-    assert.match(bad.stderr, new RegExp(`^heapsnap: .*--no-such-option.* \\(see 'heapsnap ${cmd} --help'\\)\\n$`), cmd);
   }
 });

@@ -7,17 +7,10 @@
 
 const COMMANDS = ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo', 'explore', 'mcp', 'budget'];
 
-// One-line summaries of the commands not yet defined with defineCommand (which carry their own).
-const SUMMARIES = {
-  explore: 'local web UI: Summary, Retainers, Comparison, Dominators… (FILE [BASE])',
-  mcp: 'MCP server over stdio, for coding agents',
-  budget: 'heap budget for CI (save FILE | check BUDGET FILE)',
-};
-
 const command = (name) => require(`../lib/cli/${name}.js`);
 
 function usage() {
-  const lines = COMMANDS.map((name) => `  ${name.padEnd(9)} ${command(name).spec?.summary ?? SUMMARIES[name]}`);
+  const lines = COMMANDS.map((name) => `  ${name.padEnd(9)} ${command(name).spec.summary}`);
   return `Usage: heapsnap <command> [options]
 
 Commands:

@@ -14,6 +14,10 @@
  *       async run({ values, positionals, io, out, json, progress }) { … return 0; },
  *     });
  *
+ * A command with subcommands (`heapsnap budget save|check`) gives `subcommands: { save: {…},
+ * check: {…} }` instead of usage/files/options/run; each is a spec of its own (named
+ * `budget save`), and `heapsnap budget --help` lists them all.
+ *
  * One schema serves `util.parseArgs` and the option lines of `--help`, so they cannot drift
  * apart. `--json` and `-h, --help` are added to every command. An option's `parse(text, flag)`
  * turns its text into a value or throws a UsageError, so a typo such as `--limit abc` exits 2
@@ -53,6 +57,13 @@ function port(text, flag) {
   return n;
 }
 
+/** A TCP port to listen on, 0 (any free port) to 65535. */
+function listenPort(text, flag) {
+  const n = count(text, flag);
+  if (n > 65535) throw new UsageError(`${flag} must be between 0 and 65535, got ${text}`);
+  return n;
+}
+
 /** A size: "5MB", "512KB", "1.5GB", "1048576" (KB/MB/GB are 1024-based). */
 function size(text, flag) {
   const n = parseBytes(text);
@@ -80,9 +91,19 @@ function optionLines(options) {
   return rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text.split('\n').join(`\n  ${' '.repeat(width)}`)}`).join('\n');
 }
 
+function usageLine(spec) {
+  return `heapsnap ${spec.name}${spec.usage ? ` ${spec.usage}` : ''} [options]`;
+}
+
 function helpText(spec) {
-  const parts = [`Usage: heapsnap ${spec.name}${spec.usage ? ` ${spec.usage}` : ''} [options]`, '', spec.description.trim()];
-  parts.push('', 'Options:', optionLines({ ...spec.options, ...COMMON_OPTIONS }));
+  const subs = spec.subcommands ? Object.values(spec.subcommands) : null;
+  const usage = subs ? subs.map((sub, i) => `${i ? '       ' : 'Usage: '}${usageLine(sub)}`).join('\n') : `Usage: ${usageLine(spec)}`;
+  const parts = [usage, '', spec.description.trim()];
+  if (subs) {
+    for (const sub of subs) parts.push('', `Options of ${sub.name}:`, optionLines({ ...sub.options, ...COMMON_OPTIONS }));
+  } else {
+    parts.push('', 'Options:', optionLines({ ...spec.options, ...COMMON_OPTIONS }));
+  }
   if (spec.examples && spec.examples.length) parts.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   parts.push('', spec.exitCodes || 'Exit codes: 0 ok, 1 check failed, 2 bad usage or unreadable input.');
   return parts.join('\n') + '\n';
@@ -242,50 +263,81 @@ function failure(spec, e) {
 
 /** A command from its spec (see the top of this file). */
 function defineCommand(spec) {
+  if (spec.subcommands) {
+    for (const [name, sub] of Object.entries(spec.subcommands)) {
+      sub.name = `${spec.name} ${name}`;
+      sub.options = sub.options || {};
+      sub.description = sub.description || spec.description;
+      sub.examples = sub.examples || spec.examples;
+      sub.exitCodes = sub.exitCodes || spec.exitCodes;
+    }
+  }
   spec.options = spec.options || {};
   const HELP = helpText(spec);
   async function main(args, io) {
-    const bars = [];
-    const ctx = {
-      io,
-      /** Writes text to stdout, clearing any progress bar first. */
-      out(text) {
-        for (const b of bars) b.clear();
-        io.stdout.write(text);
-      },
-      json(value) {
-        ctx.out(JSON.stringify(value, null, 2) + '\n');
-      },
-      /** A progress bar on stderr (a no-op off a TTY). */
-      bar(label) {
-        const b = progressBar(io, label);
-        bars.push(b);
-        return b;
-      },
-      /** An `onProgress` callback for the API, drawing a bar labelled `label`. */
-      progress(label) {
-        return taskProgress(ctx.bar(label));
-      },
-    };
-    try {
-      const { values, positionals } = parse(spec, args);
-      if (values.help) {
+    if (spec.subcommands) {
+      const [name, ...rest] = args;
+      if (name === '--help' || name === '-h' || name === 'help') {
         io.stdout.write(HELP);
         return 0;
       }
-      return await spec.run({ ...ctx, values, positionals });
-    } catch (e) {
-      for (const b of bars) b.clear();
-      const [code, line] = failure(spec, e);
-      io.stderr.write(line + '\n');
-      return code;
+      const sub = Object.hasOwn(spec.subcommands, name ?? '') ? spec.subcommands[name] : null;
+      if (!sub) {
+        const names = Object.keys(spec.subcommands).join(' or ');
+        const why = name === undefined ? `${spec.name} needs a subcommand: ${names}` : `unknown ${spec.name} subcommand '${name}' (${names})`;
+        const [code, line] = failure(spec, new UsageError(why));
+        io.stderr.write(line + '\n');
+        return code;
+      }
+      return runSpec(sub, HELP, rest, io);
     }
+    return runSpec(spec, HELP, args, io);
   }
   return { main, HELP, spec };
 }
 
+/** Parses `args` for `spec` and runs it; `HELP` is what --help prints. */
+async function runSpec(spec, HELP, args, io) {
+  const bars = [];
+  const ctx = {
+    io,
+    /** Writes text to stdout, clearing any progress bar first. */
+    out(text) {
+      for (const b of bars) b.clear();
+      io.stdout.write(text);
+    },
+    json(value) {
+      ctx.out(JSON.stringify(value, null, 2) + '\n');
+    },
+    /** A progress bar on stderr (a no-op off a TTY). */
+    bar(label) {
+      const b = progressBar(io, label);
+      bars.push(b);
+      return b;
+    },
+    /** An `onProgress` callback for the API, drawing a bar labelled `label`. */
+    progress(label) {
+      return taskProgress(ctx.bar(label));
+    },
+  };
+  try {
+    const { values, positionals } = parse(spec, args);
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    return await spec.run({ ...ctx, values, positionals });
+  } catch (e) {
+    for (const b of bars) b.clear();
+    const [code, line] = failure(spec, e);
+    io.stderr.write(line + '\n');
+    return code;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
-// The older, imperative shape, still used by explore, mcp and budget until they are specs:
+// The older, imperative shape, kept only while commands written against it are on their way in;
+// new commands are specs:
 // `run(io, HELP, async () => { const { values } = parse(args, options, { min, max }); … })`.
 // Errors map to exit codes as above; a usage error prints the help after its line.
 
@@ -321,7 +373,20 @@ function legacyJson(io, value) {
 }
 
 module.exports = {
+  defineCommand,
+  UsageError,
+  count,
+  positive,
+  port,
+  listenPort,
+  size,
+  table,
+  truncate,
+  userReachable,
+  distanceText,
+  formatBytes,
+  progressBar,
   parse: legacyParse,
   run: legacyRun,
   json: legacyJson,
-  defineCommand, UsageError, count, positive, port, size, table, truncate, userReachable, distanceText, formatBytes, progressBar };
+};

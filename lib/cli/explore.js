@@ -4,28 +4,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { parse, run, json, UsageError } = require('./common.js');
-
-const HELP = `Usage: heapsnap explore FILE [BASE] [--port N] [--no-open] [--json]
-       heapsnap explore BASELINE TARGET FINAL [...]
-
-Opens FILE in a local web explorer with the views of Chrome DevTools' Memory panel:
-Summary (class → objects → references), Retainers, Containment, Dominators, Statistics,
-Comparison with BASE (or a snapshot picked in the page), Leaks (with BASELINE and TARGET),
-Duplicated strings; an object inspector; search by @id, class name or string; links that
-keep what you are looking at; keyboard navigation (? in the page lists the keys).
-
-The server listens on 127.0.0.1 only, behind a secret token in the URL (printed on stdout;
-anyone who has it can read the snapshot), and makes no requests anywhere. Stop it with Ctrl-C.
-
-  --port N     listen on port N (default 0: a free port)
-  --no-open    do not open a browser
-  --json       print { url, port } as JSON instead of the bare URL
-
-Examples:
-  heapsnap explore app.heapsnapshot
-  heapsnap explore after.heapsnapshot before.heapsnapshot --no-open
-`;
+const { startExplorer } = require('../explore/server.js');
+const { defineCommand, listenPort } = require('./common.js');
 
 /**
  * Opens `url` in the user's browser without putting the token on a command line (where other
@@ -52,21 +32,32 @@ function openBrowser(url, io) {
   }
 }
 
-async function main(args, io) {
-  return run(io, HELP, async () => {
-    const { values, positionals } = parse(args, { port: { type: 'string' }, 'no-open': { type: 'boolean' } }, { min: 1, max: 3 });
-    if (values.help) return io.stdout.write(HELP), 0;
-    const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number (0 for a free one)');
-    for (const f of positionals) {
-      const st = fs.statSync(f); // ENOENT/EACCES: exit 2 with the message
-      if (!st.isFile()) throw Object.assign(new Error(`cannot read snapshot '${f}': not a regular file`), { code: 'ERR_HEAPSNAP_IO' });
-    }
+module.exports = defineCommand({
+  name: 'explore',
+  summary: 'local web UI: Summary, Retainers, Comparison, Dominators… (FILE [BASE])',
+  usage: 'FILE [BASE] | BASELINE TARGET FINAL',
+  files: { min: 1, max: 3 },
+  description: `
+Opens FILE in a local web explorer with the views of Chrome DevTools' Memory panel:
+Summary (class → objects → references), Retainers, Containment, Dominators, Statistics,
+Comparison with BASE (or a snapshot picked in the page), Leaks (with BASELINE and TARGET),
+Duplicated strings; an object inspector; search by @id, class name or string; links that
+keep what you are looking at; keyboard navigation (? in the page lists the keys).
+
+The server listens on 127.0.0.1 only, behind a secret token in the URL (printed on stdout;
+anyone who has it can read the snapshot), and makes no requests anywhere. Stop it with Ctrl-C.
+--json prints { url, port } instead of the bare URL.`,
+  options: {
+    port: { type: 'string', value: 'N', parse: listenPort, default: 0, description: 'listen on port N (0: a free port)' },
+    'no-open': { type: 'boolean', description: 'do not open a browser' },
+  },
+  examples: ['heapsnap explore app.heapsnapshot', 'heapsnap explore after.heapsnapshot before.heapsnapshot --no-open'],
+  async run({ values, positionals, io, out, json }) {
+    const { port } = values;
     const files =
       positionals.length === 3
         ? { file: positionals[2], base: positionals[0], baseline: positionals[0], target: positionals[1] }
         : { file: positionals[0], base: positionals[1] };
-    const { startExplorer } = require('../explore/server.js');
     let ex;
     try {
       ex = await startExplorer({ ...files, port, log: (m) => io.stderr.write(m + '\n') });
@@ -77,8 +68,8 @@ async function main(args, io) {
       }
       throw e;
     }
-    if (values.json) json(io, { url: ex.url, port: ex.port });
-    else io.stdout.write(ex.url + '\n');
+    if (values.json) json({ url: ex.url, port: ex.port });
+    else out(ex.url + '\n');
     if (io.stderr.isTTY) io.stderr.write(`heapsnap: analysing ${files.file} (the page shows the progress); Ctrl-C stops the server\n`);
     ex.ready.then(
       () => io.stderr.isTTY && io.stderr.write('heapsnap: ready\n'),
@@ -92,7 +83,5 @@ async function main(args, io) {
     });
     await ex.close();
     return 0;
-  });
-}
-
-module.exports = { main, HELP };
+  },
+});

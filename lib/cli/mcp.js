@@ -1,9 +1,14 @@
 'use strict';
 // `heapsnap mcp`: a Model Context Protocol server on stdin/stdout, for coding agents.
-const { parse, run, UsageError } = require('./common.js');
+const { McpServer } = require('../mcp/protocol.js');
+const { createTools } = require('../mcp/tools.js');
+const { SnapshotStore } = require('../explore/store.js');
+const { defineCommand, positive } = require('./common.js');
 
-const HELP = `Usage: heapsnap mcp [--max-open N]
-
+module.exports = defineCommand({
+  name: 'mcp',
+  summary: 'MCP server over stdio, for coding agents',
+  description: `
 Serves heapsnap's analyses to a coding agent over the Model Context Protocol (stdio
 transport: JSON-RPC 2.0, one message per line on stdin/stdout). The agent starts this
 command itself; add it to the agent's MCP settings, e.g.
@@ -12,24 +17,15 @@ command itself; add it to the agent's MCP settings, e.g.
 
 Tools: summary, statistics, instances, node, edges, retainers, retainer_path,
 retainer_tree, dominated, diff, diff_objects, leaks, growth, duplicated_strings, search,
-close. Each takes the snapshot's \`path\`; opened snapshots are kept (at most --max-open,
-default 4; the least recently used is freed), so follow-up questions answer at once.
+close. Each takes the snapshot's \`path\`; opened snapshots are kept (at most --max-open;
+the least recently used is freed), so follow-up questions answer at once.
 
-  --max-open N   snapshots kept open at once (each takes about 1.5 × its file size)
-
-Nothing is written to stdout but protocol messages; the server exits when stdin closes.
-`;
-
-async function main(args, io) {
-  return run(io, HELP, async () => {
-    const { values } = parse(args, { 'max-open': { type: 'string' } }, { min: 0, max: 0 });
-    if (values.help) return io.stdout.write(HELP), 0;
-    const maxOpen = values['max-open'] === undefined ? 4 : Number(values['max-open']);
-    if (!Number.isSafeInteger(maxOpen) || maxOpen < 1) throw new UsageError('--max-open must be a whole number ≥ 1');
-    const { McpServer } = require('../mcp/protocol.js');
-    const { createTools } = require('../mcp/tools.js');
-    const { SnapshotStore } = require('../explore/store.js');
-    const store = new SnapshotStore({ maxOpen });
+Nothing is written to stdout but protocol messages; the server exits when stdin closes.`,
+  options: {
+    'max-open': { type: 'string', value: 'N', parse: positive, default: 4, description: 'snapshots kept open at once (each takes about 1.5 × its file size)' },
+  },
+  async run({ values, io }) {
+    const store = new SnapshotStore({ maxOpen: values['max-open'] });
     const server = new McpServer({
       name: 'heapsnap',
       title: 'heapsnap: V8 heap snapshots',
@@ -45,7 +41,5 @@ async function main(args, io) {
     await server.listen(io.stdin ?? process.stdin, io.stdout);
     store.close();
     return 0;
-  });
-}
-
-module.exports = { main, HELP };
+  },
+});
