@@ -121,9 +121,6 @@ test('npx heapsnap summary FILE', () => {
   const out = JSON.parse(r.stdout);
   assert.ok(out.nodeCount > 1000);
   assert.ok(out.classes.length > 10);
-  const human = run(['npx', '--no', 'heapsnap', 'summary', snap], { shell: process.platform === 'win32' });
-  assert.equal(human.status, 0, human.stderr);
-  assert.match(human.stdout, /Retained/);
 });
 
 // The capture agent is issue 11; this checks it once the package exports it.
