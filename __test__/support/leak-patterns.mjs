@@ -6,7 +6,7 @@ export class Leaky {
     this.i = i;
   }
 }
-export const leakyStore = [];
+const leakyStore = [];
 export const leaky = () => void leakyStore.push(new Leaky(leakyStore.length));
 
 export class CacheEntry {
