@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { root, pathWithoutCargo, userEnv, offlineNpm, packTarballs, emptyProject, npm, manifestOf, filesOf } from './support/install.mjs';
+import { root, pathWithoutCargo, userEnv, offlineNpm, packTarballs, emptyProject, npm, manifestOf, filesOf, readTarball } from './support/install.mjs';
 
 const require = createRequire(import.meta.url);
 const { hostTarget } = require('../scripts/native-target.js');
@@ -65,6 +65,16 @@ test('npm run package: the main tarball and this platform\'s, as a release publi
   const files = filesOf(tarballs.main);
   for (const need of ['Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'crates/heapsnap-core/Cargo.toml', 'crates/heapsnap-core/src/lib.rs', 'binding.js', 'index.d.ts']) {
     assert.ok(files.includes(need), `main tarball has ${need}`);
+  }
+  // cargo refuses a manifest that declares a bench, test or example whose file is not there
+  for (const manifest of files.filter((f) => f.endsWith('Cargo.toml'))) {
+    const text = readTarball(tarballs.main).get(manifest).toString('utf8');
+    const dir = path.posix.dirname(manifest) === '.' ? '' : `${path.posix.dirname(manifest)}/`;
+    for (const [, kind, body] of text.matchAll(/^\[\[(bench|test|example)\]\]\n((?:(?!\[).*\n?)*)/gm)) {
+      const name = body.match(/^name\s*=\s*"([^"]+)"/m)?.[1];
+      const file = body.match(/^path\s*=\s*"([^"]+)"/m)?.[1] ?? `${{ bench: 'benches', test: 'tests', example: 'examples' }[kind]}/${name}.rs`;
+      assert.ok(files.includes(dir + file), `${manifest} declares ${kind} ${name}, but ${dir + file} is not in the tarball`);
+    }
   }
   const unwanted = files.filter((f) => /\.node$|\.heapsnapshot$|^__test__\/|^crates\/heapsnap-core\/(tests|fuzz|benches)\/|^target\//.test(f));
   assert.deepEqual(unwanted, [], 'no binaries, test corpora, fuzz or bench files in the main tarball');

@@ -61,6 +61,22 @@ function mainFiles() {
   return JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f) => f.path.split(path.sep).join('/'));
 }
 
+/**
+ * A Cargo.toml as shipped: without its [[bench]], [[test]] and [[example]] tables, whose files
+ * stay out of the tarball (cargo refuses a manifest that names a missing target file; `cargo
+ * package` drops such targets the same way). Dependencies stay, so Cargo.lock still matches.
+ */
+function shippedManifest(text) {
+  const out = [];
+  let skipping = false;
+  for (const line of text.split('\n')) {
+    const header = line.match(/^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/);
+    if (header) skipping = /^\s*\[\[(bench|test|example)\]\]/.test(line);
+    if (!skipping) out.push(line);
+  }
+  return out.join('\n');
+}
+
 /** Every heapsnap.<abi>.node under dir, by abi. */
 function findBinaries(dir, binaryName) {
   const found = new Map();
@@ -134,7 +150,8 @@ try {
   const mainDir = path.join(stageRoot, pkg.name);
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(mainDir, f)), { recursive: true });
-    fs.copyFileSync(path.join(root, f), path.join(mainDir, f));
+    if (path.basename(f) === 'Cargo.toml') fs.writeFileSync(path.join(mainDir, f), shippedManifest(fs.readFileSync(path.join(root, f), 'utf8')));
+    else fs.copyFileSync(path.join(root, f), path.join(mainDir, f));
   }
   const optionalDependencies = Object.fromEntries(targetAbis.map((abi) => [`${pkg.napi.packageName || pkg.name}-${abi}`, version]));
   writeJson(path.join(mainDir, 'package.json'), { ...pkg, ...(repository ? { repository } : {}), optionalDependencies });
