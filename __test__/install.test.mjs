@@ -150,3 +150,17 @@ test('the main tarball alone, without cargo: the install fails with one clear me
   assert.match(msg, /https:\/\/rustup\.rs/);
   assert.doesNotMatch(msg, /npm has a bug/);
 });
+
+test('the main tarball installed with --ignore-scripts: require() names what is missing', () => {
+  const bare = emptyProject(scratch, 'noscripts');
+  const r = npm(bare, ['install', '--ignore-scripts', tarballs.main], env);
+  assert.equal(r.status, 0, r.stderr);
+  const use = spawnSync(process.execPath, ['-e', "try { require('heapsnap') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }"], { cwd: bare, env, encoding: 'utf8' });
+  assert.equal(use.status, 0, use.stderr);
+  const err = JSON.parse(use.stdout);
+  assert.equal(err.code, 'ERR_HEAPSNAP_UNSUPPORTED');
+  assert.match(err.message, new RegExp(`^heapsnap: no native engine for ${host.abi} \\(Node v`));
+  assert.ok(err.message.includes(`${host.packageName}@${rootPkg.version}`), err.message);
+  assert.match(err.message, /https:\/\/rustup\.rs/);
+  assert.doesNotMatch(err.message, /npm has a bug/);
+});

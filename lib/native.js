@@ -5,8 +5,19 @@
  *
  * Every other module reaches the engine through here, never through the package entry.
  */
-const binding = require('../binding.js');
-const { abortError, throwIfAborted } = require('./errors.js');
+const { abortError, throwIfAborted, unsupportedError } = require('./errors.js');
+
+const binding = loadBinding();
+
+/** binding.js, or ERR_HEAPSNAP_UNSUPPORTED naming the platform, the package expected and the fix. */
+function loadBinding() {
+  try {
+    return require('../binding.js');
+  } catch (err) {
+    const { hostTarget, missingBinaryMessage } = require('../scripts/native-target.js');
+    throw unsupportedError(missingBinaryMessage(hostTarget()), { cause: err });
+  }
+}
 
 /**
  * The binding still sends errors as "CODE|field|offset|message"; this turns one into an Error
