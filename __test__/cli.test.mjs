@@ -3,9 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { repo } from './support/oracle.mjs';
 
@@ -107,14 +107,30 @@ test('exit 2 with one line for bad usage and unreadable input; --help everywhere
 });
 
 test('demo: finds the bundled leak, and nothing in the fixed program', () => {
+  const before = readdirSync(dir).sort();
   const r = cli('demo', '--requests', '60');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Function ×60/);
   assert.match(r.stdout, /\.server \(Server\) → \.bus \(EventEmitter\) → \._events/);
+  // one line for each word it uses
+  for (const word of ['shallow', 'retained', 'distance', 'cluster', 'system / Context']) {
+    assert.match(r.stdout, new RegExp(`^ {2}${word} +\\S.*$`, 'm'), `explains "${word}"`);
+  }
+  // the ids it prints are ids of a snapshot that still exists
+  const [, snap, id] = r.stdout.match(/Next: heapsnap path (\S+) @(\d+)/);
+  assert.match(r.stdout, new RegExp(`sample ids: @${id}\\b`));
+  const why = cli('path', snap, `@${id}`);
+  assert.equal(why.status, 0, why.stderr);
+  assert.match(why.stdout, /onConfigChange/);
+  rmSync(dirname(snap), { recursive: true, force: true });
+
   const fixed = cli('demo', '--fixed', '--requests', '60', '--json');
-  assert.equal(JSON.parse(fixed.stdout).leaks.clusters.length, 0);
-  const html = readFileSync(join(dir, 'heapsnap-demo-report.html'), 'utf8');
+  const result = JSON.parse(fixed.stdout);
+  assert.equal(result.leaks.clusters.length, 0);
+  const html = readFileSync(result.report, 'utf8');
   assert.match(html, /<svg/);
+  rmSync(result.dir, { recursive: true, force: true });
+  assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written where it runs');
 });
 
 // ---------- A CLI that never hides a finding ----------
