@@ -1,4 +1,39 @@
 // Type definitions for heapsnap: capture, parse, diff and explain V8 heap snapshots natively.
+//
+// Self-contained: they need neither @types/node nor the DOM library. What the API takes from
+// Node (a URL, an AbortSignal, a stream, a Worker, a signal name) is typed by the members heapsnap
+// uses, so Node's and the DOM's own types are accepted where they exist.
+
+/** A `URL` (heapsnap takes `file:` URLs wherever it takes a path). */
+export interface UrlLike {
+  readonly href: string;
+  readonly protocol: string;
+  readonly pathname: string;
+}
+
+/** An `AbortSignal` (from an `AbortController`, or `AbortSignal.timeout(ms)`). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: any;
+  addEventListener(type: 'abort', listener: (...args: any[]) => void, options?: any): void;
+  removeEventListener(type: 'abort', listener: (...args: any[]) => void, options?: any): void;
+}
+
+/** A `worker_threads.Worker`. */
+export interface WorkerLike {
+  readonly threadId: number;
+  getHeapSnapshot(...args: any[]): Promise<unknown>;
+}
+
+/** A signal name, such as `'SIGUSR2'`. */
+export type SignalName = `SIG${string}`;
+
+declare global {
+  interface SymbolConstructor {
+    /** `Symbol.dispose` (Node 20+), for `using snap = ...`. */
+    readonly dispose: unique symbol;
+  }
+}
 
 /** Options of calls that run off the JS thread. */
 export interface TaskOptions {
@@ -8,7 +43,7 @@ export interface TaskOptions {
    */
   maxMemory?: number;
   /** Cancels the work; the promise rejects with an `AbortError` (`code: 'ABORT_ERR'`). */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Called when the work starts, about every 100 ms while it runs, and once at the end. */
   onProgress?: (progress: Progress) => void;
 }
@@ -127,10 +162,10 @@ export declare class Parser {
 export declare class HeapSnapshot {
   private constructor();
   /** Parses and analyses a file (a path or a file: URL) off the JS thread. */
-  static open(path: string | URL, options?: TaskOptions): Promise<HeapSnapshot>;
-  static openSync(path: string | URL, options?: { maxMemory?: number }): HeapSnapshot;
+  static open(path: string | UrlLike, options?: TaskOptions): Promise<HeapSnapshot>;
+  static openSync(path: string | UrlLike, options?: { maxMemory?: number }): HeapSnapshot;
   /** Parses a snapshot from a readable stream or async iterable of chunks. */
-  static fromStream(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>, options?: TaskOptions): Promise<HeapSnapshot>;
+  static fromStream(stream: AsyncIterable<Uint8Array | string>, options?: TaskOptions): Promise<HeapSnapshot>;
   static Parser: typeof Parser;
 
   readonly nodeCount: number;
@@ -201,7 +236,7 @@ export interface HeapsnapError extends Error {
 // ---- Comparison and leaks ------------------------------------------------------------------------
 
 /** A snapshot argument: an open HeapSnapshot, or the path of a .heapsnapshot file. */
-export type SnapshotInput = HeapSnapshot | string | URL;
+export type SnapshotInput = HeapSnapshot | string | UrlLike;
 
 /** One row of DevTools' Comparison view. */
 export interface DiffRow {
@@ -302,7 +337,7 @@ export interface SnapshotSwitches {
 
 export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
   /** Directory for the file; a relative filename is resolved against it. Default: the cwd. */
-  dir?: string | URL;
+  dir?: string | UrlLike;
 }
 
 /**
@@ -311,11 +346,11 @@ export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
  * atomically (never half-written). Synchronous, like V8's. Returns the absolute path.
  * @throws ERR_HEAPSNAP_CAPTURE (I/O, disk full, truncated), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE
  */
-export declare function writeHeapSnapshot(filename?: string | URL, options?: WriteHeapSnapshotOptions): string;
+export declare function writeHeapSnapshot(filename?: string | UrlLike, options?: WriteHeapSnapshotOptions): string;
 export declare function writeHeapSnapshot(options: WriteHeapSnapshotOptions): string;
 
 export interface TakeSnapshotOptions extends SnapshotSwitches {
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** This process's heap, streamed from v8.getHeapSnapshot() into the native parser: no file, no JS string. */
@@ -323,18 +358,18 @@ export declare function takeSnapshot(options?: TakeSnapshotOptions): Promise<Hea
 
 export interface CaptureWorkerOptions extends SnapshotSwitches {
   /** File name (resolved against dir). Default: Heap.<...>.<pid>.<worker.threadId>.<seq>.heapsnapshot. */
-  file?: string | URL;
-  dir?: string | URL;
-  signal?: AbortSignal;
+  file?: string | UrlLike;
+  dir?: string | UrlLike;
+  signal?: AbortSignalLike;
 }
 
 /** A worker thread's heap, via worker.getHeapSnapshot(), to a 0600 file (→ path) or parsed (→ HeapSnapshot). */
-export declare function captureWorker(worker: import('node:worker_threads').Worker, options: CaptureWorkerOptions & { parse: true }): Promise<HeapSnapshot>;
-export declare function captureWorker(worker: import('node:worker_threads').Worker, options?: CaptureWorkerOptions & { parse?: false }): Promise<string>;
+export declare function captureWorker(worker: WorkerLike, options: CaptureWorkerOptions & { parse: true }): Promise<HeapSnapshot>;
+export declare function captureWorker(worker: WorkerLike, options?: CaptureWorkerOptions & { parse?: false }): Promise<string>;
 
 export interface SignalHandlerOptions extends SnapshotSwitches {
   /** Default 'SIGUSR2'. SIGUSR1 (the inspector's), SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL are refused. */
-  signal?: NodeJS.Signals;
+  signal?: SignalName;
   /** Default: --diagnostic-dir if Node was started with it, else the cwd at install time. */
   dir?: string;
   /** Keep only the last N files this handler wrote (older ones are deleted). Default: Infinity. */
@@ -346,7 +381,7 @@ export interface SignalHandlerOptions extends SnapshotSwitches {
 }
 
 export interface SignalHandlerHandle {
-  readonly signal: NodeJS.Signals;
+  readonly signal: SignalName;
   readonly dir: string;
   readonly keep: number;
   /** Paths written by this handler that still exist after rotation, oldest first. */
@@ -393,7 +428,7 @@ export type RemoteTarget =
   /** An inspector already listening on a loopback port. */
   | { port: number; host?: '127.0.0.1' | 'localhost' | '::1' }
   /** ws://, wss:// (a target) or http://, https:// (discovery); the only way to reach a non-loopback host. */
-  | { url: string | URL };
+  | { url: string | UrlLike };
 
 export interface RemoteProgress {
   done: number;
@@ -402,14 +437,14 @@ export interface RemoteProgress {
 }
 
 export interface CaptureRemoteOptions extends SnapshotSwitches {
-  file?: string | URL;
-  dir?: string | URL;
+  file?: string | UrlLike;
+  dir?: string | UrlLike;
   onProgress?: (progress: RemoteProgress) => void;
   /**
    * Stops writing at once; the promise settles after the target has finished sending (cutting the
    * connection mid-snapshot can crash the target).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** ms to find and connect to the inspector (not a limit on the capture). Default 10000. */
   timeout?: number;
 }
@@ -425,7 +460,7 @@ export declare function captureRemote(target: RemoteTarget, options?: CaptureRem
 
 export interface AnalyzeInWorkerOptions {
   /** Kills the child (SIGKILL) and rejects with an AbortError. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** The child's --max-old-space-size, in MB. */
   maxOldSpaceSize?: number;
   /** ms; kills the child and rejects with ERR_HEAPSNAP_WORKER. */
@@ -443,11 +478,11 @@ export interface AnalyzeInWorkerOptions {
  *   `outOfMemory`, `stderr` attached), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ABORT_ERR, or the task's own error
  *   code (e.g. ERR_HEAPSNAP_PARSE)
  */
-export declare function analyzeInWorker(file: string | URL, task: 'summary', options?: AnalyzeInWorkerOptions): Promise<SummaryRow[]>;
-export declare function analyzeInWorker(file: string | URL, task: 'statistics', options?: AnalyzeInWorkerOptions): Promise<Statistics>;
-export declare function analyzeInWorker(files: [string | URL, string | URL], task: 'diff', options?: AnalyzeInWorkerOptions): Promise<unknown>;
+export declare function analyzeInWorker(file: string | UrlLike, task: 'summary', options?: AnalyzeInWorkerOptions): Promise<SummaryRow[]>;
+export declare function analyzeInWorker(file: string | UrlLike, task: 'statistics', options?: AnalyzeInWorkerOptions): Promise<Statistics>;
+export declare function analyzeInWorker(files: [string | UrlLike, string | UrlLike], task: 'diff', options?: AnalyzeInWorkerOptions): Promise<unknown>;
 export declare function analyzeInWorker(
-  files: [string | URL, string | URL, string | URL],
+  files: [string | UrlLike, string | UrlLike, string | UrlLike],
   task: 'findLeaks',
   options?: AnalyzeInWorkerOptions,
 ): Promise<unknown>;
@@ -461,7 +496,7 @@ export interface AssertNoLeakOptions {
   warmup?: number;
   /** Classes to ignore. */
   ignore?: string | RegExp | Array<string | RegExp>;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 export interface LeakCandidate {
   className: string;
@@ -491,13 +526,13 @@ export declare function assertNoLeak(fn: () => unknown, options?: AssertNoLeakOp
 export interface TrackHandle {
   readonly label: string;
   readonly collected: boolean;
-  assertCollected(options?: { signal?: AbortSignal }): Promise<void>;
+  assertCollected(options?: { signal?: AbortSignalLike }): Promise<void>;
 }
 /** Watches an object without keeping it alive. */
 export declare function track(object: object, label?: string): TrackHandle;
-export declare function assertCollected(...handles: Array<TrackHandle | TrackHandle[] | { signal?: AbortSignal }>): Promise<void>;
-export declare function countInstances(className: string, options?: { signal?: AbortSignal }): Promise<number>;
-export declare function expectInstances(className: string, expected: number, options?: { signal?: AbortSignal }): Promise<number>;
+export declare function assertCollected(...handles: Array<TrackHandle | TrackHandle[] | { signal?: AbortSignalLike }>): Promise<void>;
+export declare function countInstances(className: string, options?: { signal?: AbortSignalLike }): Promise<number>;
+export declare function expectInstances(className: string, expected: number, options?: { signal?: AbortSignalLike }): Promise<number>;
 export interface CollectedLeak {
   label: string;
   id: number;
