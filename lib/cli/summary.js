@@ -1,15 +1,8 @@
 'use strict';
 // `heapsnap summary FILE`: DevTools' Summary view, classes by retained size.
 const { HeapSnapshot } = require('../snapshot.js');
+const { CLASS_SORTS: SORTS } = require('../explore/model.js'); // the explorer's Summary sorts the same ways
 const { defineCommand, UsageError, count, table, truncate, distanceText, formatBytes } = require('./common.js');
-
-const SORTS = {
-  retained: (a, b) => b.retainedSize - a.retainedSize,
-  shallow: (a, b) => b.shallowSize - a.shallowSize,
-  count: (a, b) => b.count - a.count,
-  distance: (a, b) => a.distance - b.distance,
-  name: (a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0),
-};
 
 function sortKey(text, flag) {
   if (!Object.hasOwn(SORTS, text)) throw new UsageError(`${flag} must be one of ${Object.keys(SORTS).join(', ')}, got '${text}'`);
