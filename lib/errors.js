@@ -123,11 +123,6 @@ function validateString(value, name) {
   if (typeof value !== 'string') throw invalidArgType(name, 'a string', value);
 }
 
-function validateArray(value, name, minLength = 0) {
-  if (!Array.isArray(value)) throw invalidArgType(name, 'an array', value);
-  if (value.length < minLength) throw invalidArgValue(name, value, `must hold at least ${minLength} item(s)`);
-}
-
 /** A number in [min, max] (NaN never is). */
 function validateNumber(value, name, min = -Infinity, max = Infinity) {
   if (typeof value !== 'number') throw invalidArgType(name, 'a number', value);
@@ -185,13 +180,11 @@ module.exports = {
   throwIfAborted,
   invalidArgType,
   invalidArgValue,
-  outOfRange,
   validateObject,
   optionsObject,
   validateFunction,
   validateBoolean,
   validateString,
-  validateArray,
   validateNumber,
   validateInteger,
   validateOneOf,

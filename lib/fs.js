@@ -274,4 +274,4 @@ class AtomicFile extends Writable {
   }
 }
 
-module.exports = { AtomicFile, writeFileAtomic, privateTempFile, placeFile, destinationOf, toPath, FILE_MODE };
+module.exports = { AtomicFile, writeFileAtomic, privateTempFile, placeFile, destinationOf, toPath };

@@ -432,4 +432,4 @@ function describeTarget(t) {
   return String(t.url);
 }
 
-module.exports = { captureRemote, CLOSE_INSPECTOR };
+module.exports = { captureRemote };

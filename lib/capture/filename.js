@@ -53,4 +53,4 @@ function resolveTarget({ file, dir, threadId, pid } = {}) {
   return nextFreeName(base, { threadId, pid });
 }
 
-module.exports = { defaultFilename, resolveTarget };
+module.exports = { resolveTarget };

@@ -44,4 +44,4 @@ function nodeFlag(name, { takesValue = true, execArgv = process.execArgv, nodeOp
   return found;
 }
 
-module.exports = { nodeFlag, splitNodeOptions };
+module.exports = { nodeFlag };

@@ -487,4 +487,4 @@ function renderReport(data, { title, redact = false } = {}) {
   );
 }
 
-module.exports = { renderReport, redactData, redactedMarker, looksLikeCode, esc };
+module.exports = { renderReport };

@@ -163,4 +163,4 @@ function isEngineCache(path) {
   return path.steps.some((s) => s.edgeType === 'internal' && ENGINE_CACHES.has(s.edgeName));
 }
 
-module.exports = { assertNoLeak, leakThreshold };
+module.exports = { assertNoLeak };

@@ -129,4 +129,4 @@ async function assertCollected(...args) {
   throw err;
 }
 
-module.exports = { track, assertCollected, HeapsnapTrackHandle };
+module.exports = { track, assertCollected };

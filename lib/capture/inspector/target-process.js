@@ -163,4 +163,4 @@ function listeningSockets(pid) {
   return out;
 }
 
-module.exports = { assertAlive, assertNodeProcess, listeningSockets, executableOf, catchesSigusr1, parseAddress };
+module.exports = { assertAlive, assertNodeProcess, listeningSockets };

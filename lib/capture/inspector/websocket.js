@@ -396,4 +396,4 @@ class WebSocketClient extends EventEmitter {
   }
 }
 
-module.exports = { WebSocketClient, FrameParser, encodeFrame };
+module.exports = { WebSocketClient };
