@@ -9,7 +9,6 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** The object ids of a snapshot: all that leak finding needs of a baseline or target. */
 export declare class IdSet {
   get size(): number
   get maxJsObjectId(): number
@@ -25,10 +24,10 @@ export declare class NativeParser {
   get bytes(): number
   /** Ends the input; the analysis runs off the JS thread. */
   finish(control: TaskControl): Promise<unknown>
+  /** Ends the input and analyses it on the calling thread. */
   finishSync(): NativeSnapshot
 }
 
-/** A parsed, analysed snapshot living in native memory. */
 export declare class NativeSnapshot {
   get nodeCount(): number
   get edgeCount(): number
@@ -39,7 +38,11 @@ export declare class NativeSnapshot {
   get disposed(): boolean
   /** Milliseconds per analysis phase: [[name, ms], ...] */
   timings(): Array<[string, number]>
+  /** Every phase with its duration and, when opened with `traceMemory`, the memory after it. */
+  phases(): Array<PhaseTiming>
   summary(): Array<SummaryRow>
+  /** Summary of the objects with `minId < id <= maxId` (DevTools' "allocated between snapshots"). */
+  summaryIdRange(minId: number, maxId: number): Array<SummaryRow>
   statistics(): NativeStatistics
   node(id: number): NodeInfo | null
   nodeAt(ordinal: number): NodeInfo | null
@@ -49,20 +52,18 @@ export declare class NativeSnapshot {
   nameUtf16(ordinal: number): Array<number>
   edges(id: number): Array<EdgeRow> | null
   retainers(id: number): Array<EdgeRow> | null
-  /** Ids of the instances of a class (by public key `",Foo"`, or by class name). */
+  /** Ids of the instances of a class: a class name (`"Foo"`) or a Summary key (`",Foo"`). */
   instances(class: string): Array<number>
+  /** Retainer path of one object (shortest from a root over non-weak edges), or null. */
+  retainerPath(id: number): RetainerPath | null
+  /** Strings whose text occurs more than once, by total retained size. */
+  duplicatedStrings(limit?: number | undefined | null): Array<DuplicateGroup>
   /** Every per-node number as typed arrays, indexed by ordinal. */
   columns(): Columns
-  /** Frees the native memory now (later calls throw). */
-  dispose(): void
   /** The snapshot's object ids. */
   idSet(): IdSet
-  /** Retainer path of one object (shortest from a root over non-weak edges), or null. */
-  retainerPath(id: number): RetainerPathJs | null
-  /** Summary of the objects with `minId < id <= maxId` (DevTools' "allocated between snapshots"). */
-  summaryIdRange(minId: number, maxId: number): Array<SummaryRow>
-  /** Strings whose text occurs more than once, by total retained size. */
-  duplicatedStrings(limit?: number | undefined | null): Array<DuplicateGroupJs>
+  /** Frees the native memory now (later calls throw). */
+  dispose(): void
 }
 
 /** Cancellation flag and progress counters shared between JS and a running task. */
@@ -70,23 +71,23 @@ export declare class TaskControl {
   constructor()
   /** Asks the task to stop at its next check. */
   cancel(): void
-  /** [bytesDone, bytesTotal, phase] */
+  /** [bytesDone, bytesTotal, phase] (phase: 0 queued, 1 parsing, 2 analysing, 3 finished). */
   progress(): Array<number>
 }
 
-export interface ClassGrowthJs {
+export interface ClassGrowth {
   key: string
   className: string
   counts: Array<number>
   sizes: Array<number>
 }
 
-export interface CollectionGrowthJs {
+export interface CollectionGrowth {
   id: number
   className: string
   sizes: Array<number>
   retainedSizes: Array<number>
-  path: RetainerPathJs
+  path: RetainerPath
 }
 
 export interface Columns {
@@ -96,15 +97,18 @@ export interface Columns {
   rawSelfSizes: Float64Array
   retainedSizes: Float64Array
   distances: Int32Array
+  /** Index into `reachabilityNames` per node (0 user, 1 system, 2 unreachable). */
+  reachability: Uint8Array
   dominators: Uint32Array
   classIndexes: Uint32Array
   detachedness: Uint8Array
   edgeCounts: Uint32Array
   classNames: Array<string>
   typeNames: Array<string>
+  reachabilityNames: Array<string>
 }
 
-export interface DiffRowJs {
+export interface DiffRow {
   key: string
   className: string
   addedCount: number
@@ -118,9 +122,9 @@ export interface DiffRowJs {
 }
 
 /** DevTools' Comparison of `current` against `base`. */
-export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Array<DiffRowJs>
+export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Array<DiffRow>
 
-export interface DuplicateGroupJs {
+export interface DuplicateGroup {
   value: string
   count: number
   totalSelfSize: number
@@ -137,39 +141,44 @@ export interface EdgeRow {
 }
 
 /** Classes and collections that grew at every step of a series of snapshots of one process. */
-export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): GrowthReportJs
+export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): GrowthReport
 
 /** Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path. */
-export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptionsJs | undefined | null): LeakReportJs
+export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null): LeakReport
 
-export interface GrowthReportJs {
-  classes: Array<ClassGrowthJs>
-  collections: Array<CollectionGrowthJs>
+export interface GrowthReport {
+  classes: Array<ClassGrowth>
+  collections: Array<CollectionGrowth>
 }
 
-export interface LeakClusterJs {
+export interface LeakCluster {
   className: string
   count: number
   retainedSize: number
   shallowSize: number
   objects: number
-  path: RetainerPathJs
+  path: RetainerPath
   sampleIds: Array<number>
 }
 
-export interface LeakOptionsJs {
+export interface LeakOptions {
   includeSystem?: boolean
   ignoreClasses?: Array<string>
   samples?: number
   maxClusters?: number
+  /**
+   * `'snapshots'` (default) or `'assertion'` (what `assertNoLeak` judges: JS heap objects
+   * only, engine caches excluded).
+   */
+  profile?: string
 }
 
-export interface LeakReportJs {
-  clusters: Array<LeakClusterJs>
-  totals: LeakTotalsJs
+export interface LeakReport {
+  clusters: Array<LeakCluster>
+  totals: LeakTotals
 }
 
-export interface LeakTotalsJs {
+export interface LeakTotals {
   leakedObjects: number
   topLevel: number
   retainedSize: number
@@ -198,38 +207,61 @@ export interface NodeInfo {
   rawSelfSize: number
   retainedSize: number
   distance: number
+  /** `'user' | 'system' | 'unreachable'`. */
+  reachability: string
   dominatorId: number
   edgeCount: number
   retainerCount: number
   detachedness: number
 }
 
-export interface NodeRefJs {
+export interface NodeRef {
   id: number
   type: string
   className: string
   name: string
+  distance: number
+  /** `'user' | 'system' | 'unreachable'`. */
+  reachability: string
 }
 
 /** Parses and analyses a file off the JS thread. */
-export declare function openFile(path: string, control: TaskControl): Promise<NativeSnapshot>
+export declare function openFile(path: string, control: TaskControl, options?: OpenOptions | undefined | null): Promise<NativeSnapshot>
 
 /** Parses and analyses a file on the calling thread. */
-export declare function openFileSync(path: string): NativeSnapshot
+export declare function openFileSync(path: string, options?: OpenOptions | undefined | null): NativeSnapshot
 
-export interface PathStepJs {
+/** Options of `openFile`, `openFileSync` and `readIds`. */
+export interface OpenOptions {
+  /** Memory-map the file window by window (default true); false reads it. */
+  mmap?: boolean
+  /** Record the resident memory after each analysis phase (see `timings()`). */
+  traceMemory?: boolean
+}
+
+export interface PathStep {
   edgeType: string
   edgeName: string
   edgeLabel: string
-  node: NodeRefJs
+  node: NodeRef
+}
+
+/** One phase of the analysis: its duration and, when traced, the memory after it. */
+export interface PhaseTiming {
+  phase: string
+  ms: number
+  /** Resident set size after the phase, in bytes (with `traceMemory`). */
+  rss?: number
+  /** Largest resident set size so far, in bytes (with `traceMemory`). */
+  peakRss?: number
 }
 
 /** Reads only the object ids of a snapshot file (edges and strings are skipped unparsed). */
-export declare function readIds(path: string, control: TaskControl): Promise<IdSet>
+export declare function readIds(path: string, control: TaskControl, options?: OpenOptions | undefined | null): Promise<IdSet>
 
-export interface RetainerPathJs {
-  root: NodeRefJs
-  steps: Array<PathStepJs>
+export interface RetainerPath {
+  root: NodeRef
+  steps: Array<PathStep>
   text: string
 }
 
@@ -240,4 +272,6 @@ export interface SummaryRow {
   shallowSize: number
   retainedSize: number
   distance: number
+  /** `'user' | 'system' | 'unreachable'`: what reaches the class's nearest object. */
+  reachability: string
 }

@@ -48,6 +48,17 @@ export interface TaskOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+/** Options of `HeapSnapshot.open` / `openSync` about how the file is read and accounted. */
+export interface OpenOptions {
+  /** Memory-map the file 16 MiB at a time (default true); false reads it instead. */
+  mmap?: boolean;
+  /** Record the resident memory after each analysis phase, as `snapshot.memory` (default false). */
+  traceMemory?: boolean;
+}
+
+/** What keeps a node reachable, in a word (DevTools encodes it in the distance). */
+export type Reachability = 'user' | 'system' | 'unreachable';
+
 export interface Progress {
   phase: 'queued' | 'parse' | 'analyze' | 'done';
   bytesRead: number;
@@ -66,6 +77,8 @@ export interface SummaryRow {
   retainedSize: number;
   /** Minimum distance of the class' objects (see {@link NodeInfo.distance}). */
   distance: number;
+  /** What reaches the class' nearest object (the meaning of `distance`'s special values). */
+  reachability: Reachability;
 }
 
 /** DevTools' Statistics view (`getStatistics()`). */
@@ -97,6 +110,8 @@ export interface NodeInfo {
    * (DevTools shows "−" for both).
    */
   distance: number;
+  /** `distance` in a word: 'user', 'system' (only system roots) or 'unreachable'. */
+  reachability: Reachability;
   /** Id of the immediate dominator (the root's is its own). */
   dominatorId: number;
   edgeCount: number;
@@ -127,6 +142,8 @@ export interface Columns {
   rawSelfSizes: Float64Array;
   retainedSizes: Float64Array;
   distances: Int32Array;
+  /** Index into `reachabilityNames` (0 user, 1 system, 2 unreachable). */
+  reachability: Uint8Array;
   /** Ordinal of each node's immediate dominator. */
   dominators: Uint32Array;
   /** Index into `classNames`. */
@@ -135,6 +152,7 @@ export interface Columns {
   edgeCounts: Uint32Array;
   classNames: string[];
   typeNames: string[];
+  reachabilityNames: Reachability[];
 }
 
 export interface SummaryOptions {
@@ -162,8 +180,8 @@ export declare class Parser {
 export declare class HeapSnapshot {
   private constructor();
   /** Parses and analyses a file (a path or a file: URL) off the JS thread. */
-  static open(path: string | UrlLike, options?: TaskOptions): Promise<HeapSnapshot>;
-  static openSync(path: string | UrlLike, options?: { maxMemory?: number }): HeapSnapshot;
+  static open(path: string | UrlLike, options?: TaskOptions & OpenOptions): Promise<HeapSnapshot>;
+  static openSync(path: string | UrlLike, options?: { maxMemory?: number } & OpenOptions): HeapSnapshot;
   /** Parses a snapshot from a readable stream or async iterable of chunks. */
   static fromStream(stream: AsyncIterable<Uint8Array | string>, options?: TaskOptions): Promise<HeapSnapshot>;
   static Parser: typeof Parser;
@@ -179,6 +197,8 @@ export declare class HeapSnapshot {
   readonly inputBytes: number;
   /** Milliseconds per phase (parse, graph, flags, dominators, distances, classes, statistics). */
   readonly timings: Record<string, number>;
+  /** With `traceMemory`: resident memory (bytes) after each phase; `{}` otherwise. */
+  readonly memory: Record<string, { rss: number; peakRss: number }>;
   readonly disposed: boolean;
 
   summary(options?: SummaryOptions): SummaryRow[];
@@ -217,6 +237,8 @@ export interface HeapsnapError extends Error {
     | 'ERR_HEAPSNAP_PARSE'
     | 'ERR_HEAPSNAP_IO'
     | 'ERR_HEAPSNAP_DISPOSED'
+    | 'ERR_HEAPSNAP_STATE'
+    | 'ERR_HEAPSNAP_INTERNAL'
     | 'ERR_HEAPSNAP_MEMORY'
     | 'ERR_HEAPSNAP_CAPTURE'
     | 'ERR_HEAPSNAP_UNSUPPORTED'
@@ -227,7 +249,7 @@ export interface HeapsnapError extends Error {
     | 'ERR_OUT_OF_RANGE'
     | 'ABORT_ERR'
     | (string & {});
-  /** The section or field of the snapshot the error concerns (parse errors). */
+  /** The part of the snapshot the error concerns, as an identifier (`nodes`, `edges.to_node`, `snapshot.node_count`, `top_level`). */
   field?: string;
   /** Byte offset in the snapshot (parse errors, when known). */
   offset?: number;
@@ -261,6 +283,8 @@ export interface PathNode {
   type: string;
   className: string;
   name: string;
+  distance: number;
+  reachability: Reachability;
 }
 
 export interface PathStep {
@@ -306,6 +330,8 @@ export interface FindLeaksOptions extends TaskOptions {
   samples?: number;
   /** Clusters returned (default 50). */
   maxClusters?: number;
+  /** 'assertion' adds the rules `assertNoLeak` judges by (JS heap objects only, no engine caches). */
+  profile?: 'snapshots' | 'assertion';
 }
 
 /** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */

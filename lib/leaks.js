@@ -69,6 +69,7 @@ async function findLeaks(snapshots, options) {
         ignoreClasses: o.ignoreClasses,
         samples: o.samples,
         maxClusters: o.maxClusters,
+        profile: o.profile,
       }),
     );
   } finally {

@@ -18,6 +18,7 @@ const {
   validateFunction,
   validateNumber,
   validateInteger,
+  validateBoolean,
   throwIfAborted,
 } = require('./errors.js');
 
@@ -28,6 +29,13 @@ function taskOptions(options, name = 'options') {
   if (o.onProgress !== undefined) validateFunction(o.onProgress, `${name}.onProgress`);
   if (o.maxMemory !== undefined) validateNumber(o.maxMemory, `${name}.maxMemory`, 0);
   return o;
+}
+
+/** The native open options: `mmap` (default true) and `traceMemory` (memory per phase, see `memory`). */
+function openOptions(o) {
+  if (o.mmap !== undefined) validateBoolean(o.mmap, 'options.mmap');
+  if (o.traceMemory !== undefined) validateBoolean(o.traceMemory, 'options.traceMemory');
+  return { mmap: o.mmap ?? true, traceMemory: o.traceMemory ?? false };
 }
 
 /**
@@ -115,15 +123,17 @@ class HeapSnapshot {
     const p = toPath(path, 'path');
     const o = taskOptions(options);
     checkMemory(p, o.maxMemory);
-    return new HeapSnapshot(await runTask((control) => binding.openFile(p, control), o));
+    const native = openOptions(o);
+    return new HeapSnapshot(await runTask((control) => binding.openFile(p, control, native), o));
   }
 
   static openSync(path, options) {
     const p = toPath(path, 'path');
     const o = optionsObject(options);
     if (o.maxMemory !== undefined) validateNumber(o.maxMemory, 'options.maxMemory', 0);
+    const native = openOptions(o);
     checkMemory(p, o.maxMemory);
-    return new HeapSnapshot(call(() => binding.openFileSync(p)));
+    return new HeapSnapshot(call(() => binding.openFileSync(p, native)));
   }
 
   /** Parses a snapshot from a readable stream (or any async iterable of chunks). */
@@ -162,6 +172,11 @@ class HeapSnapshot {
   /** Milliseconds spent per phase: { parse, graph, flags, dominators, distances, classes, statistics }. */
   get timings() {
     return Object.fromEntries(call(() => this.#native.timings()));
+  }
+  /** With `open(path, { traceMemory: true })`: `{ [phase]: { rss, peakRss } }` in bytes, else `{}`. */
+  get memory() {
+    const phases = call(() => this.#native.phases());
+    return Object.fromEntries(phases.filter((p) => p.rss != null).map((p) => [p.phase, { rss: p.rss, peakRss: p.peakRss }]));
   }
   get disposed() {
     return this.#native.disposed;

@@ -100,9 +100,11 @@ async function assertNoLeak(fn, options = {}) {
     const survivors = await countSurvivors(baseline, target, final, threshold, signal);
     if (survivors < threshold) return done([], []);
 
-    const report = await findLeaks({ baseline, target, final }, { signal, includeSystem: true });
+    // The 'assertion' profile adds the leak rules for objects a function made in this process
+    // (JS heap objects only, V8's template caches excluded): see leaks/filters.rs.
+    const report = await findLeaks({ baseline, target, final }, { signal, includeSystem: true, profile: 'assertion' });
     const candidates = report.clusters
-      .filter((c) => isJsHeapCluster(c) && !ignored(c.className) && !isEngineCache(c.path))
+      .filter((c) => !ignored(c.className))
       .map((c) => ({
         className: c.className,
         count: c.count,
@@ -141,26 +143,6 @@ async function countSurvivors(baseline, target, final, limit, signal) {
   let n = 0;
   for (let id = lo + 2; id <= hi && n < limit; id += 2) if (f.has(id)) n++;
   return n;
-}
-
-/**
- * Node's native (embedder) nodes — "Node / std::basic_string" and the like — have even ids that
- * V8 derives per snapshot rather than hands out in allocation order, so "not in S1, in S2" says
- * nothing about when they were made. Objects made by `fn` are JS heap objects (odd ids); native
- * memory they hold shows in their retained size.
- */
-function isJsHeapCluster(c) {
-  return c.sampleIds.some((id) => id % 2 === 1);
-}
-
-/**
- * V8 caches one function per native API template the first time a template is instantiated
- * (`{fast_template_instantiations_cache}` of the native context). Such a cache is bounded by the
- * number of templates, never a leak, but a first use can create a dozen functions at once.
- */
-const ENGINE_CACHES = new Set(['fast_template_instantiations_cache', 'slow_template_instantiations_cache']);
-function isEngineCache(path) {
-  return path.steps.some((s) => s.edgeType === 'internal' && ENGINE_CACHES.has(s.edgeName));
 }
 
 module.exports = { assertNoLeak };

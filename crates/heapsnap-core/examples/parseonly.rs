@@ -7,7 +7,12 @@ fn main() {
     .unwrap_or(3);
   for _ in 0..rounds {
     let t = Instant::now();
-    let p = heapsnap_core::parse::parse_file(std::path::Path::new(&path), None, &|_, _| {}).unwrap();
+    let p = heapsnap_core::parse::parse_file(
+      std::path::Path::new(&path),
+      &heapsnap_core::OpenOptions::default(),
+      &heapsnap_core::Control::new(),
+    )
+    .unwrap();
     println!(
       "parse {:.0} ms, {} nodes, {} strings {} bytes",
       t.elapsed().as_secs_f64() * 1e3,

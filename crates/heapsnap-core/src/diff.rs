@@ -4,9 +4,9 @@
 //! definitions first, so `{a, b}` classes line up.
 
 use crate::analysis::classes::{self, InterfaceDef};
-use crate::fxhash::FxHashMap as HashMap;
 use crate::parse::strings::to_string_lossy;
 use crate::snapshot::Snapshot;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffRow {

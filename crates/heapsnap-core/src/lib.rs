@@ -2,21 +2,30 @@
 //! Memory panel shows (classes, distances, dominators, retained sizes, Summary, Statistics,
 //! Comparison), plus leak finding on top. No napi here: `cargo test` and `cargo bench` run it
 //! without Node; the binding crate at the repository root only converts types.
+//!
+//! Where things are: [`parse`] reads the text into columns, [`graph`] validates them into a
+//! CSR graph, [`analysis`] runs DevTools' passes (in [`analysis::pipeline`]'s order),
+//! [`snapshot`] answers queries, [`diff`] compares two snapshots and [`leaks`] finds what a
+//! repeated action left behind. [`Control`] carries cancellation and progress, [`OpenOptions`]
+//! the caller's choices, [`Error`] what went wrong and where.
 
 // Columns are indexed by ordinal in lockstep (type[i], name[i], size[i]); index loops say that
 // more plainly than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-pub mod error;
-pub mod fxhash;
-pub mod meta;
-pub mod parse;
-
-pub use error::{Error, ErrorKind, Result};
 pub mod analysis;
+pub mod control;
 pub mod diff;
+pub mod error;
 pub mod graph;
 pub mod leaks;
+pub mod options;
+pub mod parse;
 pub mod snapshot;
+pub mod types;
 
+pub use control::{Control, Phase};
+pub use error::{Error, ErrorKind, Result, Section};
+pub use options::OpenOptions;
 pub use snapshot::Snapshot;
+pub use types::{Distance, Reachability};

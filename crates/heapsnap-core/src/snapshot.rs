@@ -2,13 +2,18 @@
 //! the queries the binding exposes (summary, statistics, node, edges, retainers, …).
 
 use crate::analysis::classes::{self, InterfaceDef};
+use crate::analysis::pipeline::{self, Timings};
 use crate::analysis::summary::{self, AggregateInput, ClassAggregate, ClassKey, Statistics};
-use crate::analysis::{distances, dom, dominators, flags, shallow};
-use crate::error::{Error, Result};
+use crate::control::Control;
+use crate::error::Result;
 use crate::graph::Graph;
+use crate::options::OpenOptions;
 use crate::parse::strings::to_string_lossy;
 use crate::parse::Parsed;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::types::Distance;
+use rustc_hash::FxHashMap as HashMap;
+use std::ops::RangeBounds;
+use std::path::Path;
 use std::time::Instant;
 
 pub struct Snapshot {
@@ -21,7 +26,7 @@ pub struct Snapshot {
   pub retained: Vec<u64>,
   pub first_dominated: Vec<u32>,
   pub dominated: Vec<u32>,
-  pub distance: Vec<i32>,
+  pub distance: Vec<Distance>,
   /// Dense class-key id per node and the keys (DevTools' internal class keys).
   pub key_of: Vec<u32>,
   pub keys: Vec<ClassKey>,
@@ -31,18 +36,35 @@ pub struct Snapshot {
   pub total_size: u64,
   pub statistics: Statistics,
   /// Ordinals sorted by id, built on the first lookup by id.
-  by_id: std::sync::OnceLock<Vec<u32>>,
-  /// Milliseconds per phase.
-  pub timings: Vec<(&'static str, f64)>,
+  pub(crate) by_id: std::sync::OnceLock<Vec<u32>>,
+  /// Milliseconds (and, when traced, memory) per phase.
+  pub timings: Timings,
   /// Bytes of input parsed.
   pub input_bytes: u64,
 }
 
-fn check(cancel: Option<&AtomicBool>) -> Result<()> {
-  match cancel {
-    Some(c) if c.load(Ordering::Relaxed) => Err(Error::cancelled()),
-    _ => Ok(()),
-  }
+/// One node as the queries show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInfo {
+  pub id: u64,
+  pub ordinal: u32,
+  pub node_type: String,
+  /// DevTools' display name, as WTF-8 (lone surrogates kept).
+  pub name: Vec<u8>,
+  pub class_name: String,
+  /// The Summary row key of the node's class (`",Foo"`, `"12,3,4,Foo"`).
+  pub class_key: String,
+  /// Shallow size after DevTools' redistribution.
+  pub self_size: u64,
+  /// The file's self size.
+  pub raw_self_size: u64,
+  pub retained_size: u64,
+  pub distance: Distance,
+  pub dominator_id: u64,
+  pub edge_count: u32,
+  pub retainer_count: u32,
+  /// 0 unknown, 1 attached, 2 detached.
+  pub detachedness: u8,
 }
 
 /// One row of a node's outgoing or incoming edges.
@@ -55,129 +77,23 @@ pub struct EdgeInfo {
 }
 
 impl Snapshot {
-  /// Runs every DevTools pass on a parsed file.
-  pub fn analyze(parsed: Parsed, cancel: Option<&AtomicBool>, parse_ms: f64) -> Result<Snapshot> {
-    let mut timings = vec![("parse", parse_ms)];
-    let input_bytes = parsed.bytes;
-    let mut t = Instant::now();
-    let debug = std::env::var_os("HEAPSNAP_DEBUG_MEMORY").is_some();
-    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-      if debug {
-        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let pick = |k: &str| {
-          st.lines()
-            .find(|l| l.starts_with(k))
-            .unwrap_or("")
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("?")
-            .to_string()
-        };
-        eprintln!("{name}: rss {} kB, peak {} kB", pick("VmRSS:"), pick("VmHWM:"));
-      }
-      timings.push((name, t.elapsed().as_secs_f64() * 1000.0));
-      t = Instant::now();
-    };
-    let mut g = Graph::from_parsed(parsed)?;
-    lap("graph", &mut timings);
-    check(cancel)?;
-    let detachedness = dom::propagate(&mut g);
-    lap("detachedness", &mut timings);
-    let page = flags::page_objects(&g);
-    let has_user_roots = flags::has_user_roots(&g);
-    lap("pageObjects", &mut timings);
-    let mut cache = flags::EphemeronCache::new(g.strings.len());
-    let essential = flags::essential_edges(&g, &page, &mut cache);
-    drop(page);
-    lap("essentialEdges", &mut timings);
-    let ret_essential = g.build_retainers(&essential);
-    g.detachedness = None; // the file's column; the propagated states are kept below
-    lap("retainers", &mut timings);
-    // Shallow sizes (sequential) and distances (sequential) only read the graph: run them at
-    // once. Distances' BFS queue is gone again before the dominator pass, the memory peak.
-    let (self_size, (distance, dist_ms)) = rayon::join(
-      || shallow::redistribute(&g, has_user_roots),
-      || {
-        let t = Instant::now();
-        let d = distances::compute(&g, &mut cache);
-        (d, t.elapsed().as_secs_f64() * 1000.0)
-      },
-    );
-    timings.push(("distances", dist_ms));
-    lap("shallowSizes+distances", &mut timings);
-    check(cancel)?;
-    // The dominator tree and the classes need only read the graph: run them at once.
-    let mut interner = classes::Interner::new(g.strings.len());
-    let mut interface_names = classes::AddedStrings::new();
-    let (doms, rest) = rayon::join(
-      || {
-        let t = Instant::now();
-        let d = dominators::compute(&g, &essential, &ret_essential, &self_size, cancel);
-        (d, t.elapsed().as_secs_f64() * 1000.0)
-      },
-      || {
-        let t = Instant::now();
-        let mut class = classes::object_classes(&g, &mut interner);
-        let interfaces = classes::infer_interfaces(&g);
-        classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
-        let keys = summary::key_ids(&g, &class);
-        drop(class);
-        (interfaces, keys, t.elapsed().as_secs_f64() * 1000.0)
-      },
-    );
-    let (d, dom_ms) = doms;
-    let d = d?;
-    let (interfaces, (key_of, keys), class_ms) = rest;
-    drop(essential);
-    drop(ret_essential);
-    drop(cache);
-    interner.flush(&mut g.strings);
-    let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
-    timings.push(("dominators", dom_ms));
-    timings.push(("classes", class_ms));
-    lap("dominated+keys", &mut timings);
-    check(cancel)?;
-    let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
-    let statistics = summary::statistics(&g, &self_size, total_size);
-    lap("statistics", &mut timings);
-    Ok(Snapshot {
-      g,
-      self_size,
-      detachedness,
-      dominator: d.dominator,
-      retained: d.retained,
-      first_dominated,
-      dominated,
-      distance,
-      key_of,
-      keys,
-      interfaces,
-      interface_names,
-      has_user_roots,
-      total_size,
-      statistics,
-      by_id: std::sync::OnceLock::new(),
-      timings,
-      input_bytes,
-    })
+  /// Parses and analyses a file, reading it window by window; `control` sees the phases and
+  /// the bytes read, and can cancel.
+  pub fn open(path: &Path, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
+    pipeline::open(path, options, control)
   }
 
   /// Parses and analyses a whole in-memory file.
   pub fn from_bytes(text: &[u8]) -> Result<Snapshot> {
     let t = Instant::now();
     let p = crate::parse::parse_bytes(text)?;
-    Snapshot::analyze(p, None, t.elapsed().as_secs_f64() * 1000.0)
+    let parse_ms = t.elapsed().as_secs_f64() * 1000.0;
+    pipeline::analyze(p, parse_ms, &OpenOptions::default(), &Control::new())
   }
 
-  /// Parses and analyses a file, reading it in blocks.
-  pub fn open(
-    path: &std::path::Path,
-    cancel: Option<std::sync::Arc<AtomicBool>>,
-    progress: &dyn Fn(u64, u64),
-  ) -> Result<Snapshot> {
-    let t = Instant::now();
-    let p = crate::parse::parse_file(path, cancel.clone(), progress)?;
-    Snapshot::analyze(p, cancel.as_deref(), t.elapsed().as_secs_f64() * 1000.0)
+  /// Analyses what a (streaming) parser read.
+  pub fn from_parsed(parsed: Parsed) -> Result<Snapshot> {
+    pipeline::analyze(parsed, 0.0, &OpenOptions::default(), &Control::new())
   }
 
   pub fn node_count(&self) -> usize {
@@ -212,6 +128,12 @@ impl Snapshot {
     self.summary_filtered(&|_| true)
   }
 
+  /// The Summary view of the objects whose id lies in `ids` (DevTools' "Objects allocated
+  /// between snapshots" is `(max id of the base, max id of this one]`).
+  pub fn summary_of_ids(&self, ids: impl RangeBounds<u64>) -> Vec<ClassAggregate> {
+    self.summary_filtered(&|v| ids.contains(&self.g.id(v)))
+  }
+
   /// The Summary view restricted to nodes accepted by `filter`.
   pub fn summary_filtered(&self, filter: &dyn Fn(u32) -> bool) -> Vec<ClassAggregate> {
     let aggs = summary::aggregates(&self.aggregate_input(), filter);
@@ -242,10 +164,6 @@ impl Snapshot {
 
   pub fn class_name(&self, v: u32) -> String {
     to_string_lossy(self.g.strings.get(self.class_of(v) as usize))
-  }
-
-  pub fn raw_name(&self, v: u32) -> String {
-    to_string_lossy(self.g.name_bytes(v))
   }
 
   /// DevTools' display name (cons strings joined, plain objects as `{a, b}`), as WTF-8.
@@ -298,6 +216,92 @@ impl Snapshot {
     })
   }
 
+  /// Ids of the live instances of a class (nodes with a non-zero self size, as in the
+  /// Summary). `class` is either a class name (`"Foo"`: every `Foo`, wherever it was
+  /// constructed) or a Summary row's key (`",Foo"` or `"12,3,4,Foo"`: exactly that row's
+  /// objects). Keys are told apart by their shape: a leading comma, or three integers and a
+  /// comma before the name (class names such as `{a, b}` may hold commas too).
+  pub fn instances(&self, class: &str) -> Vec<u64> {
+    let wanted: Vec<bool> = if looks_like_key(class) {
+      self
+        .keys
+        .iter()
+        .map(|&k| summary::public_key(&self.g, k) == class)
+        .collect()
+    } else {
+      let name = class.as_bytes();
+      self
+        .keys
+        .iter()
+        .map(|k| self.g.strings.get(k.class() as usize) == name)
+        .collect()
+    };
+    (0..self.node_count() as u32)
+      .filter(|&v| self.self_size[v as usize] != 0 && wanted[self.key_of[v as usize] as usize])
+      .map(|v| self.g.id(v))
+      .collect()
+  }
+
+  /// Every node's class as an index into a table of class names (names in the order their
+  /// first node appears), for bulk access without one string per node.
+  pub fn class_table(&self) -> (Vec<u32>, Vec<String>) {
+    const NONE: u32 = u32::MAX;
+    let mut by_key = vec![NONE; self.keys.len()];
+    let mut by_class: HashMap<u32, u32> = HashMap::default();
+    let mut names = Vec::new();
+    let index = self
+      .key_of
+      .iter()
+      .map(|&k| {
+        if by_key[k as usize] == NONE {
+          let c = self.keys[k as usize].class();
+          by_key[k as usize] = *by_class.entry(c).or_insert_with(|| {
+            names.push(to_string_lossy(self.g.strings.get(c as usize)));
+            (names.len() - 1) as u32
+          });
+        }
+        by_key[k as usize]
+      })
+      .collect();
+    (index, names)
+  }
+
+  /// One node with every number DevTools shows for it.
+  pub fn node_info(&self, v: u32) -> NodeInfo {
+    let i = v as usize;
+    NodeInfo {
+      id: self.g.id(v),
+      ordinal: v,
+      node_type: self.type_name(v).to_string(),
+      name: self.display_name_bytes(v),
+      class_name: self.class_name(v),
+      class_key: summary::public_key(&self.g, self.class_key(v)),
+      self_size: self.self_size[i] as u64,
+      raw_self_size: self.g.raw_self(v),
+      retained_size: self.retained[i],
+      distance: self.distance[i],
+      dominator_id: self.g.id(self.dominator[i]),
+      edge_count: self.g.edges_of(v).len() as u32,
+      retainer_count: self.g.retainers_of(v).len() as u32,
+      detachedness: self.detachedness[i],
+    }
+  }
+
+  /// Object ids of every node, by ordinal.
+  pub fn ids(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+    (0..self.node_count() as u32).map(|v| self.g.id(v))
+  }
+
+  /// The file's self sizes (before DevTools' redistribution), by ordinal.
+  pub fn raw_self_sizes(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+    (0..self.node_count() as u32).map(|v| self.g.raw_self(v))
+  }
+
+  /// Outgoing edge counts, by ordinal.
+  pub fn edge_counts(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+    self.g.first_edge.windows(2).map(|w| w[1] - w[0])
+  }
+
   /// Largest odd id (DevTools' "max JS object id").
   pub fn max_js_object_id(&self) -> u64 {
     (0..self.g.node_count as u32)
@@ -305,5 +309,36 @@ impl Snapshot {
       .filter(|id| id % 2 == 1)
       .max()
       .unwrap_or(0)
+  }
+}
+
+/// Does `s` have the shape of a Summary key (`",Name"` or `"scriptId,line,column,Name"`)?
+fn looks_like_key(s: &str) -> bool {
+  if s.starts_with(',') {
+    return true;
+  }
+  let mut parts = s.splitn(4, ',');
+  let mut ints = 0;
+  for p in parts.by_ref().take(3) {
+    if p.parse::<i64>().is_err() {
+      return false;
+    }
+    ints += 1;
+  }
+  ints == 3 && parts.next().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::looks_like_key;
+
+  #[test]
+  fn keys_and_class_names() {
+    assert!(looks_like_key(",Foo"));
+    assert!(looks_like_key("12,3,-1,Foo"));
+    assert!(looks_like_key("12,3,4,{a, b}"));
+    assert!(!looks_like_key("Foo"));
+    assert!(!looks_like_key("{a, b}"));
+    assert!(!looks_like_key("1,2,Foo"));
   }
 }

@@ -20,7 +20,7 @@ fn streamed(text: &[u8], sizes: &[usize]) -> Result<Snapshot> {
     pos += n;
     i += 1;
   }
-  Snapshot::analyze(p.finish()?, None, 0.0)
+  Snapshot::from_parsed(p.finish()?)
 }
 
 fuzz_target!(|data: &[u8]| {

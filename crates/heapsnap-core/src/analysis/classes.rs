@@ -6,9 +6,9 @@
 //! `Object`s the best matching inferred interface `{a, b}`. All text comparisons follow JS
 //! semantics (UTF-16 code units, UTF-16 lengths).
 
-use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::Graph;
 use crate::parse::strings::{utf16_len, utf16_units};
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Ordering;
 
 /// An inferred interface: its display name and its (raw) property names.

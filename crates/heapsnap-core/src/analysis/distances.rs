@@ -5,12 +5,13 @@
 //! reached only through the second of its (key, table) pair of edges.
 
 use super::flags::EphemeronCache;
-use crate::fxhash::FxHashSet as HashSet;
 use crate::graph::Graph;
+use crate::types::Distance;
+use rustc_hash::FxHashSet as HashSet;
 
-pub const NO_DISTANCE: i32 = -5;
-pub const BASE_SYSTEM_DISTANCE: i32 = 100_000_000;
-pub const BASE_UNREACHABLE_DISTANCE: i32 = 200_000_000;
+/// The value of nodes the BFS never reaches (see [`Distance`]).
+const NO_DISTANCE: i32 = Distance::UNREACHABLE.0;
+const BASE_SYSTEM_DISTANCE: i32 = Distance::BASE_SYSTEM;
 
 /// JS `parseInt(s, 10)` on an edge name, or None for NaN.
 fn parse_int(s: &[u8]) -> Option<i64> {

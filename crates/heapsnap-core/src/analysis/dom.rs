@@ -2,8 +2,8 @@
 //! nodes to the natives they reach, then detached state to what attached did not reach; every
 //! detached native is renamed `Detached <name>`. State never flows through JS objects.
 
-use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::Graph;
+use rustc_hash::FxHashMap as HashMap;
 
 pub const ATTACHED: u8 = 1;
 pub const DETACHED: u8 = 2;

@@ -5,8 +5,8 @@
 //! truncated at 1024 characters are grouped by their visible prefix (older V8s write no
 //! length/hash to tell them apart).
 
-use crate::fxhash::FxHashMap as HashMap;
 use crate::snapshot::Snapshot;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone)]
 pub struct DuplicateGroup {

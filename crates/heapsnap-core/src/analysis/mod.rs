@@ -1,5 +1,5 @@
 //! DevTools' analysis passes, one module each, run in DevTools' order by
-//! [`crate::snapshot::Snapshot::analyze`].
+//! [`pipeline`].
 
 pub mod classes;
 pub mod distances;
@@ -7,6 +7,7 @@ pub mod dom;
 pub mod dominators;
 pub mod dupes;
 pub mod flags;
+pub mod pipeline;
 pub mod shallow;
 pub mod summary;
 pub mod weakmap;

@@ -1,8 +1,9 @@
 //! The Summary view's aggregates (DevTools `buildAggregates` + `calculateClassesRetainedSize`)
 //! and the Statistics view (`calculateStatistics`).
 
-use crate::fxhash::FxHashMap as HashMap;
 use crate::graph::{Graph, Location};
+use crate::types::Distance;
+use rustc_hash::FxHashMap as HashMap;
 
 /// DevTools' internal class key: the class string, split by constructor location for objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,7 +21,8 @@ pub struct ClassAggregate {
   pub count: u64,
   pub shallow_size: u64,
   pub retained_size: u64,
-  pub distance: i32,
+  /// The smallest distance of a member.
+  pub distance: Distance,
   /// Member ordinals, ascending.
   pub members: Vec<u32>,
 }
@@ -88,7 +90,7 @@ pub struct AggregateInput<'a> {
   pub key_of: &'a [u32],
   pub keys: &'a [ClassKey],
   pub self_size: &'a [u32],
-  pub distance: &'a [i32],
+  pub distance: &'a [Distance],
   pub retained: &'a [u64],
   pub first_dominated: &'a [u32],
   pub dominated: &'a [u32],

@@ -7,266 +7,27 @@
 //! small `snapshot` header is captured and read with serde_json, and sections we do not use
 //! (`trace_tree`, `scopes`, …) are skipped with an iterative bracket matcher. Keys may come in
 //! any order; any JSON whitespace is accepted; every error names the section and byte offset.
+//!
+//! The pieces: [`header`] reads `snapshot.meta`, [`finish`] says which columns to keep and
+//! checks the complete input, [`numbers`] and [`strings`] decode the big arrays, [`skip`]
+//! passes over what is not read, and [`file`] feeds a file through all of it.
 
+pub mod file;
+pub mod finish;
+pub mod header;
 pub mod numbers;
+mod skip;
 pub mod strings;
 
-use crate::error::{Error, Result};
-use crate::meta::Meta;
-use numbers::{Check, Col, NumArrayState, RecordSink};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+pub use file::{feed_file, parse_bytes, parse_file, read_ids};
+pub use finish::{EdgeColumns, NodeColumns, Parsed};
+pub use header::Meta;
+
+use crate::error::{Array, Error, Result, Section};
+use finish::{edge_sink, id_sink, node_sink, replay};
+use numbers::{NumArrayState, RecordSink};
+use skip::{FlatSkip, RawValue};
 use strings::{StrDecoder, StringTable};
-
-const MAX_HEADER: usize = 64 << 20;
-
-/// Per-field node columns, as read (sizes are the file's values).
-#[derive(Debug, Default)]
-pub struct NodeColumns {
-  pub ty: Vec<u8>,
-  pub name: Vec<u32>,
-  pub id: Vec<u32>,
-  /// Ids above 2^32 (non-V8 writers): (ordinal, exact value). `id` holds them wrapped.
-  pub id_wide: Vec<(u64, u64)>,
-  pub self_size: Vec<u32>,
-  /// Self sizes above 2^32 (huge native buffers): (ordinal, exact value).
-  pub self_wide: Vec<(u64, u64)>,
-  pub edge_count: Vec<u32>,
-  pub trace_node_id: Option<Vec<u32>>,
-  pub detachedness: Option<Vec<u8>>,
-}
-
-/// Per-field edge columns; `to_node` is still the file's node index (ordinal × stride).
-#[derive(Debug, Default)]
-pub struct EdgeColumns {
-  pub ty: Vec<u8>,
-  pub name_or_index: Vec<u32>,
-  pub to_node: Vec<u32>,
-}
-
-/// Everything the parser keeps of a file.
-#[derive(Debug)]
-pub struct Parsed {
-  pub meta: Meta,
-  pub nodes: NodeColumns,
-  pub edges: EdgeColumns,
-  pub strings: StringTable,
-  pub locations: Vec<u32>,
-  pub samples: Vec<u32>,
-  pub trace_function_infos: Vec<u32>,
-  /// Bytes of input read.
-  pub bytes: u64,
-}
-
-fn node_sink(meta: &Meta) -> RecordSink {
-  let ntypes = meta.node_types.names.len() as u64;
-  let mut cols = Vec::new();
-  let mut checks = Vec::new();
-  for f in &meta.node_fields {
-    let (c, k) = match f.as_str() {
-      "type" => (
-        Col::U8(Vec::new()),
-        Check::Below {
-          len: ntypes,
-          what: "node type",
-        },
-      ),
-      "detachedness" => (Col::U8(Vec::new()), Check::None),
-      "name" | "id" | "self_size" | "edge_count" | "trace_node_id" => {
-        (Col::U32(Vec::new(), Vec::new()), Check::None)
-      }
-      _ => (Col::Skip, Check::None),
-    };
-    cols.push(c);
-    checks.push(k);
-  }
-  let mut s = RecordSink::new("nodes", meta.node_fields.clone(), cols, checks);
-  if let Some(n) = meta.node_count {
-    s.expect_records(n);
-  }
-  s
-}
-
-fn id_sink(meta: &Meta) -> RecordSink {
-  let cols = meta
-    .node_fields
-    .iter()
-    .map(|f| {
-      if f == "id" {
-        Col::U32(Vec::new(), Vec::new())
-      } else {
-        Col::Skip
-      }
-    })
-    .collect();
-  let checks = meta.node_fields.iter().map(|_| Check::None).collect();
-  RecordSink::new("nodes", meta.node_fields.clone(), cols, checks)
-}
-
-fn edge_sink(meta: &Meta) -> RecordSink {
-  let etypes = meta.edge_types.names.len() as u64;
-  let stride = meta.node_stride() as u64;
-  let limit = meta.node_count.map(|n| n.saturating_mul(stride));
-  let mut cols = Vec::new();
-  let mut checks = Vec::new();
-  for f in &meta.edge_fields {
-    let (c, k) = match f.as_str() {
-      "type" => (
-        Col::U8(Vec::new()),
-        Check::Below {
-          len: etypes,
-          what: "edge type",
-        },
-      ),
-      "name_or_index" => (Col::U32(Vec::new(), Vec::new()), Check::None),
-      "to_node" => (
-        Col::U32(Vec::new(), Vec::new()),
-        Check::NodeIndex { stride, limit },
-      ),
-      _ => (Col::Skip, Check::None),
-    };
-    cols.push(c);
-    checks.push(k);
-  }
-  let mut s = RecordSink::new("edges", meta.edge_fields.clone(), cols, checks);
-  if let Some(n) = meta.edge_count {
-    s.expect_records(n);
-  }
-  s
-}
-
-/// Captures (or just skips) one JSON value of unknown shape, iteratively.
-#[derive(Debug)]
-struct RawValue {
-  keep: Option<Vec<u8>>,
-  stack: Vec<u8>,
-  started: bool,
-  scalar: bool,
-  in_str: bool,
-  esc: bool,
-  field: &'static str,
-}
-
-impl RawValue {
-  fn new(keep: bool, field: &'static str) -> Self {
-    RawValue {
-      keep: keep.then(Vec::new),
-      stack: Vec::new(),
-      started: false,
-      scalar: false,
-      in_str: false,
-      esc: false,
-      field,
-    }
-  }
-
-  /// Returns (consumed, done).
-  fn feed(&mut self, buf: &[u8], base: u64) -> Result<(usize, bool)> {
-    let mut i = 0;
-    let mut done = false;
-    while i < buf.len() {
-      let b = buf[i];
-      if !self.started {
-        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-          i += 1;
-          continue;
-        }
-        self.started = true;
-        match b {
-          b'{' | b'[' => self.stack.push(b),
-          b'"' => self.in_str = true,
-          b'}' | b']' | b',' | b':' => {
-            return Err(Error::parse(
-              self.field,
-              Some(base + i as u64),
-              format!("expected a value, found '{}'", b as char),
-            ))
-          }
-          _ => self.scalar = true,
-        }
-        i += 1;
-        continue;
-      }
-      if self.in_str {
-        if self.esc {
-          self.esc = false;
-        } else if b == b'\\' {
-          self.esc = true;
-        } else if b == b'"' {
-          self.in_str = false;
-          if self.stack.is_empty() {
-            i += 1;
-            done = true;
-            break;
-          }
-        }
-        i += 1;
-        continue;
-      }
-      if self.scalar {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.') {
-          i += 1;
-          continue;
-        }
-        done = true;
-        break;
-      }
-      match b {
-        b'"' => self.in_str = true,
-        b'{' | b'[' => self.stack.push(b),
-        b'}' | b']' => {
-          let open = self.stack.pop();
-          if open != Some(if b == b'}' { b'{' } else { b'[' }) {
-            return Err(Error::parse(
-              self.field,
-              Some(base + i as u64),
-              format!("mismatched '{}'", b as char),
-            ));
-          }
-          if self.stack.is_empty() {
-            i += 1;
-            done = true;
-            break;
-          }
-        }
-        _ => {}
-      }
-      i += 1;
-    }
-    if let Some(k) = &mut self.keep {
-      k.extend_from_slice(&buf[..i]);
-      if k.len() > MAX_HEADER {
-        return Err(Error::parse(
-          self.field,
-          Some(base),
-          "the snapshot header is implausibly large",
-        ));
-      }
-    }
-    Ok((i, done))
-  }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NumSection {
-  Nodes,
-  Edges,
-  Locations,
-  Samples,
-  TraceFunctionInfos,
-}
-
-impl NumSection {
-  fn name(self) -> &'static str {
-    match self {
-      NumSection::Nodes => "nodes",
-      NumSection::Edges => "edges",
-      NumSection::Locations => "locations",
-      NumSection::Samples => "samples",
-      NumSection::TraceFunctionInfos => "trace_function_infos",
-    }
-  }
-}
 
 #[derive(Debug)]
 enum StrState {
@@ -291,85 +52,15 @@ enum State {
   Colon(String),
   Value(String),
   /// Expecting the '[' that opens an array section.
-  Open(Section),
+  Open(Array),
   Header(RawValue, u64),
-  Numbers(NumSection, NumArrayState),
+  Numbers(Array, NumArrayState),
   Strings(StrState),
   Skip(RawValue),
   /// Skipping a flat array of numbers or strings without storing it (ids-only mode).
-  FlatSkip(FlatSkip),
+  FlatSkip(FlatSkip, Section),
   AfterValue,
   Done,
-}
-
-#[derive(Debug, Default)]
-struct FlatSkip {
-  opened: bool,
-  in_str: bool,
-  esc: bool,
-}
-
-impl FlatSkip {
-  /// Returns (consumed, done). memchr-driven: an edges array is skipped at memory speed.
-  fn feed(&mut self, buf: &[u8], base: u64, field: &'static str) -> Result<(usize, bool)> {
-    let mut i = 0;
-    while i < buf.len() {
-      if !self.opened {
-        let b = buf[i];
-        i += 1;
-        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-          continue;
-        }
-        if b != b'[' {
-          return Err(Error::parse(
-            field,
-            Some(base + i as u64 - 1),
-            format!("expected '[' to open the {field} array"),
-          ));
-        }
-        self.opened = true;
-        continue;
-      }
-      if self.esc {
-        self.esc = false;
-        i += 1;
-        continue;
-      }
-      if self.in_str {
-        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-          None => return Ok((buf.len(), false)),
-          Some(k) => {
-            i += k;
-            if buf[i] == b'"' {
-              self.in_str = false;
-            } else {
-              self.esc = true;
-            }
-            i += 1;
-          }
-        }
-        continue;
-      }
-      match memchr::memchr2(b'"', b']', &buf[i..]) {
-        None => return Ok((buf.len(), false)),
-        Some(k) => {
-          i += k;
-          if buf[i] == b']' {
-            return Ok((i + 1, true));
-          }
-          self.in_str = true;
-          i += 1;
-        }
-      }
-    }
-    Ok((buf.len(), false))
-  }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Section {
-  Num(NumSection),
-  Strings,
 }
 
 /// A push parser for `.heapsnapshot` text. Feed it chunks with [`push`](Self::push), then call
@@ -387,7 +78,6 @@ pub struct StreamParser {
   strings: Option<StringTable>,
   /// Top-level keys read so far (a set: a hostile file may hold millions of keys).
   seen: std::collections::HashSet<String>,
-  cancel: Option<Arc<AtomicBool>>,
   failed: Option<Error>,
   ids_only: bool,
 }
@@ -412,7 +102,6 @@ impl StreamParser {
       trace_function_infos: None,
       strings: None,
       seen: std::collections::HashSet::new(),
-      cancel: None,
       failed: None,
       ids_only: false,
     }
@@ -426,22 +115,9 @@ impl StreamParser {
     p
   }
 
-  /// Makes `push` and `finish` fail with `Cancelled` once `flag` is set.
-  pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> Self {
-    self.cancel = Some(flag);
-    self
-  }
-
   /// Bytes consumed so far.
   pub fn bytes(&self) -> u64 {
     self.offset
-  }
-
-  fn check_cancel(&self) -> Result<()> {
-    match &self.cancel {
-      Some(c) if c.load(Ordering::Relaxed) => Err(Error::cancelled()),
-      _ => Ok(()),
-    }
   }
 
   /// Parses the next chunk. After an error the parser is poisoned and returns it again.
@@ -449,7 +125,6 @@ impl StreamParser {
     if let Some(e) = &self.failed {
       return Err(e.clone());
     }
-    self.check_cancel()?;
     let r = self.push_inner(chunk);
     if let Err(e) = &r {
       self.failed = Some(e.clone());
@@ -457,17 +132,21 @@ impl StreamParser {
     r
   }
 
-  fn where_am_i(&self) -> String {
+  /// The section the parser is in.
+  fn where_am_i(&self) -> Section {
     match &self.state {
-      State::Start => "the start of the file".into(),
-      State::Key { .. } | State::InKey(..) | State::Colon(_) | State::Value(_) | State::AfterValue => {
-        "the top-level object".into()
-      }
-      State::Open(Section::Num(s)) | State::Numbers(s, _) => format!("the {} array", s.name()),
-      State::Open(Section::Strings) | State::Strings(_) => "the strings array".into(),
-      State::Header(..) => "the snapshot header".into(),
-      State::Skip(_) | State::FlatSkip(_) => "a section that is skipped".into(),
-      State::Done => "the end".into(),
+      State::Start
+      | State::Key { .. }
+      | State::InKey(..)
+      | State::Colon(_)
+      | State::Value(_)
+      | State::AfterValue
+      | State::Done => Section::TopLevel,
+      State::Open(a) | State::Numbers(a, _) => Section::Array(*a),
+      State::Strings(_) => Section::Array(Array::Strings),
+      State::Header(..) => Section::Header,
+      State::Skip(raw) => raw.section().clone(),
+      State::FlatSkip(_, section) => section.clone(),
     }
   }
 
@@ -486,15 +165,10 @@ impl StreamParser {
   }
 
   fn top_error(&self, off: u64, expected: &str, b: u8) -> Error {
-    let found = if (0x20..0x7f).contains(&b) {
-      format!("'{}'", b as char)
-    } else {
-      format!("byte 0x{b:02x}")
-    };
     Error::parse(
-      "(top level)",
+      Section::TopLevel,
       Some(off),
-      format!("expected {expected}, found {found}"),
+      format!("expected {expected}, found {}", found(b)),
     )
   }
 
@@ -525,22 +199,16 @@ impl StreamParser {
           State::AfterValue if b == b',' => State::Key { first: false },
           State::AfterValue if b == b'}' => State::Done,
           State::AfterValue => return Err(self.top_error(off, "',' or '}'", b)),
-          State::Open(sec) if b == b'[' => match sec {
-            Section::Num(s) => State::Numbers(s, NumArrayState::default()),
-            Section::Strings => {
-              self.strings = Some(StringTable::new());
-              State::Strings(StrState::First)
-            }
-          },
-          State::Open(sec) => {
-            let name = match sec {
-              Section::Num(s) => s.name(),
-              Section::Strings => "strings",
-            };
+          State::Open(Array::Strings) if b == b'[' => {
+            self.strings = Some(StringTable::new());
+            State::Strings(StrState::First)
+          }
+          State::Open(a) if b == b'[' => State::Numbers(a, NumArrayState::default()),
+          State::Open(a) => {
             return Err(Error::parse(
-              name,
+              a,
               Some(off),
-              format!("expected '[' to open the {name} array, found '{}'", b as char),
+              format!("expected '[' to open the {a} array, found '{}'", b as char),
             ));
           }
           State::Done => return Err(self.top_error(off, "the end of the file", b)),
@@ -549,14 +217,14 @@ impl StreamParser {
         (k + 1, next)
       }
       State::InKey(mut d, mut key, at) => {
-        let (used, done) = d.feed(rest, base, &mut key, "(top level)")?;
+        let (used, done) = d.feed(rest, base, &mut key, &Section::TopLevel)?;
         if !done {
           return Ok((used, State::InKey(d, key, at)));
         }
         let key = String::from_utf8_lossy(&key).into_owned();
         if !self.seen.insert(key.clone()) {
           return Err(Error::parse(
-            key.clone(),
+            Section::Key(key.clone()),
             Some(at),
             format!("the section \"{key}\" appears twice"),
           ));
@@ -570,18 +238,21 @@ impl StreamParser {
               return Ok((rest.len(), State::Value(key)));
             };
             self.header_offset = base + k as u64;
-            return Ok((k, State::Header(RawValue::new(true, "snapshot"), base + k as u64)));
+            return Ok((
+              k,
+              State::Header(RawValue::new(true, Section::Header), base + k as u64),
+            ));
           }
-          "nodes" => State::Open(Section::Num(NumSection::Nodes)),
+          "nodes" => State::Open(Array::Nodes),
           "edges" | "locations" | "samples" | "trace_function_infos" | "strings" if self.ids_only => {
-            State::FlatSkip(FlatSkip::default())
+            State::FlatSkip(FlatSkip::default(), Section::Key(key))
           }
-          "edges" => State::Open(Section::Num(NumSection::Edges)),
-          "locations" => State::Open(Section::Num(NumSection::Locations)),
-          "samples" => State::Open(Section::Num(NumSection::Samples)),
-          "trace_function_infos" => State::Open(Section::Num(NumSection::TraceFunctionInfos)),
-          "strings" => State::Open(Section::Strings),
-          _ => State::Skip(RawValue::new(false, "(skipped section)")),
+          "edges" => State::Open(Array::Edges),
+          "locations" => State::Open(Array::Locations),
+          "samples" => State::Open(Array::Samples),
+          "trace_function_infos" => State::Open(Array::TraceFunctionInfos),
+          "strings" => State::Open(Array::Strings),
+          _ => State::Skip(RawValue::new(false, Section::Key(key))),
         };
         (0, next)
       }
@@ -593,7 +264,7 @@ impl StreamParser {
         let text = raw.keep.take().unwrap_or_default();
         let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
           Error::parse(
-            "snapshot",
+            Section::Header,
             Some(start),
             format!("the snapshot header is not valid JSON: {e}"),
           )
@@ -602,14 +273,14 @@ impl StreamParser {
         self.install_meta(meta)?;
         (used, State::AfterValue)
       }
-      State::FlatSkip(mut fs) => {
-        let (used, done) = fs.feed(rest, base, "(skipped section)")?;
+      State::FlatSkip(mut fs, section) => {
+        let (used, done) = fs.feed(rest, base, &section)?;
         (
           used,
           if done {
             State::AfterValue
           } else {
-            State::FlatSkip(fs)
+            State::FlatSkip(fs, section)
           },
         )
       }
@@ -640,7 +311,7 @@ impl StreamParser {
       .expect("strings table exists while parsing strings");
     match ss {
       StrState::In(mut d) => {
-        let (used, done) = d.feed(rest, base, &mut table.bytes, "strings")?;
+        let (used, done) = d.feed(rest, base, &mut table.bytes, &Section::Array(Array::Strings))?;
         if done {
           table.end_string();
           Ok((used, State::Strings(StrState::After)))
@@ -669,15 +340,10 @@ impl StreamParser {
               StrState::First => "a string or ']'",
               _ => "a string",
             };
-            let found = if (0x20..0x7f).contains(&b) {
-              format!("'{}'", b as char)
-            } else {
-              format!("byte 0x{b:02x}")
-            };
             return Err(Error::parse(
-              "strings",
+              Array::Strings,
               Some(off),
-              format!("expected {expected}, found {found}"),
+              format!("expected {expected}, found {}", found(b)),
             ));
           }
         };
@@ -686,27 +352,28 @@ impl StreamParser {
     }
   }
 
-  fn sink_for(&mut self, sec: NumSection) -> &mut RecordSink {
+  fn sink_for(&mut self, sec: Array) -> &mut RecordSink {
     let meta = self.meta.as_ref();
     let ids_only = self.ids_only;
     let slot = match sec {
-      NumSection::Nodes => &mut self.nodes,
-      NumSection::Edges => &mut self.edges,
-      NumSection::Locations => &mut self.locations,
-      NumSection::Samples => &mut self.samples,
-      NumSection::TraceFunctionInfos => &mut self.trace_function_infos,
+      Array::Nodes => &mut self.nodes,
+      Array::Edges => &mut self.edges,
+      Array::Locations => &mut self.locations,
+      Array::Samples => &mut self.samples,
+      // strings have their own state; any other integer array is one of the above
+      Array::TraceFunctionInfos | Array::Strings => &mut self.trace_function_infos,
     };
     slot.get_or_insert_with(|| match (sec, meta) {
-      (NumSection::Nodes, Some(m)) if ids_only => id_sink(m),
-      (NumSection::Nodes, Some(m)) => node_sink(m),
-      (NumSection::Edges, Some(m)) => edge_sink(m),
-      (NumSection::Locations, _) => {
+      (Array::Nodes, Some(m)) if ids_only => id_sink(m),
+      (Array::Nodes, Some(m)) => node_sink(m),
+      (Array::Edges, Some(m)) => edge_sink(m),
+      (Array::Locations, _) => {
         // V8 writes -1 for an unknown line or column
-        let mut s = RecordSink::flat(sec.name());
+        let mut s = RecordSink::flat(sec);
         s.signed = true;
         s
       }
-      _ => RecordSink::flat(sec.name()),
+      _ => RecordSink::flat(sec),
     })
   }
 
@@ -735,283 +402,36 @@ impl StreamParser {
     if let Some(e) = self.failed.take() {
       return Err(e);
     }
-    self.check_cancel()?;
     if !matches!(self.state, State::Done) {
+      let at = match self.state {
+        State::Start => "at the start of the file".to_string(),
+        _ => format!("in {}", self.where_am_i().describe()),
+      };
       return Err(Error::parse(
         self.where_am_i(),
         Some(self.offset),
-        format!(
-          "unexpected end of input in {} (the file is truncated)",
-          self.where_am_i()
-        ),
+        format!("unexpected end of input {at} (the file is truncated)"),
       ));
     }
     let meta = self
       .meta
       .take()
-      .ok_or_else(|| Error::parse("snapshot", None, "the file has no \"snapshot\" header"))?;
-    let nodes = self
-      .nodes
-      .take()
-      .ok_or_else(|| Error::parse("nodes", None, "the file has no \"nodes\" array"))?;
+      .ok_or_else(|| Error::parse(Section::Header, None, "the file has no \"snapshot\" header"))?;
+    let nodes = self.nodes.take().ok_or_else(|| missing(Array::Nodes))?;
     Ok((meta, nodes))
   }
+}
 
-  /// Ends the input and returns what was read, or why it is not a complete snapshot.
-  pub fn finish(mut self) -> Result<Parsed> {
-    let (meta, mut nodes) = self.end_input()?;
-    let mut edges = self
-      .edges
-      .take()
-      .ok_or_else(|| Error::parse("edges", None, "the file has no \"edges\" array"))?;
-    let strings = self
-      .strings
-      .take()
-      .ok_or_else(|| Error::parse("strings", None, "the file has no \"strings\" array"))?;
-    let (nf, ef) = (meta.node_stride() as u64, meta.edge_stride() as u64);
-    if nodes.values % nf != 0 {
-      return Err(Error::parse(
-        "nodes",
-        None,
-        format!(
-          "the nodes array holds {} values, not a multiple of the {nf} node fields",
-          nodes.values
-        ),
-      ));
-    }
-    if edges.values % ef != 0 {
-      return Err(Error::parse(
-        "edges",
-        None,
-        format!(
-          "the edges array holds {} values, not a multiple of the {ef} edge fields",
-          edges.values
-        ),
-      ));
-    }
-    let (n, e) = (nodes.values / nf, edges.values / ef);
-    if let Some(c) = meta.node_count {
-      if c != n {
-        return Err(Error::parse(
-          "snapshot.node_count",
-          Some(self.header_offset),
-          format!("the header says node_count {c} but the nodes array holds {n} nodes"),
-        ));
-      }
-    }
-    if let Some(c) = meta.edge_count {
-      if c != e {
-        return Err(Error::parse(
-          "snapshot.edge_count",
-          Some(self.header_offset),
-          format!("the header says edge_count {c} but the edges array holds {e} edges"),
-        ));
-      }
-    }
-    let pos = |list: &[String], name: &str| list.iter().position(|f| f == name);
-    let nfields = &meta.node_fields;
-    let col = |s: &mut RecordSink, name: &str| {
-      pos(nfields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip))
-    };
-    let ty = col(&mut nodes, "type")
-      .map(|mut c| c.take_u8())
-      .unwrap_or_default();
-    let (name, _) = col(&mut nodes, "name")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    let (id, id_wide) = col(&mut nodes, "id")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    let (self_size, self_wide) = col(&mut nodes, "self_size")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    let (edge_count, _) = col(&mut nodes, "edge_count")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    let trace_node_id = col(&mut nodes, "trace_node_id").map(|mut c| c.take_u32().0);
-    let detachedness = col(&mut nodes, "detachedness").map(|mut c| c.take_u8());
-    let efields = &meta.edge_fields;
-    let ecol = |s: &mut RecordSink, name: &str| {
-      pos(efields, name).map(|p| std::mem::replace(&mut s.cols[p], Col::Skip))
-    };
-    let ety = ecol(&mut edges, "type")
-      .map(|mut c| c.take_u8())
-      .unwrap_or_default();
-    let (ename, _) = ecol(&mut edges, "name_or_index")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    let (to_node, to_wide) = ecol(&mut edges, "to_node")
-      .map(|mut c| c.take_u32())
-      .unwrap_or_default();
-    if let Some(&(k, v)) = to_wide.first() {
-      return Err(Error::parse(
-        "edges.to_node",
-        None,
-        format!("edge {k}: to_node {v} does not fit in 32 bits"),
-      ));
-    }
-    let flat = |s: Option<RecordSink>| s.map(|mut s| s.cols[0].take_u32().0).unwrap_or_default();
-    Ok(Parsed {
-      nodes: NodeColumns {
-        ty,
-        name,
-        id,
-        id_wide,
-        self_size,
-        self_wide,
-        edge_count,
-        trace_node_id,
-        detachedness,
-      },
-      edges: EdgeColumns {
-        ty: ety,
-        name_or_index: ename,
-        to_node,
-      },
-      strings,
-      locations: flat(self.locations.take()),
-      samples: flat(self.samples.take()),
-      trace_function_infos: flat(self.trace_function_infos.take()),
-      bytes: self.offset,
-      meta,
-    })
+/// A byte as a message shows it: the character when printable, else its value.
+fn found(b: u8) -> String {
+  if (0x20..0x7f).contains(&b) {
+    format!("'{}'", b as char)
+  } else {
+    format!("byte 0x{b:02x}")
   }
 }
 
-fn replay(mut flat: RecordSink, into: &mut RecordSink) -> Result<()> {
-  let (vals, wide) = flat.cols[0].take_u32();
-  let mut wide = wide.into_iter().peekable();
-  let mut buf = Vec::with_capacity(4096);
-  for (i, &v) in vals.iter().enumerate() {
-    let exact = match wide.peek() {
-      Some(&(k, w)) if k == i as u64 => {
-        wide.next();
-        w
-      }
-      _ => v as u64,
-    };
-    buf.push(exact);
-    if buf.len() == 4096 || i + 1 == vals.len() {
-      let first = into.values;
-      into.extend(&buf).map_err(|(k, msg)| {
-        let idx = first + k as u64;
-        Error::parse(into.section, None, format!("value #{idx}: {msg}"))
-      })?;
-      buf.clear();
-    }
-  }
-  Ok(())
-}
-
-impl StreamParser {
-  /// Ends an ids-only parse: the object ids of every node.
-  pub fn finish_ids(mut self) -> Result<Vec<u64>> {
-    let (meta, mut nodes) = self.end_input()?;
-    let nf = meta.node_stride() as u64;
-    if nodes.values % nf != 0 {
-      return Err(Error::parse(
-        "nodes",
-        None,
-        format!(
-          "the nodes array holds {} values, not a multiple of the {nf} node fields",
-          nodes.values
-        ),
-      ));
-    }
-    let p = meta.node_fields.iter().position(|f| f == "id").unwrap_or(0);
-    let (ids, wide) = nodes.cols[p].take_u32();
-    let mut out: Vec<u64> = ids.into_iter().map(|x| x as u64).collect();
-    for (k, w) in wide {
-      out[k as usize] = w;
-    }
-    Ok(out)
-  }
-}
-
-/// Reads only the node ids of a file (fast: edges and strings are skipped unparsed).
-pub fn read_ids(path: &std::path::Path, cancel: Option<Arc<AtomicBool>>) -> Result<Vec<u64>> {
-  let mut p = StreamParser::ids_only();
-  if let Some(c) = cancel {
-    p = p.with_cancel(c);
-  }
-  feed_file(path, &mut p, &|_, _| {})?;
-  p.finish_ids()
-}
-
-/// Parses a whole in-memory snapshot.
-pub fn parse_bytes(text: &[u8]) -> Result<Parsed> {
-  let mut p = StreamParser::new();
-  p.push(text)?;
-  p.finish()
-}
-
-/// Parses a file window by window: each 64 MiB window is memory-mapped, parsed and unmapped,
-/// so the text is never copied nor held whole (RSS stays proportional to the graph). Falls
-/// back to reads where mapping is not possible (pipes, special files).
-pub fn parse_file(
-  path: &std::path::Path,
-  cancel: Option<Arc<AtomicBool>>,
-  progress: &dyn Fn(u64, u64),
-) -> Result<Parsed> {
-  let mut p = StreamParser::new();
-  if let Some(c) = cancel {
-    p = p.with_cancel(c);
-  }
-  feed_file(path, &mut p, progress)?;
-  p.finish()
-}
-
-/// Pushes a whole file into `p`.
-pub fn feed_file(path: &std::path::Path, p: &mut StreamParser, progress: &dyn Fn(u64, u64)) -> Result<()> {
-  let mut f =
-    std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}: {e}", path.display())))?;
-  let meta = f
-    .metadata()
-    .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
-  let total = meta.len();
-  // 16 MiB: small enough that cancellation (checked per push) answers within tens of ms.
-  const WINDOW: u64 = 16 << 20;
-  if meta.is_file() && total > 0 && std::env::var_os("HEAPSNAP_NO_MMAP").is_none() {
-    let mut off = 0u64;
-    while off < total {
-      let len = WINDOW.min(total - off);
-      // SAFETY: the mapping is read-only and dropped before the next window; a file truncated
-      // meanwhile by another process could fault (SIGBUS) — the same risk every mmap reader takes.
-      let map = unsafe { memmap2::MmapOptions::new().offset(off).len(len as usize).map(&f) };
-      match map {
-        Ok(m) => {
-          #[cfg(unix)]
-          let _ = m.advise(memmap2::Advice::Sequential);
-          p.push(&m)?;
-        }
-        Err(_) if off == 0 => return read_into(&mut f, p, total, progress),
-        Err(e) => return Err(Error::io(format!("cannot map {}: {e}", path.display()))),
-      }
-      off += len;
-      progress(off, total);
-    }
-    return Ok(());
-  }
-  read_into(&mut f, p, total, progress)
-}
-
-fn read_into(
-  f: &mut std::fs::File,
-  p: &mut StreamParser,
-  total: u64,
-  progress: &dyn Fn(u64, u64),
-) -> Result<()> {
-  use std::io::Read;
-  let mut buf = vec![0u8; 16 << 20];
-  loop {
-    let n = match f.read(&mut buf) {
-      Ok(0) => break,
-      Ok(n) => n,
-      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(Error::io(format!("cannot read the snapshot: {e}"))),
-    };
-    p.push(&buf[..n])?;
-    progress(p.bytes(), total);
-  }
-  Ok(())
+/// The error for a section the file lacks.
+fn missing(a: Array) -> Error {
+  Error::parse(a, None, format!("the file has no \"{a}\" array"))
 }

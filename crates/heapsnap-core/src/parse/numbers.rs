@@ -7,7 +7,7 @@
 //! through a small byte-at-a-time state machine, so the streaming parser never needs the whole
 //! text and the whole-file path is the same code with bigger chunks.
 
-use crate::error::{Error, Result};
+use crate::error::{Array, Error, Result, Section};
 use rayon::prelude::*;
 
 /// Regions smaller than this are parsed on the calling thread.
@@ -225,7 +225,7 @@ impl Col {
 /// Receives the values of one integer section and stores them by field.
 #[derive(Debug)]
 pub struct RecordSink {
-  pub section: &'static str,
+  pub section: Array,
   pub field_names: Vec<String>,
   pub cols: Vec<Col>,
   pub checks: Vec<Check>,
@@ -242,7 +242,7 @@ pub struct RecordSink {
 }
 
 impl RecordSink {
-  pub fn new(section: &'static str, field_names: Vec<String>, cols: Vec<Col>, checks: Vec<Check>) -> Self {
+  pub fn new(section: Array, field_names: Vec<String>, cols: Vec<Col>, checks: Vec<Check>) -> Self {
     debug_assert_eq!(cols.len(), field_names.len());
     RecordSink {
       section,
@@ -258,7 +258,7 @@ impl RecordSink {
 
   /// A sink that keeps every value in one column (for sections whose layout is not known yet,
   /// or that are used raw).
-  pub fn flat(section: &'static str) -> Self {
+  pub fn flat(section: Array) -> Self {
     RecordSink::new(
       section,
       vec!["value".into()],
@@ -430,12 +430,12 @@ impl RecordSink {
     Ok(())
   }
 
-  fn field_label(&self, value_index: u64) -> String {
+  fn field_label(&self, value_index: u64) -> Section {
     let f = (value_index % self.cols.len() as u64) as usize;
     if self.cols.len() == 1 {
-      self.section.to_string()
+      Section::Array(self.section)
     } else {
-      format!("{}.{}", self.section, self.field_names[f])
+      Section::Column(self.section, self.field_names[f].clone())
     }
   }
 
@@ -865,7 +865,7 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
       Err((off, value, msg)) => {
         let field = match value {
           Some(x) => sink.field_label(x),
-          None => sink.section.to_string(),
+          None => Section::Array(sink.section),
         };
         return Err(Error::parse(field, Some(off), msg));
       }
@@ -916,7 +916,7 @@ mod tests {
 
   fn run(chunks: &[&str]) -> Result<Vec<u32>> {
     let mut st = NumArrayState::default();
-    let mut sink = RecordSink::flat("nodes");
+    let mut sink = RecordSink::flat(Array::Nodes);
     let mut base = 0u64;
     for (i, c) in chunks.iter().enumerate() {
       let (used, done) = feed(&mut st, &mut sink, c.as_bytes(), base)?;
@@ -976,7 +976,7 @@ mod tests {
       let (text, want) = sample_text(count, seed);
       let full = format!("{text}]");
       let mut st = NumArrayState::default();
-      let mut sink = RecordSink::flat("nodes");
+      let mut sink = RecordSink::flat(Array::Nodes);
       let (used, done) = feed(&mut st, &mut sink, full.as_bytes(), 0).unwrap();
       assert!(done && used == full.len());
       let (col, wide) = sink.cols[0].take_u32();
@@ -994,7 +994,7 @@ mod tests {
     // three fields as in `edges`: a type below 4, a u32, a node index (stride 3, below 300)
     let sink = || {
       RecordSink::new(
-        "edges",
+        Array::Edges,
         vec!["type".into(), "name_or_index".into(), "to_node".into()],
         vec![
           Col::U8(Vec::new()),
@@ -1054,7 +1054,7 @@ mod tests {
       let mut s = sink();
       let e = feed(&mut st, &mut s, t.as_bytes(), 0).unwrap_err();
       (
-        e.field.unwrap_or_default(),
+        e.field_name().unwrap_or_default(),
         e.offset,
         t.find(with).map(|o| o as u64),
       )

@@ -6,7 +6,7 @@
 //! other writers are kept when they are valid UTF-8; invalid bytes become U+FFFD, as they do when
 //! DevTools reads the file as UTF-8. Decoding is resumable at any byte, for the streaming parser.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Section};
 
 /// The decoded strings of a snapshot: one arena, one offset per string (64-bit: a string
 /// section can exceed 4 GiB).
@@ -124,7 +124,13 @@ impl StrDecoder {
 
   /// Decodes from `input` into `out`. Returns the bytes consumed and whether the closing quote
   /// was reached (it is consumed). `base` is the absolute offset of `input[0]`.
-  pub fn feed(&mut self, input: &[u8], base: u64, out: &mut Vec<u8>, field: &str) -> Result<(usize, bool)> {
+  pub fn feed(
+    &mut self,
+    input: &[u8],
+    base: u64,
+    out: &mut Vec<u8>,
+    field: &Section,
+  ) -> Result<(usize, bool)> {
     let mut i = 0;
     while i < input.len() {
       match self.esc {
@@ -166,7 +172,7 @@ impl StrDecoder {
             }
             _ => {
               return Err(Error::parse(
-                field,
+                field.clone(),
                 Some(base + i as u64),
                 format!("invalid escape '\\{}' in a string", (b as char).escape_default()),
               ))
@@ -185,7 +191,7 @@ impl StrDecoder {
             b'A'..=b'F' => b - b'A' + 10,
             _ => {
               return Err(Error::parse(
-                field,
+                field.clone(),
                 Some(base + i as u64),
                 format!(
                   "invalid \\u escape: '{}' is not a hex digit",
@@ -359,7 +365,7 @@ mod tests {
     let mut out = Vec::new();
     let mut d = StrDecoder::begin(&out);
     for c in chunks {
-      let (_, done) = d.feed(c, 0, &mut out, "strings")?;
+      let (_, done) = d.feed(c, 0, &mut out, &Section::Array(crate::error::Array::Strings))?;
       if done {
         return Ok(out);
       }

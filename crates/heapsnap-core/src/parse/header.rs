@@ -4,7 +4,7 @@
 //! `detachedness`, d8 2026 has 5 location fields), so nothing here is positional: every column
 //! and every type number is looked up by its name.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Section};
 use serde_json::Value;
 
 /// Node type numbers, resolved from `meta.node_types[0]`; `NONE` where the producer lacks the type.
@@ -62,10 +62,10 @@ fn find(list: &[String], name: &str) -> u8 {
     .unwrap_or(NONE)
 }
 
-fn str_list(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
+fn str_list(v: Option<&Value>, what: &'static str) -> Result<Vec<String>> {
   let arr = v.and_then(|v| v.as_array()).ok_or_else(|| {
     Error::parse(
-      format!("snapshot.meta.{what}"),
+      Section::Meta(what),
       None,
       format!("meta.{what} is missing or not an array"),
     )
@@ -75,7 +75,7 @@ fn str_list(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
     .map(|x| {
       x.as_str().map(str::to_string).ok_or_else(|| {
         Error::parse(
-          format!("snapshot.meta.{what}"),
+          Section::Meta(what),
           None,
           format!("meta.{what} holds a non-string"),
         )
@@ -84,12 +84,12 @@ fn str_list(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
     .collect()
 }
 
-fn count(v: &Value, key: &str) -> Result<Option<u64>> {
+fn count(v: &Value, key: &'static str) -> Result<Option<u64>> {
   match v.get(key) {
     None | Some(Value::Null) => Ok(None),
     Some(x) => x.as_u64().map(Some).ok_or_else(|| {
       Error::parse(
-        format!("snapshot.{key}"),
+        Section::HeaderField(key),
         None,
         format!("snapshot.{key} is not an unsigned integer"),
       )
@@ -100,9 +100,13 @@ fn count(v: &Value, key: &str) -> Result<Option<u64>> {
 impl Meta {
   /// Reads the header object; `offset` is where it starts in the file (for messages).
   pub fn from_header(header: &Value, offset: u64) -> Result<Meta> {
-    let meta = header
-      .get("meta")
-      .ok_or_else(|| Error::parse("snapshot.meta", Some(offset), "the snapshot header has no meta"))?;
+    let meta = header.get("meta").ok_or_else(|| {
+      Error::parse(
+        Section::HeaderField("meta"),
+        Some(offset),
+        "the snapshot header has no meta",
+      )
+    })?;
     let node_fields = str_list(meta.get("node_fields"), "node_fields")?;
     let edge_fields = str_list(meta.get("edge_fields"), "edge_fields")?;
     let location_fields = match meta.get("location_fields") {
@@ -121,28 +125,21 @@ impl Meta {
     ] {
       if !list.iter().any(|f| f == name) {
         return Err(Error::parse(
-          format!("snapshot.meta.{what}"),
+          Section::Meta(what),
           Some(offset),
           format!("meta.{what} has no '{name}' column: {list:?}"),
         ));
       }
     }
-    let type_list = |key: &str, fields: &[String]| -> Result<Vec<String>> {
+    let type_list = |key: &'static str, fields: &[String]| -> Result<Vec<String>> {
       let pos = fields.iter().position(|f| f == "type").unwrap_or(0);
-      let lists = meta.get(key).and_then(|v| v.as_array()).ok_or_else(|| {
-        Error::parse(
-          format!("snapshot.meta.{key}"),
-          Some(offset),
-          format!("meta.{key} is missing"),
-        )
-      })?;
+      let lists = meta
+        .get(key)
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| Error::parse(Section::Meta(key), Some(offset), format!("meta.{key} is missing")))?;
       let names = str_list(lists.get(pos), key)?;
       if names.len() >= NONE as usize {
-        return Err(Error::parse(
-          format!("snapshot.meta.{key}"),
-          Some(offset),
-          "too many types",
-        ));
+        return Err(Error::parse(Section::Meta(key), Some(offset), "too many types"));
       }
       Ok(names)
     };

@@ -1,0 +1,216 @@
+//! The order of the work: open a file, parse it, run DevTools' passes, and account for it.
+//!
+//! One function per entry point ([`open`] for a file, [`finish`] for a streaming parser,
+//! [`analyze`] for what a parser produced),
+//! so that every caller (the binding, the examples, the benches, the tests) gets the same
+//! phases, the same progress reports on its [`Control`], the same cancellation points and the
+//! same [`Timings`]. Passes that only read the graph run two at a time (`rayon::join`); the
+//! order is chosen so that the largest temporary (the BFS queue of distances) is gone before
+//! the dominator pass, which is the memory peak.
+
+use super::{classes, distances, dom, dominators, flags, shallow, summary};
+use crate::control::{Control, Phase};
+use crate::error::Result;
+use crate::graph::Graph;
+use crate::options::OpenOptions;
+use crate::parse::{parse_file, Parsed, StreamParser};
+use crate::snapshot::Snapshot;
+use crate::types::Distance;
+use std::path::Path;
+use std::time::Instant;
+
+/// Resident memory of the process at the end of a phase, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+  /// Resident set size then.
+  pub rss: u64,
+  /// The largest resident set size so far (the high-water mark).
+  pub peak_rss: u64,
+}
+
+impl Memory {
+  /// Reads the figures of this process (Linux; `None` elsewhere or when unreadable).
+  pub fn now() -> Option<Memory> {
+    let st = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+      let line = st.lines().find(|l| l.starts_with(key))?;
+      line
+        .split_whitespace()
+        .nth(1)?
+        .parse::<u64>()
+        .ok()
+        .map(|k| k * 1024)
+    };
+    Some(Memory {
+      rss: kb("VmRSS:")?,
+      peak_rss: kb("VmHWM:")?,
+    })
+  }
+}
+
+/// How long one phase took, and (when traced) the memory after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseTime {
+  pub name: &'static str,
+  pub ms: f64,
+  pub memory: Option<Memory>,
+}
+
+/// Milliseconds per phase, in the order they ran. Passes run side by side are listed both
+/// on their own (`distances`, `dominators`, `classes`) and as the joint step
+/// (`shallowSizes+distances`, `dominated+keys`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings {
+  pub phases: Vec<PhaseTime>,
+}
+
+impl Timings {
+  /// Milliseconds of the phase called `name`.
+  pub fn get(&self, name: &str) -> Option<f64> {
+    self.phases.iter().find(|p| p.name == name).map(|p| p.ms)
+  }
+  fn push(&mut self, name: &'static str, ms: f64, memory: Option<Memory>) {
+    self.phases.push(PhaseTime { name, ms, memory });
+  }
+}
+
+/// Times the phases of one analysis, reading memory after each when asked to.
+struct Clock {
+  timings: Timings,
+  lap: Instant,
+  trace_memory: bool,
+}
+
+impl Clock {
+  fn new(trace_memory: bool) -> Clock {
+    Clock {
+      timings: Timings::default(),
+      lap: Instant::now(),
+      trace_memory,
+    }
+  }
+  /// Ends the phase `name` (started at the previous lap).
+  fn lap(&mut self, name: &'static str) {
+    let memory = if self.trace_memory { Memory::now() } else { None };
+    self
+      .timings
+      .push(name, self.lap.elapsed().as_secs_f64() * 1000.0, memory);
+    self.lap = Instant::now();
+  }
+  /// Records a phase timed elsewhere (one side of a `rayon::join`).
+  fn record(&mut self, name: &'static str, ms: f64) {
+    self.timings.push(name, ms, None);
+  }
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+  let t = Instant::now();
+  let v = f();
+  (v, t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Parses and analyses a file; `control` sees the phases and the bytes read, and can cancel.
+pub fn open(path: &Path, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
+  control.set_phase(Phase::Parse);
+  let (parsed, parse_ms) = timed(|| parse_file(path, options, control));
+  analyze(parsed?, parse_ms, options, control)
+}
+
+/// Ends a streaming parse and analyses it; `pushing_ms` is the time spent pushing chunks
+/// (part of the parse phase).
+pub fn finish(parser: StreamParser, pushing_ms: f64, control: &Control) -> Result<Snapshot> {
+  let (parsed, finish_ms) = timed(|| parser.finish());
+  analyze(parsed?, pushing_ms + finish_ms, &OpenOptions::default(), control)
+}
+
+/// Runs every DevTools pass on a parsed file (`parse_ms`: how long parsing took, for the
+/// timings). Only `trace_memory` of `options` matters here.
+pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
+  control.set_phase(Phase::Analyze);
+  let mut clock = Clock::new(options.trace_memory);
+  clock.record("parse", parse_ms);
+  let input_bytes = parsed.bytes;
+  let mut g = Graph::from_parsed(parsed)?;
+  clock.lap("graph");
+  control.check()?;
+  let detachedness = dom::propagate(&mut g);
+  clock.lap("detachedness");
+  let page = flags::page_objects(&g);
+  let has_user_roots = flags::has_user_roots(&g);
+  clock.lap("pageObjects");
+  let mut cache = flags::EphemeronCache::new(g.strings.len());
+  let essential = flags::essential_edges(&g, &page, &mut cache);
+  drop(page);
+  clock.lap("essentialEdges");
+  let ret_essential = g.build_retainers(&essential);
+  g.detachedness = None; // the file's column; the propagated states are kept below
+  clock.lap("retainers");
+  // Shallow sizes and distances only read the graph: run them at once. Distances' BFS queue
+  // is gone again before the dominator pass, the memory peak.
+  let (self_size, (distance, dist_ms)) = rayon::join(
+    || shallow::redistribute(&g, has_user_roots),
+    || timed(|| distances::compute(&g, &mut cache)),
+  );
+  clock.record("distances", dist_ms);
+  clock.lap("shallowSizes+distances");
+  control.check()?;
+  // The dominator tree and the classes need only read the graph: run them at once.
+  let mut interner = classes::Interner::new(g.strings.len());
+  let mut interface_names = classes::AddedStrings::new();
+  let ((doms, dom_ms), ((interfaces, (key_of, keys)), class_ms)) = rayon::join(
+    || {
+      timed(|| {
+        dominators::compute(
+          &g,
+          &essential,
+          &ret_essential,
+          &self_size,
+          Some(control.cancel_flag()),
+        )
+      })
+    },
+    || {
+      timed(|| {
+        let mut class = classes::object_classes(&g, &mut interner);
+        let interfaces = classes::infer_interfaces(&g);
+        classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
+        (interfaces, summary::key_ids(&g, &class))
+      })
+    },
+  );
+  let d = doms?;
+  drop(essential);
+  drop(ret_essential);
+  drop(cache);
+  interner.flush(&mut g.strings);
+  let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
+  clock.record("dominators", dom_ms);
+  clock.record("classes", class_ms);
+  clock.lap("dominated+keys");
+  control.check()?;
+  let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
+  let statistics = summary::statistics(&g, &self_size, total_size);
+  clock.lap("statistics");
+  control.set_phase(Phase::Done);
+  Ok(Snapshot {
+    g,
+    self_size,
+    detachedness,
+    dominator: d.dominator,
+    retained: d.retained,
+    first_dominated,
+    dominated,
+    // same layout (repr(transparent)): the collect reuses the allocation
+    distance: distance.into_iter().map(Distance).collect(),
+    key_of,
+    keys,
+    interfaces,
+    interface_names,
+    has_user_roots,
+    total_size,
+    statistics,
+    by_id: std::sync::OnceLock::new(),
+    timings: clock.timings,
+    input_bytes,
+  })
+}

@@ -1,0 +1,283 @@
+//! The columns a parse keeps, and the end of a parse: checks that need the whole input.
+//!
+//! The header's `meta` says which column of `nodes` and `edges` holds what; [`node_sink`] and
+//! friends resolve that by name into [`RecordSink`]s that keep only the columns the engine uses.
+//! [`StreamParser::finish`] then checks what only the complete input can tell (record counts
+//! against the header, values per record, 32-bit `to_node`) and hands the columns over as
+//! [`Parsed`]. Sections that arrived before the header are re-read into columns by [`replay`].
+
+use super::header::Meta;
+use super::numbers::{Check, Col, RecordSink};
+use super::strings::StringTable;
+use super::{missing, StreamParser};
+use crate::error::{Array, Error, Result, Section};
+
+/// Per-field node columns, as read (sizes are the file's values).
+#[derive(Debug, Default)]
+pub struct NodeColumns {
+  pub ty: Vec<u8>,
+  pub name: Vec<u32>,
+  pub id: Vec<u32>,
+  /// Ids above 2^32 (non-V8 writers): (ordinal, exact value). `id` holds them wrapped.
+  pub id_wide: Vec<(u64, u64)>,
+  pub self_size: Vec<u32>,
+  /// Self sizes above 2^32 (huge native buffers): (ordinal, exact value).
+  pub self_wide: Vec<(u64, u64)>,
+  pub edge_count: Vec<u32>,
+  pub trace_node_id: Option<Vec<u32>>,
+  pub detachedness: Option<Vec<u8>>,
+}
+
+/// Per-field edge columns; `to_node` is still the file's node index (ordinal × stride).
+#[derive(Debug, Default)]
+pub struct EdgeColumns {
+  pub ty: Vec<u8>,
+  pub name_or_index: Vec<u32>,
+  pub to_node: Vec<u32>,
+}
+
+/// Everything the parser keeps of a file.
+#[derive(Debug)]
+pub struct Parsed {
+  pub meta: Meta,
+  pub nodes: NodeColumns,
+  pub edges: EdgeColumns,
+  pub strings: StringTable,
+  pub locations: Vec<u32>,
+  pub samples: Vec<u32>,
+  pub trace_function_infos: Vec<u32>,
+  /// Bytes of input read.
+  pub bytes: u64,
+}
+
+pub(super) fn node_sink(meta: &Meta) -> RecordSink {
+  let ntypes = meta.node_types.names.len() as u64;
+  let mut cols = Vec::new();
+  let mut checks = Vec::new();
+  for f in &meta.node_fields {
+    let (c, k) = match f.as_str() {
+      "type" => (
+        Col::U8(Vec::new()),
+        Check::Below {
+          len: ntypes,
+          what: "node type",
+        },
+      ),
+      "detachedness" => (Col::U8(Vec::new()), Check::None),
+      "name" | "id" | "self_size" | "edge_count" | "trace_node_id" => {
+        (Col::U32(Vec::new(), Vec::new()), Check::None)
+      }
+      _ => (Col::Skip, Check::None),
+    };
+    cols.push(c);
+    checks.push(k);
+  }
+  let mut s = RecordSink::new(Array::Nodes, meta.node_fields.clone(), cols, checks);
+  if let Some(n) = meta.node_count {
+    s.expect_records(n);
+  }
+  s
+}
+
+pub(super) fn id_sink(meta: &Meta) -> RecordSink {
+  let cols = meta
+    .node_fields
+    .iter()
+    .map(|f| {
+      if f == "id" {
+        Col::U32(Vec::new(), Vec::new())
+      } else {
+        Col::Skip
+      }
+    })
+    .collect();
+  let checks = meta.node_fields.iter().map(|_| Check::None).collect();
+  RecordSink::new(Array::Nodes, meta.node_fields.clone(), cols, checks)
+}
+
+pub(super) fn edge_sink(meta: &Meta) -> RecordSink {
+  let etypes = meta.edge_types.names.len() as u64;
+  let stride = meta.node_stride() as u64;
+  let limit = meta.node_count.map(|n| n.saturating_mul(stride));
+  let mut cols = Vec::new();
+  let mut checks = Vec::new();
+  for f in &meta.edge_fields {
+    let (c, k) = match f.as_str() {
+      "type" => (
+        Col::U8(Vec::new()),
+        Check::Below {
+          len: etypes,
+          what: "edge type",
+        },
+      ),
+      "name_or_index" => (Col::U32(Vec::new(), Vec::new()), Check::None),
+      "to_node" => (
+        Col::U32(Vec::new(), Vec::new()),
+        Check::NodeIndex { stride, limit },
+      ),
+      _ => (Col::Skip, Check::None),
+    };
+    cols.push(c);
+    checks.push(k);
+  }
+  let mut s = RecordSink::new(Array::Edges, meta.edge_fields.clone(), cols, checks);
+  if let Some(n) = meta.edge_count {
+    s.expect_records(n);
+  }
+  s
+}
+
+impl StreamParser {
+  /// Ends the input and returns what was read, or why it is not a complete snapshot.
+  pub fn finish(mut self) -> Result<Parsed> {
+    let (meta, mut nodes) = self.end_input()?;
+    let mut edges = self.edges.take().ok_or_else(|| missing(Array::Edges))?;
+    let strings = self.strings.take().ok_or_else(|| missing(Array::Strings))?;
+    let n = records(&nodes, meta.node_stride())?;
+    let e = records(&edges, meta.edge_stride())?;
+    if let Some(c) = meta.node_count {
+      if c != n {
+        return Err(Error::parse(
+          Section::HeaderField("node_count"),
+          Some(self.header_offset),
+          format!("the header says node_count {c} but the nodes array holds {n} nodes"),
+        ));
+      }
+    }
+    if let Some(c) = meta.edge_count {
+      if c != e {
+        return Err(Error::parse(
+          Section::HeaderField("edge_count"),
+          Some(self.header_offset),
+          format!("the header says edge_count {c} but the edges array holds {e} edges"),
+        ));
+      }
+    }
+    let col = |s: &mut RecordSink, name: &str| take_column(s, &meta.node_fields, name);
+    let ty = col(&mut nodes, "type")
+      .map(|mut c| c.take_u8())
+      .unwrap_or_default();
+    let (name, _) = col(&mut nodes, "name")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (id, id_wide) = col(&mut nodes, "id")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (self_size, self_wide) = col(&mut nodes, "self_size")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (edge_count, _) = col(&mut nodes, "edge_count")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let trace_node_id = col(&mut nodes, "trace_node_id").map(|mut c| c.take_u32().0);
+    let detachedness = col(&mut nodes, "detachedness").map(|mut c| c.take_u8());
+    let ecol = |s: &mut RecordSink, name: &str| take_column(s, &meta.edge_fields, name);
+    let ety = ecol(&mut edges, "type")
+      .map(|mut c| c.take_u8())
+      .unwrap_or_default();
+    let (ename, _) = ecol(&mut edges, "name_or_index")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    let (to_node, to_wide) = ecol(&mut edges, "to_node")
+      .map(|mut c| c.take_u32())
+      .unwrap_or_default();
+    if let Some(&(k, v)) = to_wide.first() {
+      return Err(Error::parse(
+        Section::Column(Array::Edges, "to_node".into()),
+        None,
+        format!("edge {k}: to_node {v} does not fit in 32 bits"),
+      ));
+    }
+    let flat = |s: Option<RecordSink>| s.map(|mut s| s.cols[0].take_u32().0).unwrap_or_default();
+    Ok(Parsed {
+      nodes: NodeColumns {
+        ty,
+        name,
+        id,
+        id_wide,
+        self_size,
+        self_wide,
+        edge_count,
+        trace_node_id,
+        detachedness,
+      },
+      edges: EdgeColumns {
+        ty: ety,
+        name_or_index: ename,
+        to_node,
+      },
+      strings,
+      locations: flat(self.locations.take()),
+      samples: flat(self.samples.take()),
+      trace_function_infos: flat(self.trace_function_infos.take()),
+      bytes: self.offset,
+      meta,
+    })
+  }
+
+  /// Ends an ids-only parse: the object ids of every node.
+  pub fn finish_ids(mut self) -> Result<Vec<u64>> {
+    let (meta, mut nodes) = self.end_input()?;
+    records(&nodes, meta.node_stride())?;
+    let p = meta.node_fields.iter().position(|f| f == "id").unwrap_or(0);
+    let (ids, wide) = nodes.cols[p].take_u32();
+    let mut out: Vec<u64> = ids.into_iter().map(|x| x as u64).collect();
+    for (k, w) in wide {
+      out[k as usize] = w;
+    }
+    Ok(out)
+  }
+}
+
+/// Takes the column called `name` out of a sink whose fields are `fields`.
+fn take_column(sink: &mut RecordSink, fields: &[String], name: &str) -> Option<Col> {
+  let p = fields.iter().position(|f| f == name)?;
+  Some(std::mem::replace(&mut sink.cols[p], Col::Skip))
+}
+
+/// Records in a finished section: its values must fill whole records of `stride` fields.
+fn records(sink: &RecordSink, stride: usize) -> Result<u64> {
+  let stride = stride as u64;
+  if !sink.values.is_multiple_of(stride) {
+    let what = if sink.section == Array::Nodes {
+      "node"
+    } else {
+      "edge"
+    };
+    return Err(Error::parse(
+      sink.section,
+      None,
+      format!(
+        "the {} array holds {} values, not a multiple of the {stride} {what} fields",
+        sink.section, sink.values
+      ),
+    ));
+  }
+  Ok(sink.values / stride)
+}
+
+/// Re-reads a section kept flat (it came before the header) into its columns.
+pub(super) fn replay(mut flat: RecordSink, into: &mut RecordSink) -> Result<()> {
+  let (vals, wide) = flat.cols[0].take_u32();
+  let mut wide = wide.into_iter().peekable();
+  let mut buf = Vec::with_capacity(4096);
+  for (i, &v) in vals.iter().enumerate() {
+    let exact = match wide.peek() {
+      Some(&(k, w)) if k == i as u64 => {
+        wide.next();
+        w
+      }
+      _ => v as u64,
+    };
+    buf.push(exact);
+    if buf.len() == 4096 || i + 1 == vals.len() {
+      let first = into.values;
+      into.extend(&buf).map_err(|(k, msg)| {
+        let idx = first + k as u64;
+        Error::parse(into.section, None, format!("value #{idx}: {msg}"))
+      })?;
+      buf.clear();
+    }
+  }
+  Ok(())
+}

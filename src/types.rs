@@ -1,0 +1,212 @@
+//! The plain objects that cross into JS (`#[napi(object)]`), one per shape the API returns or
+//! accepts. Numbers are `f64` (sizes and ids can exceed 2^32; JS numbers hold 2^53 exactly);
+//! every distance comes with its `reachability` word, so JS never compares against DevTools'
+//! sentinel values.
+
+use napi::bindgen_prelude::{Float64Array, Int32Array, Uint32Array, Uint8Array};
+use napi_derive::napi;
+
+/// Options of `openFile`, `openFileSync` and `readIds`.
+#[napi(object)]
+#[derive(Default)]
+pub struct OpenOptions {
+  /// Memory-map the file window by window (default true); false reads it.
+  pub mmap: Option<bool>,
+  /// Record the resident memory after each analysis phase (see `timings()`).
+  pub trace_memory: Option<bool>,
+}
+
+/// One phase of the analysis: its duration and, when traced, the memory after it.
+#[napi(object)]
+pub struct PhaseTiming {
+  pub phase: String,
+  pub ms: f64,
+  /// Resident set size after the phase, in bytes (with `traceMemory`).
+  pub rss: Option<f64>,
+  /// Largest resident set size so far, in bytes (with `traceMemory`).
+  pub peak_rss: Option<f64>,
+}
+
+#[napi(object)]
+pub struct SummaryRow {
+  pub key: String,
+  pub class_name: String,
+  pub count: f64,
+  pub shallow_size: f64,
+  pub retained_size: f64,
+  pub distance: i32,
+  /// `'user' | 'system' | 'unreachable'`: what reaches the class's nearest object.
+  pub reachability: String,
+}
+
+#[napi(object)]
+pub struct NativeStatistics {
+  pub total: f64,
+  pub native_total: f64,
+  pub typed_arrays: f64,
+  pub v8heap_total: f64,
+  pub code: f64,
+  pub strings: f64,
+  pub js_arrays: f64,
+  pub system: f64,
+}
+
+#[napi(object)]
+pub struct NodeInfo {
+  pub id: f64,
+  pub ordinal: u32,
+  #[napi(js_name = "type")]
+  pub node_type: String,
+  pub name: String,
+  pub class_name: String,
+  pub class_key: String,
+  pub self_size: f64,
+  pub raw_self_size: f64,
+  pub retained_size: f64,
+  pub distance: i32,
+  /// `'user' | 'system' | 'unreachable'`.
+  pub reachability: String,
+  pub dominator_id: f64,
+  pub edge_count: u32,
+  pub retainer_count: u32,
+  pub detachedness: u32,
+}
+
+#[napi(object)]
+pub struct EdgeRow {
+  #[napi(js_name = "type")]
+  pub edge_type: String,
+  pub name: String,
+  /// The id at the other end (target of an edge, source of a retainer).
+  pub id: f64,
+  pub ordinal: u32,
+}
+
+#[napi(object)]
+pub struct Columns {
+  pub ids: Float64Array,
+  pub types: Uint8Array,
+  pub self_sizes: Float64Array,
+  pub raw_self_sizes: Float64Array,
+  pub retained_sizes: Float64Array,
+  pub distances: Int32Array,
+  /// Index into `reachabilityNames` per node (0 user, 1 system, 2 unreachable).
+  pub reachability: Uint8Array,
+  pub dominators: Uint32Array,
+  pub class_indexes: Uint32Array,
+  pub detachedness: Uint8Array,
+  pub edge_counts: Uint32Array,
+  pub class_names: Vec<String>,
+  pub type_names: Vec<String>,
+  pub reachability_names: Vec<String>,
+}
+
+#[napi(object)]
+pub struct DuplicateGroup {
+  pub value: String,
+  pub count: f64,
+  pub total_self_size: f64,
+  pub total_retained_size: f64,
+  pub sample_ids: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct DiffRow {
+  pub key: String,
+  pub class_name: String,
+  pub added_count: f64,
+  pub removed_count: f64,
+  pub count_delta: f64,
+  pub added_size: f64,
+  pub removed_size: f64,
+  pub size_delta: f64,
+  pub added_ids: Vec<f64>,
+  pub removed_ids: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct NodeRef {
+  pub id: f64,
+  #[napi(js_name = "type")]
+  pub node_type: String,
+  pub class_name: String,
+  pub name: String,
+  pub distance: i32,
+  /// `'user' | 'system' | 'unreachable'`.
+  pub reachability: String,
+}
+
+#[napi(object)]
+pub struct PathStep {
+  pub edge_type: String,
+  pub edge_name: String,
+  pub edge_label: String,
+  pub node: NodeRef,
+}
+
+#[napi(object)]
+pub struct RetainerPath {
+  pub root: NodeRef,
+  pub steps: Vec<PathStep>,
+  pub text: String,
+}
+
+#[napi(object)]
+pub struct LeakCluster {
+  pub class_name: String,
+  pub count: f64,
+  pub retained_size: f64,
+  pub shallow_size: f64,
+  pub objects: f64,
+  pub path: RetainerPath,
+  pub sample_ids: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct LeakTotals {
+  pub leaked_objects: f64,
+  pub top_level: f64,
+  pub retained_size: f64,
+  pub clusters: f64,
+}
+
+#[napi(object)]
+pub struct LeakReport {
+  pub clusters: Vec<LeakCluster>,
+  pub totals: LeakTotals,
+}
+
+#[napi(object)]
+#[derive(Default)]
+pub struct LeakOptions {
+  pub include_system: Option<bool>,
+  pub ignore_classes: Option<Vec<String>>,
+  pub samples: Option<u32>,
+  pub max_clusters: Option<u32>,
+  /// `'snapshots'` (default) or `'assertion'` (what `assertNoLeak` judges: JS heap objects
+  /// only, engine caches excluded).
+  pub profile: Option<String>,
+}
+
+#[napi(object)]
+pub struct ClassGrowth {
+  pub key: String,
+  pub class_name: String,
+  pub counts: Vec<f64>,
+  pub sizes: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct CollectionGrowth {
+  pub id: f64,
+  pub class_name: String,
+  pub sizes: Vec<f64>,
+  pub retained_sizes: Vec<f64>,
+  pub path: RetainerPath,
+}
+
+#[napi(object)]
+pub struct GrowthReport {
+  pub classes: Vec<ClassGrowth>,
+  pub collections: Vec<CollectionGrowth>,
+}
