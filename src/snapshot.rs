@@ -61,13 +61,13 @@ fn release_free_memory() {
   }
 }
 
-fn edge_rows(s: &Snapshot, rows: Vec<heapsnap_core::snapshot::EdgeInfo>) -> Vec<types::EdgeRow> {
+fn edge_rows(rows: Vec<heapsnap_core::snapshot::EdgeInfo>) -> Vec<types::EdgeRow> {
   rows
     .into_iter()
     .map(|e| types::EdgeRow {
       edge_type: e.edge_type,
       name: e.name,
-      id: s.g.id(e.other) as f64,
+      id: e.other_id as f64,
       ordinal: e.other,
     })
     .collect()
@@ -93,7 +93,7 @@ impl NativeSnapshot {
   }
   #[napi(getter)]
   pub fn root_id(&self, env: Env) -> napi::Result<f64> {
-    self.query(&env, |s| s.g.id(s.g.root) as f64)
+    self.query(&env, |s| s.root_id() as f64)
   }
   #[napi(getter)]
   pub fn max_js_object_id(&self, env: Env) -> napi::Result<f64> {
@@ -192,14 +192,12 @@ impl NativeSnapshot {
 
   #[napi(catch_unwind)]
   pub fn edges(&self, env: Env, id: f64) -> napi::Result<Option<Vec<types::EdgeRow>>> {
-    self.query(&env, |s| Self::ordinal(s, id).map(|v| edge_rows(s, s.edges(v))))
+    self.query(&env, |s| Self::ordinal(s, id).map(|v| edge_rows(s.edges(v))))
   }
 
   #[napi(catch_unwind)]
   pub fn retainers(&self, env: Env, id: f64) -> napi::Result<Option<Vec<types::EdgeRow>>> {
-    self.query(&env, |s| {
-      Self::ordinal(s, id).map(|v| edge_rows(s, s.retainers(v)))
-    })
+    self.query(&env, |s| Self::ordinal(s, id).map(|v| edge_rows(s.retainers(v))))
   }
 
   /// Ids of the instances of a class: a class name (`"Foo"`) or a Summary key (`",Foo"`).
@@ -236,7 +234,7 @@ impl NativeSnapshot {
       let f64s = |it: &mut dyn Iterator<Item = u64>| Float64Array::new(it.map(|x| x as f64).collect());
       types::Columns {
         ids: f64s(&mut s.ids()),
-        types: Uint8Array::new(s.g.node_type.clone()),
+        types: Uint8Array::new(s.node_types().to_vec()),
         self_sizes: f64s(&mut s.self_size.iter().map(|&x| x as u64)),
         raw_self_sizes: f64s(&mut s.raw_self_sizes()),
         retained_sizes: f64s(&mut s.retained.iter().copied()),
@@ -247,7 +245,7 @@ impl NativeSnapshot {
         detachedness: Uint8Array::new(s.detachedness.clone()),
         edge_counts: Uint32Array::new(s.edge_counts().collect()),
         class_names,
-        type_names: s.g.meta.node_types.names.clone(),
+        type_names: s.type_names().to_vec(),
         reachability_names: Reachability::ALL.iter().map(|r| r.name().to_string()).collect(),
       }
     })

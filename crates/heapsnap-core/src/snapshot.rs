@@ -74,6 +74,8 @@ pub struct EdgeInfo {
   pub name: String,
   /// The node at the other end (target for edges, source for retainers).
   pub other: u32,
+  /// Its object id.
+  pub other_id: u64,
 }
 
 impl Snapshot {
@@ -101,6 +103,18 @@ impl Snapshot {
   }
   pub fn edge_count(&self) -> usize {
     self.g.edge_count
+  }
+  /// The root node's object id.
+  pub fn root_id(&self) -> u64 {
+    self.g.id(self.g.root)
+  }
+  /// Node type numbers by ordinal; [`type_names`](Self::type_names) names them.
+  pub fn node_types(&self) -> &[u8] {
+    &self.g.node_type
+  }
+  /// The file's node type names (`meta.node_types[0]`).
+  pub fn type_names(&self) -> &[String] {
+    &self.g.meta.node_types.names
   }
 
   /// Ordinal of the node with this id.
@@ -183,6 +197,7 @@ impl Snapshot {
         edge_type: self.edge_type_name(k).to_string(),
         name: self.g.edge_name_string(k),
         other: self.g.edge_to[k],
+        other_id: self.g.id(self.g.edge_to[k]),
       })
       .collect()
   }
@@ -195,10 +210,12 @@ impl Snapshot {
       .rev()
       .map(|rk| {
         let k = self.g.retainer_edges()[rk] as usize;
+        let other = self.g.retainer_node[rk];
         EdgeInfo {
           edge_type: self.edge_type_name(k).to_string(),
           name: self.g.edge_name_string(k),
-          other: self.g.retainer_node[rk],
+          other,
+          other_id: self.g.id(other),
         }
       })
       .collect();
