@@ -73,6 +73,8 @@ export declare class TaskControl {
   cancel(): void
   /** [bytesDone, bytesTotal, phase] (phase: 0 queued, 1 parsing, 2 analysing, 3 finished). */
   progress(): Array<number>
+  /** The analysis pass running now (`'graph'`, `'dominators'`, … as in the timings), or null. */
+  get step(): string | null
 }
 
 export interface ClassGrowth {

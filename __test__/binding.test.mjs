@@ -126,3 +126,27 @@ test('instances(): a class name gives every instance, a Summary key exactly that
   if (plain) assert.equal(snap.instances(plain.className).length >= plain.count, true, 'class names may hold commas');
   assert.deepEqual(snap.instances('NoSuchClass'), []);
 });
+
+test('a running open reports its phase and analysis step; both end when it ends', async () => {
+  const binding = require('../binding.js');
+  const control = new binding.TaskControl();
+  assert.equal(control.step, null);
+  const steps = new Set();
+  const phases = new Set();
+  let finished = false;
+  const task = binding.openFile(file, control, { mmap: true, traceMemory: false }).finally(() => (finished = true));
+  while (!finished) {
+    phases.add(control.progress()[2]);
+    if (control.step) steps.add(control.step);
+    await new Promise((r) => setImmediate(r));
+  }
+  const snap = await task;
+  const names = ['graph', 'detachedness', 'pageObjects', 'essentialEdges', 'retainers', 'distances', 'dominators', 'statistics'];
+  for (const s of steps) assert.ok(names.includes(s), s);
+  for (const s of steps) assert.equal(typeof snap.timings().find(([k]) => k === s)?.[1], 'number', `${s} is timed`);
+  assert.deepEqual(control.progress().slice(2), [3]);
+  assert.equal(control.step, null);
+  assert.ok([...phases].every((p) => p >= 0 && p <= 3));
+  snap.dispose();
+});
+

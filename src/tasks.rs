@@ -40,6 +40,11 @@ impl TaskControl {
     let (done, total) = self.inner.bytes();
     vec![done as f64, total as f64, self.inner.phase() as u8 as f64]
   }
+  /// The analysis pass running now (`'graph'`, `'dominators'`, … as in the timings), or null.
+  #[napi(getter)]
+  pub fn step(&self) -> Option<&'static str> {
+    self.inner.step().map(|s| s.name())
+  }
 }
 
 impl Default for TaskControl {

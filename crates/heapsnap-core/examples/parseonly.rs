@@ -1,18 +1,35 @@
+//! Times the parser alone (no analysis) on a snapshot file, a few rounds:
+//!   cargo run --release --example parseonly -- [--no-mmap] FILE      (ROUNDS=3 by default)
+use heapsnap_core::{Control, OpenOptions};
+use std::path::Path;
 use std::time::Instant;
+
 fn main() {
-  let path = std::env::args().nth(1).unwrap();
+  let mut options = OpenOptions::default();
+  let mut path = None;
+  for a in std::env::args().skip(1) {
+    match a.as_str() {
+      "--no-mmap" => options.mmap = false,
+      _ => path = Some(a),
+    }
+  }
+  let Some(path) = path else {
+    eprintln!("usage: parseonly [--no-mmap] FILE");
+    std::process::exit(2);
+  };
   let rounds: usize = std::env::var("ROUNDS")
     .ok()
     .and_then(|r| r.parse().ok())
     .unwrap_or(3);
   for _ in 0..rounds {
     let t = Instant::now();
-    let p = heapsnap_core::parse::parse_file(
-      std::path::Path::new(&path),
-      &heapsnap_core::OpenOptions::default(),
-      &heapsnap_core::Control::new(),
-    )
-    .unwrap();
+    let p = match heapsnap_core::parse::parse_file(Path::new(&path), &options, &Control::new()) {
+      Ok(p) => p,
+      Err(e) => {
+        eprintln!("error: {path}: {e}");
+        std::process::exit(2);
+      }
+    };
     println!(
       "parse {:.0} ms, {} nodes, {} strings {} bytes",
       t.elapsed().as_secs_f64() * 1e3,

@@ -42,11 +42,53 @@ impl Phase {
   }
 }
 
-/// A cancellation flag plus progress counters (phase, bytes done of bytes total).
+/// The pass running within [`Phase::Analyze`], named as in the timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Step {
+  Graph = 1,
+  Detachedness,
+  PageObjects,
+  EssentialEdges,
+  Retainers,
+  Distances,
+  Dominators,
+  Statistics,
+}
+
+impl Step {
+  const ALL: [Step; 8] = [
+    Step::Graph,
+    Step::Detachedness,
+    Step::PageObjects,
+    Step::EssentialEdges,
+    Step::Retainers,
+    Step::Distances,
+    Step::Dominators,
+    Step::Statistics,
+  ];
+  /// The pass's name (the key of its figure in the timings).
+  pub fn name(self) -> &'static str {
+    match self {
+      Step::Graph => "graph",
+      Step::Detachedness => "detachedness",
+      Step::PageObjects => "pageObjects",
+      Step::EssentialEdges => "essentialEdges",
+      Step::Retainers => "retainers",
+      Step::Distances => "distances",
+      Step::Dominators => "dominators",
+      Step::Statistics => "statistics",
+    }
+  }
+}
+
+/// A cancellation flag plus progress counters (phase, analysis step, bytes done of total).
 #[derive(Debug, Default)]
 pub struct Control {
   cancelled: AtomicBool,
   phase: AtomicU8,
+  /// `Step as u8`, 0 when no step runs.
+  step: AtomicU8,
   done: AtomicU64,
   total: AtomicU64,
 }
@@ -81,6 +123,16 @@ impl Control {
   }
   pub fn set_phase(&self, p: Phase) {
     self.phase.store(p as u8, Ordering::Relaxed);
+    self.step.store(0, Ordering::Relaxed);
+  }
+
+  /// The analysis pass running now (only during [`Phase::Analyze`]).
+  pub fn step(&self) -> Option<Step> {
+    let v = self.step.load(Ordering::Relaxed);
+    Step::ALL.into_iter().find(|s| *s as u8 == v)
+  }
+  pub fn set_step(&self, s: Step) {
+    self.step.store(s as u8, Ordering::Relaxed);
   }
 
   /// Bytes read so far and the input's total size (0 when unknown).
@@ -107,7 +159,15 @@ mod tests {
     assert!(c.check().is_ok());
     c.set_phase(Phase::Parse);
     c.set_bytes(10, 100);
-    assert_eq!((c.phase().name(), c.bytes()), ("parse", (10, 100)));
+    assert_eq!(
+      (c.phase().name(), c.bytes(), c.step()),
+      ("parse", (10, 100), None)
+    );
+    c.set_phase(Phase::Analyze);
+    c.set_step(Step::Dominators);
+    assert_eq!(c.step().map(Step::name), Some("dominators"));
+    c.set_phase(Phase::Done);
+    assert_eq!(c.step(), None);
     c.cancel();
     assert_eq!(c.check().unwrap_err().kind, crate::ErrorKind::Cancelled);
   }

@@ -24,7 +24,7 @@ pub mod parse;
 pub mod snapshot;
 pub mod types;
 
-pub use control::{Control, Phase};
+pub use control::{Control, Phase, Step};
 pub use error::{Error, ErrorKind, Result, Section};
 pub use options::OpenOptions;
 pub use snapshot::Snapshot;

@@ -9,7 +9,7 @@
 //! the dominator pass, which is the memory peak.
 
 use super::{classes, distances, dom, dominators, flags, shallow, summary};
-use crate::control::{Control, Phase};
+use crate::control::{Control, Phase, Step};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::options::OpenOptions;
@@ -130,21 +130,27 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let mut clock = Clock::new(options.trace_memory);
   clock.record("parse", parse_ms);
   let input_bytes = parsed.bytes;
+  control.set_step(Step::Graph);
   let mut g = Graph::from_parsed(parsed)?;
   clock.lap("graph");
   control.check()?;
+  control.set_step(Step::Detachedness);
   let detachedness = dom::propagate(&mut g);
   clock.lap("detachedness");
+  control.set_step(Step::PageObjects);
   let page = flags::page_objects(&g);
   let has_user_roots = flags::has_user_roots(&g);
   clock.lap("pageObjects");
+  control.set_step(Step::EssentialEdges);
   let mut cache = flags::EphemeronCache::new(g.strings.len());
   let essential = flags::essential_edges(&g, &page, &mut cache);
   drop(page);
   clock.lap("essentialEdges");
+  control.set_step(Step::Retainers);
   let ret_essential = g.build_retainers(&essential);
   g.detachedness = None; // the file's column; the propagated states are kept below
   clock.lap("retainers");
+  control.set_step(Step::Distances);
   // Shallow sizes and distances only read the graph: run them at once. Distances' BFS queue
   // is gone again before the dominator pass, the memory peak.
   let (self_size, (distance, dist_ms)) = rayon::join(
@@ -155,6 +161,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   clock.lap("shallowSizes+distances");
   control.check()?;
   // The dominator tree and the classes need only read the graph: run them at once.
+  control.set_step(Step::Dominators);
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
   let ((doms, dom_ms), ((interfaces, (key_of, keys)), class_ms)) = rayon::join(
@@ -188,6 +195,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   clock.record("classes", class_ms);
   clock.lap("dominated+keys");
   control.check()?;
+  control.set_step(Step::Statistics);
   let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
   let statistics = summary::statistics(&g, &self_size, total_size);
   clock.lap("statistics");
