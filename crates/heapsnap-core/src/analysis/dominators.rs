@@ -134,51 +134,50 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
   nb
 }
 
-/// The essential retainers of every vertex, as DFS numbers, in a CSR indexed by DFS number:
-/// `preds[first[w]..first[w + 1]]` (`first[0]` unused). Built in parallel by ranges of DFS
-/// numbers: the lookups by node ordinal (the retainer slices and the numbers of their sources)
-/// are independent of each other here, so the memory system serves many at once, instead of
-/// one after another inside the semidominator loop.
-fn predecessors(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u32]) -> (Vec<u32>, Vec<u32>) {
+/// What the semidominator loop reads, in the order it reads it (decreasing DFS number), as
+/// blocks of DFS numbers: for each vertex w, the numbers of its essential retainers numbered
+/// above w (those need `eval`), then one entry ≤ w that ends w's list: the smallest retainer
+/// numbered below w (its own number: such a vertex is not linked yet, so its `eval` is itself),
+/// or w when there is none, or 1 (the root) when w has no essential retainer at all (an orphan).
+///
+/// Built in parallel, a block of vertices per task: the lookups by node ordinal (retainer slices
+/// and the numbers of their sources) are independent here, so the memory system serves many at
+/// once instead of one after another inside the loop. Capacity is reserved for every retainer
+/// slot, but pages never written are never resident.
+fn predecessor_stream(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u32]) -> Vec<Vec<u32>> {
   use rayon::prelude::*;
-  const BLOCK: usize = 1 << 14;
+  const BLOCK: usize = 1 << 15;
   let n = vertex.len() - 1;
-  let essential_of = |o: u32| g.retainers_of(o).filter(|&rk| bit(ret_essential, rk));
-  let mut first = vec![0u32; n + 2];
-  first[2..].par_chunks_mut(BLOCK).enumerate().for_each(|(c, out)| {
-    let w0 = 1 + c * BLOCK;
-    for (k, slot) in out.iter_mut().enumerate() {
-      *slot = essential_of(vertex[w0 + k]).count() as u32;
-    }
-  });
-  // first[w + 1] held w's count: prefix sums make first[w] the start of w's slice
-  let mut acc = 0u32;
-  for f in first.iter_mut().skip(1) {
-    acc += *f;
-    *f = acc;
-  }
-  let mut preds = vec![0u32; acc as usize];
-  // split `preds` at the slice starts of each block of vertices, fill the blocks in parallel
-  let mut parts: Vec<(usize, &mut [u32])> = Vec::with_capacity(n / BLOCK + 1);
-  let mut rest: &mut [u32] = &mut preds;
-  let mut w0 = 1;
-  while w0 <= n {
-    let w1 = (w0 + BLOCK).min(n + 1);
-    let (part, tail) = rest.split_at_mut((first[w1] - first[w0]) as usize);
-    parts.push((w0, part));
-    rest = tail;
-    w0 = w1;
-  }
-  parts.into_par_iter().for_each(|(w0, part)| {
-    let mut k = 0;
-    for w in w0..(w0 + BLOCK).min(n + 1) {
-      for rk in essential_of(vertex[w]) {
-        part[k] = num[g.retainer_node[rk] as usize];
-        k += 1;
+  // blocks from the top: block k holds w = n - k·BLOCK down to max(2, …)
+  let tops: Vec<usize> = (2..=n).rev().step_by(BLOCK).collect();
+  tops
+    .into_par_iter()
+    .map(|top| {
+      let low = top.saturating_sub(BLOCK - 1).max(2);
+      let slots: usize = (low..=top).map(|w| g.retainers_of(vertex[w]).len()).sum();
+      let mut out = Vec::with_capacity(slots + (top - low + 1));
+      for w in (low..=top).rev() {
+        let cur = w as u32;
+        let mut below = u32::MAX;
+        let mut any = false;
+        let range = g.retainers_of(vertex[w]);
+        for (rk, &src) in range.clone().zip(&g.retainer_node[range]) {
+          if !bit(ret_essential, rk) {
+            continue;
+          }
+          any = true;
+          let v = num[src as usize];
+          if v > cur {
+            out.push(v);
+          } else if v < below {
+            below = v;
+          }
+        }
+        out.push(if !any { 1 } else { below.min(cur) });
       }
-    }
-  });
-  (first, preds)
+      out
+    })
+    .collect()
 }
 
 /// Semi-NCA on the numbering; returns the immediate dominator's number per DFS number.
@@ -194,37 +193,32 @@ fn semi_nca(
   cancel: Option<&AtomicBool>,
 ) -> Result<Vec<u32>> {
   let count = nb.vertex.len() - 1;
-  let (first, preds) = predecessors(g, ret_essential, &nb.vertex, &nb.num);
+  let stream = predecessor_stream(g, ret_essential, &nb.vertex, &nb.num);
   nb.num = Vec::new();
   check(cancel)?;
   // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
   let mut forest = vec![[0u32; 2]; count + 1];
   let mut semi = vec![0u32; count + 1];
   let mut path: Vec<u32> = Vec::new();
+  let mut entries = stream.iter().flatten();
   for w in (2..=count).rev() {
     if w % (1 << 20) == 0 {
       check(cancel)?;
     }
-    let list = &preds[first[w] as usize..first[w + 1] as usize];
     let cur = w as u32;
-    let mut s = if list.is_empty() { 1 } else { cur }; // an orphan: the root's number
-    for &v in list {
-      // A vertex numbered below w is not linked yet: its eval is itself, its semi its number.
-      let c = if v < cur {
-        v
-      } else {
-        eval_snca(v, cur, &mut forest, &mut path)
-      };
-      if c < s {
-        s = c;
+    let mut s = u32::MAX;
+    for &v in entries.by_ref() {
+      if v <= cur {
+        s = s.min(v); // the end of w's list
+        break;
       }
+      s = s.min(eval_snca(v, cur, &mut forest, &mut path));
     }
     semi[w] = s;
     forest[w] = [nb.parent[w], s]; // link w under its tree parent
   }
   drop(forest);
-  drop(preds);
-  drop(first);
+  drop(stream);
   check(cancel)?;
   // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
   // final by then, so idom overwrites semi in place.
