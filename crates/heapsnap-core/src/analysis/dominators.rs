@@ -148,20 +148,41 @@ fn predecessor_stream(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u
   use rayon::prelude::*;
   const BLOCK: usize = 1 << 15;
   let n = vertex.len() - 1;
+  let per_vertex = g.retainer_node.len() / n.max(1) + 2;
+  let first = &g.first_retainer;
+  let nodes = &g.retainer_node;
   // blocks from the top: block k holds w = n - k·BLOCK down to max(2, …)
   let tops: Vec<usize> = (2..=n).rev().step_by(BLOCK).collect();
   tops
     .into_par_iter()
     .map(|top| {
       let low = top.saturating_sub(BLOCK - 1).max(2);
-      let slots: usize = (low..=top).map(|w| g.retainers_of(vertex[w]).len()).sum();
-      let mut out = Vec::with_capacity(slots + (top - low + 1));
+      // twice the average: untouched capacity is never resident; a rare busy block grows
+      let mut out = Vec::with_capacity((top - low + 1) * per_vertex * 2);
       for w in (low..=top).rev() {
+        // Software pipeline over the next vertices of this block: the retainer slice start of
+        // w - 16, the retainer nodes and essential bits of w - 8, the numbers of the sources of
+        // w - 4 are requested now, so they are in cache when their turn comes.
+        if w >= low + 16 {
+          prefetch(&first[vertex[w - 16] as usize]);
+        }
+        if w >= low + 8 {
+          let s = first[vertex[w - 8] as usize] as usize;
+          prefetch(nodes.as_ptr().wrapping_add(s));
+          prefetch(ret_essential.as_ptr().wrapping_add(s >> 6));
+        }
+        if w >= low + 4 {
+          let o = vertex[w - 4] as usize;
+          let (s, e) = (first[o] as usize, first[o + 1] as usize);
+          for &src in &nodes[s..e.min(s + 8)] {
+            prefetch(&num[src as usize]);
+          }
+        }
         let cur = w as u32;
         let mut below = u32::MAX;
         let mut any = false;
         let range = g.retainers_of(vertex[w]);
-        for (rk, &src) in range.clone().zip(&g.retainer_node[range]) {
+        for (rk, &src) in range.clone().zip(&nodes[range]) {
           if !bit(ret_essential, rk) {
             continue;
           }
@@ -178,6 +199,18 @@ fn predecessor_stream(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u
       out
     })
     .collect()
+}
+
+/// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+  #[cfg(target_arch = "x86_64")]
+  // SAFETY: a prefetch never faults, whatever the address; it only loads a cache line.
+  unsafe {
+    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+  };
+  #[cfg(not(target_arch = "x86_64"))]
+  let _ = p;
 }
 
 /// Semi-NCA on the numbering; returns the immediate dominator's number per DFS number.
@@ -200,14 +233,30 @@ fn semi_nca(
   let mut forest = vec![[0u32; 2]; count + 1];
   let mut semi = vec![0u32; count + 1];
   let mut path: Vec<u32> = Vec::new();
-  let mut entries = stream.iter().flatten();
+  // the stream's blocks in order, each read with a lookahead that asks for the forest entries
+  // of the retainers a few places ahead
+  let mut blocks = stream.iter();
+  let mut block: &[u32] = &[];
+  let mut j = 0;
   for w in (2..=count).rev() {
     if w % (1 << 20) == 0 {
       check(cancel)?;
     }
     let cur = w as u32;
     let mut s = u32::MAX;
-    for &v in entries.by_ref() {
+    loop {
+      if j == block.len() {
+        block = blocks.next().map(|b| b.as_slice()).unwrap_or(&[]);
+        j = 0;
+        if block.is_empty() {
+          break; // cannot happen: every vertex has its end entry
+        }
+      }
+      if let Some(&ahead) = block.get(j + 8) {
+        prefetch(forest.as_ptr().wrapping_add(ahead as usize));
+      }
+      let v = block[j];
+      j += 1;
       if v <= cur {
         s = s.min(v); // the end of w's list
         break;
