@@ -9,8 +9,8 @@
 // Whole-process wall time is measured here (spawn to exit); peak RSS by /usr/bin/time (its %M,
 // the child's ru_maxrss), the same figure process.resourceUsage().maxRSS gives for the Node
 // children. Rough phases come from when its progress lines arrive on stderr: "Reading and
-// parsing" → "Initializing snapshot..." (parse), → first byte of the table (analysis), → exit
-// (printing the Summary).
+// parsing" → "Initializing snapshot..." (parse) → "Computing aggregates..." (analysis:
+// dominators, retained sizes, distances, classes) → exit (the Summary's aggregates and table).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +73,7 @@ export function runHeapSnapshot(bin, file, { timeoutMs, logFile }) {
       err += d;
       if (marks.parse == null && err.includes('Reading and parsing')) marks.parse = now;
       if (marks.init == null && err.includes('Initializing snapshot')) marks.init = now;
+      if (marks.aggregates == null && err.includes('Computing aggregates')) marks.aggregates = now;
     });
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
     const finish = (code, signal, spawnError) => {
@@ -89,8 +90,9 @@ export function runHeapSnapshot(bin, file, { timeoutMs, logFile }) {
       else if (outBytes === 0) error = `printed no summary; log: ${logFile}`;
       const phases = [];
       if (marks.parse != null && marks.init != null) phases.push({ phase: 'parse', ms: marks.init - marks.parse });
-      if (marks.init != null && firstOut != null) phases.push({ phase: 'analysis (dominators, retained, distances, classes)', ms: firstOut - marks.init });
-      if (firstOut != null) phases.push({ phase: 'summary table', ms: end - firstOut });
+      const summaryAt = marks.aggregates ?? firstOut;
+      if (marks.init != null && summaryAt != null) phases.push({ phase: 'analysis', ms: summaryAt - marks.init });
+      if (summaryAt != null) phases.push({ phase: 'summary', ms: end - summaryAt });
       done({ tool: 'heap-snapshot', ok: !error, error, childWallMs, workMs: null, maxRssBytes,
         rssNote: haveTime ? null : `${TIME} not found: peak RSS not measured`, phases, log: logFile, outBytes });
     };
