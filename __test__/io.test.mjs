@@ -177,6 +177,17 @@ test("errors: Node's codes for bad arguments, one AbortError shaped like Node's"
   assert.throws(() => errors.validateOneOf('x', 'task', ['a', 'b']), { code: 'ERR_INVALID_ARG_VALUE', message: /must be one of: 'a', 'b'/ });
   assert.throws(() => errors.validateFunction(1, 'fn'), { code: 'ERR_INVALID_ARG_TYPE' });
 
+  // Errors from the engine arrive as real errors: a code, a field and an offset, a plain message.
+  const parser = new HeapSnapshot.Parser();
+  assert.throws(() => parser.push('hello'), (err) => {
+    assert.ok(err instanceof Error);
+    assert.equal(err.code, 'ERR_HEAPSNAP_PARSE');
+    assert.equal(typeof err.offset, 'number');
+    assert.equal(typeof err.field, 'string');
+    assert.doesNotMatch(err.message, /^[A-Z_]+\|/, 'no string protocol left in the message');
+    return true;
+  });
+
   // The public API validates its options the same way.
   await assert.rejects(HeapSnapshot.open('x.heapsnapshot', { signal: 'nope' }), { code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(HeapSnapshot.open('x.heapsnapshot', { onProgress: 1 }), { code: 'ERR_INVALID_ARG_TYPE' });

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The one byte formatter, and its inverse for command-line sizes.
+ * The one byte formatter, and its inverse for command-line sizes; distances as DevTools shows them.
  *
  * One unit system everywhere (CLI tables, messages, reports, assertions): binary multiples
  * written KB, MB, GB — 1 KB = 1024 bytes, 1 MB = 1024 KB, 1 GB = 1024 MB, the way memory is
@@ -23,6 +23,15 @@ function formatBytes(n, { unit, digits } = {}) {
   return `${(n / 1024 ** i).toFixed(digits ?? (i >= 3 ? 2 : 1))} ${UNITS[i]}`;
 }
 
+/**
+ * A distance as DevTools shows it: the number when a user root (a global, the stack) reaches the
+ * object, "−" when only V8's system roots do, or nothing. Takes anything with `distance` and
+ * `reachability` (a node, a Summary row); `format` writes the number.
+ */
+function formatDistance(item, format = String) {
+  return item && item.reachability === 'user' ? format(item.distance) : '−';
+}
+
 /** Parses "5MB", "10 kb", "1.5GiB", "123" into bytes; NaN for anything else. */
 function parseBytes(text) {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?)(i?)(b?)\s*$/i.exec(String(text));
@@ -30,4 +39,4 @@ function parseBytes(text) {
   return Math.round(Number(m[1]) * 1024 ** ('_kmgt'.indexOf((m[2] || '_').toLowerCase()) || 0));
 }
 
-module.exports = { formatBytes, parseBytes };
+module.exports = { formatBytes, formatDistance, parseBytes };

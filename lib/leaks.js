@@ -4,7 +4,7 @@
 // runs file reads off the JS thread, and shapes results for JS.
 
 const { HeapSnapshot, nativeOf, taskOptions } = require('./snapshot.js');
-const { binding, runTask, call } = require('./native.js');
+const { binding, runTask } = require('./native.js');
 const { toPath } = require('./fs.js');
 const { formatBytes } = require('./format.js');
 const { invalidArgType, invalidArgValue, optionsObject } = require('./errors.js');
@@ -22,7 +22,7 @@ async function asSnapshot(x, options, name) {
 
 /** Object ids only: from a HeapSnapshot, or by a fast ids-only read of a file, off the JS thread. */
 async function asIdSet(x, options = {}, name = 'snapshot') {
-  if (x instanceof HeapSnapshot) return call(() => nativeOf(x).idSet());
+  if (x instanceof HeapSnapshot) return nativeOf(x).idSet();
   if (isPathLike(x)) {
     const file = toPath(x, name);
     return runTask((control) => binding.readIds(file, control), options);
@@ -40,7 +40,7 @@ async function diff(base, current, options) {
   try {
     const c = await asSnapshot(current, o, 'current');
     try {
-      const rows = call(() => binding.diffSnapshots(nativeOf(b.snap), nativeOf(c.snap)));
+      const rows = binding.diffSnapshots(nativeOf(b.snap), nativeOf(c.snap));
       if (o.ids === false) for (const r of rows) delete r.addedIds, delete r.removedIds;
       return rows;
     } finally {
@@ -63,15 +63,13 @@ async function findLeaks(snapshots, options) {
   const [b, t] = await Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]);
   const f = await asSnapshot(final, o, 'snapshots.final');
   try {
-    return call(() =>
-      binding.findLeaksNative(b, t, nativeOf(f.snap), {
-        includeSystem: o.includeSystem,
-        ignoreClasses: o.ignoreClasses,
-        samples: o.samples,
-        maxClusters: o.maxClusters,
-        profile: o.profile,
-      }),
-    );
+    return binding.findLeaksNative(b, t, nativeOf(f.snap), {
+      includeSystem: o.includeSystem,
+      ignoreClasses: o.ignoreClasses,
+      samples: o.samples,
+      maxClusters: o.maxClusters,
+      profile: o.profile,
+    });
   } finally {
     if (f.owned) f.snap.dispose();
   }
@@ -84,7 +82,7 @@ async function findGrowth(snapshots, options) {
   const opened = [];
   try {
     for (const [i, s] of snapshots.entries()) opened.push(await asSnapshot(s, o, `snapshots[${i}]`));
-    return call(() => binding.findGrowthNative(opened.map((x) => nativeOf(x.snap)), o.limit ?? 50));
+    return binding.findGrowthNative(opened.map((x) => nativeOf(x.snap)), o.limit ?? 50);
   } finally {
     for (const x of opened) if (x.owned) x.snap.dispose();
   }

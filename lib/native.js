@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The native binding, loaded once, and `runTask`: how JS waits for a native task that runs off
- * the JS thread, with an AbortSignal and progress reports.
+ * the JS thread, with an AbortSignal and progress reports. The binding throws real JS errors
+ * (with `code`, and `field`/`offset` for parse errors), so calls into it need no wrapping.
  *
  * Every other module reaches the engine through here, never through the package entry.
  */
@@ -16,31 +17,6 @@ function loadBinding() {
   } catch (err) {
     const { hostTarget, missingBinaryMessage } = require('../scripts/native-target.js');
     throw unsupportedError(missingBinaryMessage(hostTarget()), { cause: err });
-  }
-}
-
-/**
- * The binding still sends errors as "CODE|field|offset|message"; this turns one into an Error
- * with `code`, `field` and `offset` (a byte offset into the snapshot, when known).
- */
-function toError(e) {
-  if (!(e instanceof Error) || typeof e.message !== 'string') return e;
-  if (e.code && String(e.code).startsWith('ERR_HEAPSNAP')) return e;
-  const m = /^([A-Z_]+)\|([^|]*)\|(\d*)\|([\s\S]*)$/.exec(e.message);
-  if (!m) return e;
-  const err = new Error(m[4]);
-  err.code = m[1];
-  if (m[2]) err.field = m[2];
-  if (m[3]) err.offset = Number(m[3]);
-  return err;
-}
-
-/** Calls into the binding, turning its errors into coded ones. */
-function call(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    throw toError(e);
   }
 }
 
@@ -76,14 +52,13 @@ async function runTask(start, { signal, onProgress } = {}) {
     timer.unref?.();
   }
   try {
-    const task = call(() => start(control));
+    const task = start(control);
     if (signal) task.catch(() => {}); // a task finishing after an abort is dropped
     const result = await (signal ? Promise.race([task, aborted]) : task);
     if (timer) report();
     return result;
-  } catch (e) {
-    const err = toError(e);
-    if (err.code === 'ABORT_ERR') throw abortError(signal);
+  } catch (err) {
+    if (err && err.code === 'ABORT_ERR') throw abortError(signal); // ours, with the signal's reason
     throw err;
   } finally {
     if (timer) clearInterval(timer);
@@ -91,4 +66,4 @@ async function runTask(start, { signal, onProgress } = {}) {
   }
 }
 
-module.exports = { binding, runTask, call };
+module.exports = { binding, runTask };

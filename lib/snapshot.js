@@ -6,7 +6,7 @@
  */
 const fs = require('node:fs');
 const os = require('node:os');
-const { binding, runTask, call } = require('./native.js');
+const { binding, runTask } = require('./native.js');
 const { pump, pushSink } = require('./streams.js');
 const { toPath } = require('./fs.js');
 const { formatBytes } = require('./format.js');
@@ -80,7 +80,7 @@ class Parser {
   /** Parses one chunk; throws ERR_HEAPSNAP_PARSE as soon as the input is known to be bad. */
   push(chunk) {
     const bytes = toChunk(chunk);
-    call(() => this.#native.push(bytes));
+    this.#native.push(bytes);
     return this;
   }
   /** Bytes consumed so far. */
@@ -95,7 +95,7 @@ class Parser {
   }
   finishSync() {
     this.#bytes = this.#native.bytes;
-    return new HeapSnapshot(call(() => this.#native.finishSync()));
+    return new HeapSnapshot(this.#native.finishSync());
   }
 }
 
@@ -133,7 +133,7 @@ class HeapSnapshot {
     if (o.maxMemory !== undefined) validateNumber(o.maxMemory, 'options.maxMemory', 0);
     const native = openOptions(o);
     checkMemory(p, o.maxMemory);
-    return new HeapSnapshot(call(() => binding.openFileSync(p, native)));
+    return new HeapSnapshot(binding.openFileSync(p, native));
   }
 
   /** Parses a snapshot from a readable stream (or any async iterable of chunks). */
@@ -149,33 +149,33 @@ class HeapSnapshot {
   }
 
   get nodeCount() {
-    return call(() => this.#native.nodeCount);
+    return this.#native.nodeCount;
   }
   get edgeCount() {
-    return call(() => this.#native.edgeCount);
+    return this.#native.edgeCount;
   }
   /** DevTools' total: retained size of the root plus extra_native_bytes. */
   get totalSize() {
-    return call(() => this.#native.totalSize);
+    return this.#native.totalSize;
   }
   get rootId() {
-    return call(() => this.#native.rootId);
+    return this.#native.rootId;
   }
   /** Largest odd (JS heap) object id: the boundary DevTools uses for "allocated between snapshots". */
   get maxJsObjectId() {
-    return call(() => this.#native.maxJsObjectId);
+    return this.#native.maxJsObjectId;
   }
   /** Bytes of snapshot text parsed. */
   get inputBytes() {
-    return call(() => this.#native.inputBytes);
+    return this.#native.inputBytes;
   }
   /** Milliseconds spent per phase: { parse, graph, flags, dominators, distances, classes, statistics }. */
   get timings() {
-    return Object.fromEntries(call(() => this.#native.timings()));
+    return Object.fromEntries(this.#native.timings());
   }
   /** With `open(path, { traceMemory: true })`: `{ [phase]: { rss, peakRss } }` in bytes, else `{}`. */
   get memory() {
-    const phases = call(() => this.#native.phases());
+    const phases = this.#native.phases();
     return Object.fromEntries(phases.filter((p) => p.rss != null).map((p) => [p.phase, { rss: p.rss, peakRss: p.peakRss }]));
   }
   get disposed() {
@@ -186,7 +186,7 @@ class HeapSnapshot {
   summary(options) {
     const o = optionsObject(options);
     if (o.limit != null) validateNumber(o.limit, 'options.limit', 0);
-    let rows = call(() => this.#native.summary());
+    let rows = this.#native.summary();
     if (o.filter) {
       const re = o.filter instanceof RegExp ? o.filter : new RegExp(o.filter);
       rows = rows.filter((r) => re.test(r.className));
@@ -197,7 +197,7 @@ class HeapSnapshot {
 
   /** The Statistics view, in the shape of DevTools' getStatistics(). */
   statistics() {
-    const s = call(() => this.#native.statistics());
+    const s = this.#native.statistics();
     return {
       total: s.total,
       native: { total: s.nativeTotal, typedArrays: s.typedArrays },
@@ -207,43 +207,43 @@ class HeapSnapshot {
 
   /** One node by id, or null. */
   node(id) {
-    return call(() => this.#native.node(Number(id))) ?? null;
+    return this.#native.node(Number(id)) ?? null;
   }
   /** One node by ordinal (position in the file), or null. */
   nodeAt(ordinal) {
-    return call(() => this.#native.nodeAt(ordinal >>> 0)) ?? null;
+    return this.#native.nodeAt(ordinal >>> 0) ?? null;
   }
   /** The exact display name of a node as UTF-16 (keeps lone surrogates that UTF-8 cannot carry). */
   nodeNameUtf16(ordinal) {
-    const units = call(() => this.#native.nameUtf16(ordinal >>> 0));
+    const units = this.#native.nameUtf16(ordinal >>> 0);
     let s = '';
     for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.slice(i, i + 8192));
     return s;
   }
   ordinalOf(id) {
-    return call(() => this.#native.ordinalOf(Number(id)));
+    return this.#native.ordinalOf(Number(id));
   }
   /** Outgoing edges: [{ type, name, toId }], or null for an unknown id. */
   edges(id) {
-    const rows = call(() => this.#native.edges(Number(id)));
+    const rows = this.#native.edges(Number(id));
     return rows ? rows.map((e) => ({ type: e.type, name: e.name, toId: e.id })) : null;
   }
   /** Incoming edges: [{ type, name, fromId }], or null for an unknown id. */
   retainers(id) {
-    const rows = call(() => this.#native.retainers(Number(id)));
+    const rows = this.#native.retainers(Number(id));
     return rows ? rows.map((e) => ({ type: e.type, name: e.name, fromId: e.id })) : null;
   }
   /** Ids of the live instances of a class: by name ("Foo"), or by a Summary row's exact key (",Map", "81,0,23,Foo"). */
   instances(className) {
-    return call(() => this.#native.instances(String(className)));
+    return this.#native.instances(String(className));
   }
   /** Every per-node number as typed arrays indexed by ordinal (bulk access). */
   columns() {
-    return call(() => this.#native.columns());
+    return this.#native.columns();
   }
   /** The shortest retainer path of an object from a root: { root, steps, text }, or null. */
   retainerPath(id) {
-    return call(() => this.#native.retainerPath(Number(id))) ?? null;
+    return this.#native.retainerPath(Number(id)) ?? null;
   }
   /**
    * Summary of the objects allocated after `base` was taken (DevTools' "Objects allocated
@@ -251,13 +251,13 @@ class HeapSnapshot {
    */
   allocatedSince(base) {
     const min = base instanceof HeapSnapshot ? base.maxJsObjectId : Number(base);
-    return call(() => this.#native.summaryIdRange(min, this.maxJsObjectId));
+    return this.#native.summaryIdRange(min, this.maxJsObjectId);
   }
   /** Strings whose text occurs more than once: [{ value, count, totalSelfSize, totalRetainedSize, sampleIds }]. */
   duplicatedStrings(options) {
     const { limit } = optionsObject(options);
     if (limit != null) validateInteger(limit, 'options.limit', 0);
-    return call(() => this.#native.duplicatedStrings(limit));
+    return this.#native.duplicatedStrings(limit);
   }
   /** Frees the native memory now; the object is unusable afterwards. */
   dispose() {

@@ -30,7 +30,7 @@
  */
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
-const { formatBytes, parseBytes } = require('../format.js');
+const { formatBytes, formatDistance, parseBytes } = require('../format.js');
 const { isArgumentError } = require('../errors.js');
 
 class UsageError extends Error {}
@@ -170,18 +170,6 @@ function table(rows, cols) {
 function truncate(s, n) {
   s = String(s);
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
-}
-
-const SYSTEM_DISTANCE = 100000000;
-
-/** True when a user root (a global, the stack) reaches the object: DevTools shows its distance. */
-function userReachable(distance) {
-  return distance >= 0 && distance < SYSTEM_DISTANCE;
-}
-
-/** A distance as DevTools shows it: the number, or "−" when only system roots (or nothing) reach it. */
-function distanceText(distance) {
-  return userReachable(distance) ? String(distance) : '−';
 }
 
 const SPINNER = ['|', '/', '-', '\\'];
@@ -382,8 +370,7 @@ module.exports = {
   size,
   table,
   truncate,
-  userReachable,
-  distanceText,
+  formatDistance,
   formatBytes,
   progressBar,
   parse: legacyParse,

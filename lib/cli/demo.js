@@ -11,7 +11,7 @@ const { HeapSnapshot } = require('../snapshot.js');
 const { findLeaks, formatLeaks } = require('../leaks.js');
 const { writeFileAtomic } = require('../fs.js');
 const { renderReport } = require('../report/html.js');
-const { defineCommand, positive, table, truncate, formatBytes, distanceText } = require('./common.js');
+const { defineCommand, positive, table, truncate, formatBytes, formatDistance } = require('./common.js');
 
 /** One line for each word the output above uses. */
 const GLOSSARY = `Reading this:
@@ -76,7 +76,7 @@ async function demo({ values, out, json, progress, dir }) {
         { title: 'Count', get: (r) => r.count },
         { title: 'Shallow', get: (r) => formatBytes(r.shallowSize) },
         { title: 'Retained', get: (r) => formatBytes(r.retainedSize) },
-        { title: 'Distance', get: (r) => distanceText(r.distance) },
+        { title: 'Distance', get: (r) => formatDistance(r) },
       ]),
     );
     say(`\n${GLOSSARY}`);

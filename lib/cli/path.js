@@ -1,7 +1,7 @@
 'use strict';
 // `heapsnap path FILE @ID`: what keeps one object alive.
 const { HeapSnapshot } = require('../snapshot.js');
-const { defineCommand, UsageError, count, formatBytes, distanceText } = require('./common.js');
+const { defineCommand, UsageError, count, formatBytes, formatDistance } = require('./common.js');
 
 module.exports = defineCommand({
   name: 'path',
@@ -38,13 +38,13 @@ would free it), and its direct retainers.`,
         json({ node, path, dominators: chain.map((n) => ({ id: n.id, className: n.className, name: n.name, retainedSize: n.retainedSize })), retainers });
         return 0;
       }
-      out(`@${node.id} ${node.className} "${node.name}": shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${distanceText(node.distance)}\n\n`);
+      out(`@${node.id} ${node.className} "${node.name}": shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${formatDistance(node)}\n\n`);
       out(`Retainer path:\n  ${path ? path.text : '(no path from a root)'}\n\nDominator chain (freeing any of these frees it):\n`);
       for (const n of chain.slice(1)) out(`  @${n.id} ${n.className} (retains ${formatBytes(n.retainedSize)})\n`);
       out('\nRetainers:\n');
       for (const r of retainers) {
         const from = snap.node(r.fromId);
-        out(`  ${r.type} ${r.name} from @${r.fromId} ${from?.className ?? ''} (distance ${distanceText(from?.distance ?? -5)})\n`);
+        out(`  ${r.type} ${r.name} from @${r.fromId} ${from?.className ?? ''} (distance ${formatDistance(from)})\n`);
       }
       return 0;
     } finally {

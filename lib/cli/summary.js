@@ -2,7 +2,7 @@
 // `heapsnap summary FILE`: DevTools' Summary view, classes by retained size.
 const { HeapSnapshot } = require('../snapshot.js');
 const { CLASS_SORTS: SORTS } = require('../explore/model.js'); // the explorer's Summary sorts the same ways
-const { defineCommand, UsageError, count, table, truncate, distanceText, formatBytes } = require('./common.js');
+const { defineCommand, UsageError, count, table, truncate, formatDistance, formatBytes } = require('./common.js');
 
 function sortKey(text, flag) {
   if (!Object.hasOwn(SORTS, text)) throw new UsageError(`${flag} must be one of ${Object.keys(SORTS).join(', ')}, got '${text}'`);
@@ -54,7 +54,7 @@ distance from the roots. Numbers are identical to DevTools'.`,
           { title: 'Count', get: (r) => r.count },
           { title: 'Shallow', get: (r) => formatBytes(r.shallowSize) },
           { title: 'Retained', get: (r) => formatBytes(r.retainedSize) },
-          { title: 'Distance', get: (r) => distanceText(r.distance) },
+          { title: 'Distance', get: (r) => formatDistance(r) },
         ]),
       );
       if (rows.length > shown.length) out(`… ${rows.length - shown.length} more classes (--limit)\n`);

@@ -1,7 +1,7 @@
 'use strict';
 // `heapsnap top FILE`: the largest objects by retained size, with their dominator chains.
 const { HeapSnapshot } = require('../snapshot.js');
-const { defineCommand, count, table, truncate, formatBytes, userReachable } = require('./common.js');
+const { defineCommand, count, table, truncate, formatBytes } = require('./common.js');
 
 const SKIP_TYPES = new Set(['synthetic', 'hidden', 'array', 'code', 'object shape']);
 
@@ -22,9 +22,10 @@ the chain of objects that dominate it.`,
     let rows;
     try {
       const c = snap.columns();
+      const user = c.reachabilityNames.indexOf('user');
       const order = [];
       for (let i = 0; i < c.ids.length; i++) {
-        if (SKIP_TYPES.has(c.typeNames[c.types[i]]) || !userReachable(c.distances[i])) continue;
+        if (SKIP_TYPES.has(c.typeNames[c.types[i]]) || c.reachability[i] !== user) continue;
         order.push(i);
       }
       order.sort((a, b) => c.retainedSizes[b] - c.retainedSizes[a]);

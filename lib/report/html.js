@@ -28,12 +28,11 @@
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { formatBytes } = require('../format.js');
+const { formatBytes, formatDistance } = require('../format.js');
 
 const TOP_CLASSES = 25;
 const TOP_GROWTH = 20;
 const MAX_TABLE_ROWS = 1000;
-const NO_DISTANCE = 100000000;
 
 // ---------------------------------------------------------------------------------------------
 // Escaping and formatting
@@ -49,10 +48,6 @@ function num(n) {
 
 function signed(n, fmt = num) {
   return n > 0 ? `+${fmt(n)}` : n < 0 ? `−${fmt(-n)}` : fmt(0);
-}
-
-function distanceText(d) {
-  return d < 0 || d >= NO_DISTANCE ? '−' : num(d);
 }
 
 function pct(part, whole) {
@@ -296,7 +291,8 @@ function summarySection(summary, statistics) {
     { title: 'Count', value: (r) => r.count, text: (r) => num(r.count) },
     { title: 'Shallow', value: (r) => r.shallowSize, text: (r) => formatBytes(r.shallowSize) },
     { title: 'Retained', value: (r) => r.retainedSize, text: (r) => formatBytes(r.retainedSize), sorted: true },
-    { title: 'Distance', value: (r) => (r.distance < 0 || r.distance >= NO_DISTANCE ? NO_DISTANCE : r.distance), text: (r) => distanceText(r.distance) },
+    // Sorted by the raw distance (a system-only one is stored above every user one), unreachable last.
+    { title: 'Distance', value: (r) => (r.distance >= 0 ? r.distance : Number.MAX_SAFE_INTEGER), text: (r) => formatDistance(r, num) },
   ];
   return (
     `<section id="overview"><div class="grid">` +
