@@ -61,6 +61,8 @@ export type Reachability = 'user' | 'system' | 'unreachable';
 
 export interface Progress {
   phase: 'queued' | 'parse' | 'analyze' | 'done';
+  /** During 'analyze': the pass running now, named as in `timings` (e.g. 'dominators'); else null. */
+  step: string | null;
   bytesRead: number;
   totalBytes: number;
 }

@@ -213,7 +213,7 @@ test('progress on a terminal for every command that reads snapshots, cleared bef
   assert.equal(quiet.err, '', 'no progress when stderr is not a TTY');
 });
 
-test('the progress bar keeps moving once every byte is read: spinner, seconds and the phase named', async () => {
+test('the progress bar keeps moving once every byte is read: spinner, seconds and the pass named', async () => {
   const { progressBar } = commandModule('common');
   const io = ttyIo();
   const bar = progressBar(io, 'reading');
@@ -228,6 +228,8 @@ test('the progress bar keeps moving once every byte is read: spinner, seconds an
   const second = io.err.split('\r').at(-1);
   assert.match(first, /100% analyze [|/\\-] \d+\.\ds/);
   assert.notEqual(first, second, 'the line changes while the phase runs');
+  bar.update({ fraction: 1, phase: 'analyze', step: 'dominators' });
+  assert.match(io.err.split('\r').at(-1), /100% analyze: dominators\x1b\[K$/, 'a new pass is named and its clock starts again');
   bar.update({ fraction: 1, phase: 'done' });
   assert.ok(io.err.endsWith('\r\x1b[K'));
 });

@@ -184,6 +184,10 @@ test('onProgress reports bytes and phases; the event loop keeps ticking during o
   clearInterval(iv);
   const last = seen.at(-1);
   assert.equal(last.phase, 'done');
+  assert.equal(last.step, null);
+  for (const p of seen) {
+    assert.ok(p.step === null || (p.phase === 'analyze' && typeof snap.timings[p.step] === 'number'), `step ${p.step} in ${p.phase}`);
+  }
   assert.equal(last.bytesRead, snap.inputBytes);
   assert.equal(last.totalBytes, snap.inputBytes);
   assert.ok(ticks > 0, 'timers ran while parsing');

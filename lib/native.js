@@ -25,8 +25,9 @@ const PHASES = ['queued', 'parse', 'analyze', 'done'];
 /**
  * Runs a native async task: `start(control)` returns its promise. On abort the promise rejects
  * at once with an AbortError; the native task stops at its next check (the parser checks every
- * 16 MB) and its memory is freed when it does. `onProgress({ phase, bytesRead, totalBytes })`
- * is called when it starts, about every 100 ms while it runs, and once at the end.
+ * 16 MB) and its memory is freed when it does. `onProgress({ phase, step, bytesRead, totalBytes })`
+ * is called when it starts, about every 100 ms while it runs, and once at the end; `step` names
+ * the analysis pass running during 'analyze' (the keys of `timings`), null otherwise.
  */
 async function runTask(start, { signal, onProgress } = {}) {
   throwIfAborted(signal);
@@ -44,7 +45,7 @@ async function runTask(start, { signal, onProgress } = {}) {
   let timer;
   const report = () => {
     const [done, total, phase] = control.progress();
-    onProgress({ phase: PHASES[phase] ?? 'queued', bytesRead: done, totalBytes: total });
+    onProgress({ phase: PHASES[phase] ?? 'queued', step: control.step ?? null, bytesRead: done, totalBytes: total });
   };
   if (typeof onProgress === 'function') {
     report(); // at once, so a progress display appears even for short work
