@@ -54,7 +54,7 @@ test('npm run package: the main tarball and this platform\'s, as a release publi
   assert.deepEqual(plat.os, [process.platform]);
   assert.deepEqual(plat.cpu, [process.arch]);
   if (process.platform === 'linux') assert.deepEqual(plat.libc, [host.abi.endsWith('musl') ? 'musl' : 'glibc']);
-  assert.deepEqual(filesOf(tarballs.platforms[0]).sort(), ['README.md', host.binaryFile, 'package.json'].sort());
+  assert.deepEqual(filesOf(tarballs.platforms[0]).sort(), ['LICENSE', 'README.md', host.binaryFile, 'package.json'].sort());
 
   const main = manifestOf(tarballs.main);
   const expected = Object.fromEntries(fs.readdirSync(path.join(root, 'npm')).map((abi) => [`heapsnap-${abi}`, rootPkg.version]));
@@ -63,7 +63,7 @@ test('npm run package: the main tarball and this platform\'s, as a release publi
   assert.equal(main.scripts.install, 'node scripts/install.js');
 
   const files = filesOf(tarballs.main);
-  for (const need of ['Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'crates/heapsnap-core/Cargo.toml', 'crates/heapsnap-core/src/lib.rs', 'binding.js', 'index.d.ts']) {
+  for (const need of ['LICENSE', 'Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'crates/heapsnap-core/Cargo.toml', 'crates/heapsnap-core/src/lib.rs', 'binding.js', 'index.d.ts']) {
     assert.ok(files.includes(need), `main tarball has ${need}`);
   }
   // cargo refuses a manifest that declares a bench, test or example whose file is not there

@@ -34,7 +34,7 @@ const { values: opts } = parseArgs({
 });
 
 // Files the source fallback needs in the main tarball, and files it must never carry.
-const REQUIRED_IN_MAIN = ['Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'crates/heapsnap-core/Cargo.toml', 'crates/heapsnap-core/src/lib.rs', 'binding.js', 'scripts/install.js', 'scripts/native-target.js'];
+const REQUIRED_IN_MAIN = ['LICENSE', 'Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'crates/heapsnap-core/Cargo.toml', 'crates/heapsnap-core/src/lib.rs', 'binding.js', 'scripts/install.js', 'scripts/native-target.js'];
 const FORBIDDEN_IN_MAIN = [/\.node$/, /^crates\/heapsnap-core\/(tests|fuzz|benches)\//, /^__test__\//, /^target\//, /\.heapsnapshot$/];
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -139,6 +139,7 @@ try {
     fs.mkdirSync(dir);
     for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
     fs.copyFileSync(binary, path.join(dir, meta.main));
+    fs.copyFileSync(path.join(root, 'LICENSE'), path.join(dir, 'LICENSE'));
     if (repository) writeJson(path.join(dir, 'package.json'), { ...meta, repository });
     platforms.push(pack(dir));
   }
