@@ -9,10 +9,56 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Writes a snapshot's analysis as a cache entry. A class of its own, holding the analysis
+ * rather than the `NativeSnapshot`: a pending write keeps its JS object borrowed, and that must
+ * not be the snapshot, which its owner may `dispose()` meanwhile (the memory goes when the
+ * write is done).
+ */
+export declare class AnalysisWriter {
+  constructor(snapshot: NativeSnapshot)
+  /**
+   * Writes the entry for `key` to `path` (created 0600; it must not exist); resolves to the
+   * bytes written.
+   */
+  save(path: string, key: string): Promise<number>
+}
+
 export declare class IdSet {
   get size(): number
   get maxJsObjectId(): number
   has(id: number): boolean
+}
+
+/** The paged views of one snapshot. */
+export declare class NativeExplorer {
+  constructor(snapshot: NativeSnapshot)
+  /**
+   * Builds the class index, the id index, the retainers' edges and the string search off the
+   * JS thread (the first queries would otherwise build them); resolves to the class count.
+   */
+  prepare(): Promise<number>
+  /** The Summary rows, by retained size. */
+  classes(): Array<SummaryRow>
+  /** One page of a class' objects (by Summary key) by retained size, or null for an unknown key. */
+  instances(key: string, offset: number, limit: number): NodePage | null
+  /** One page of an object's children in the dominator tree, or null for an unknown id. */
+  dominated(id: number, offset: number, limit: number): NodePage | null
+  /** One page of an object's references, or null for an unknown id. */
+  edges(id: number, offset: number, limit: number): EdgePage | null
+  /** One page of an object's retainers (nearest the roots first), or null for an unknown id. */
+  retainers(id: number, offset: number, limit: number): EdgePage | null
+  /**
+   * Strings whose text contains `needle` (ASCII case ignored), the first `limit`; off the JS
+   * thread (a search with few hits reads every string).
+   */
+  searchStrings(needle: string, limit: number): Promise<Array<NodeRow>>
+  /** DevTools' Comparison of this snapshot against `base`, off the JS thread. */
+  compare(base: NativeExplorer): Promise<Array<DiffRow>>
+  /** Finds the duplicated strings off the JS thread (once); resolves to how many texts repeat. */
+  duplicates(): Promise<number>
+  /** One page of the duplicated strings by total retained size (found on first use). */
+  duplicatesPage(offset: number, limit: number): DuplicatePage
 }
 
 /** Streaming parser: `push` chunks as they arrive, then `finish`. */
@@ -77,6 +123,9 @@ export declare class TaskControl {
   get step(): string | null
 }
 
+/** The layout version of the entries this engine writes and reads (part of JS's key). */
+export declare function analysisFormatVersion(): number
+
 export interface ClassGrowth {
   key: string
   className: string
@@ -134,6 +183,34 @@ export interface DuplicateGroup {
   sampleIds: Array<number>
 }
 
+export interface DuplicatePage {
+  total: number
+  rows: Array<DuplicateRow>
+}
+
+export interface DuplicateRow {
+  /** The text, clipped to 300 characters. */
+  value: string
+  /** The length of the whole text, in UTF-16 units (as JS counts). */
+  valueLength: number
+  count: number
+  totalSelfSize: number
+  totalRetainedSize: number
+  sampleIds: Array<number>
+}
+
+export interface EdgeNodeRow {
+  type: string
+  name: string
+  /** The object at the other end (target of a reference, source of a retainer). */
+  node: NodeRow
+}
+
+export interface EdgePage {
+  total: number
+  rows: Array<EdgeNodeRow>
+}
+
 export interface EdgeRow {
   type: string
   name: string
@@ -187,6 +264,12 @@ export interface LeakTotals {
   clusters: number
 }
 
+/**
+ * Reads the cache entry at `path` written for `key`: a snapshot, or null when the entry is
+ * missing, of another version or file, damaged, or inconsistent.
+ */
+export declare function loadAnalysis(path: string, key: string, control: TaskControl): Promise<NativeSnapshot | null>
+
 export interface NativeStatistics {
   total: number
   nativeTotal: number
@@ -217,6 +300,11 @@ export interface NodeInfo {
   detachedness: number
 }
 
+export interface NodePage {
+  total: number
+  rows: Array<NodeRow>
+}
+
 export interface NodeRef {
   id: number
   type: string
@@ -224,6 +312,19 @@ export interface NodeRef {
   name: string
   distance: number
   /** `'user' | 'system' | 'unreachable'`. */
+  reachability: string
+}
+
+export interface NodeRow {
+  id: number
+  type: string
+  /** The display name, clipped to 300 characters. */
+  name: string
+  className: string
+  selfSize: number
+  retainedSize: number
+  distance: number
+  /** `'user' | 'system' | 'unreachable'` */
   reachability: string
 }
 

@@ -835,13 +835,17 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AnalysisWriter = nativeBinding.AnalysisWriter
 module.exports.IdSet = nativeBinding.IdSet
+module.exports.NativeExplorer = nativeBinding.NativeExplorer
 module.exports.NativeParser = nativeBinding.NativeParser
 module.exports.NativeSnapshot = nativeBinding.NativeSnapshot
 module.exports.TaskControl = nativeBinding.TaskControl
+module.exports.analysisFormatVersion = nativeBinding.analysisFormatVersion
 module.exports.diffSnapshots = nativeBinding.diffSnapshots
 module.exports.findGrowthNative = nativeBinding.findGrowthNative
 module.exports.findLeaksNative = nativeBinding.findLeaksNative
+module.exports.loadAnalysis = nativeBinding.loadAnalysis
 module.exports.openFile = nativeBinding.openFile
 module.exports.openFileSync = nativeBinding.openFileSync
 module.exports.readIds = nativeBinding.readIds

@@ -5,7 +5,7 @@
 // 0 ok, 1 a check failed (leak found, growth over a limit, capture failed), 2 bad usage or
 // unreadable input, 130 interrupted.
 
-const COMMANDS = ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo', 'explore', 'mcp', 'budget'];
+const COMMANDS = ['summary', 'stats', 'diff', 'leaks', 'growth', 'path', 'top', 'dupes', 'capture', 'report', 'demo', 'explore', 'mcp', 'budget', 'cache'];
 
 const command = (name) => require(`../lib/cli/${name}.js`);
 
@@ -17,11 +17,15 @@ Commands:
 ${lines.join('\n')}
 
 Every command takes --json and --help. Exit codes: 0 ok, 1 check failed, 2 usage/input error.
+Analyses of snapshots of 16 MB and more are kept in a cache (heapsnap cache info); --no-cache
+on any command skips it.
 `;
 }
 
 async function cli(argv, io = { stdout: process.stdout, stderr: process.stderr }) {
-  const [cmd, ...rest] = argv;
+  const noCache = argv.includes('--no-cache');
+  require('../lib/cache/index.js').setDefault(!noCache);
+  const [cmd, ...rest] = argv.filter((a) => a !== '--no-cache');
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.stdout.write(usage());
     return cmd ? 0 : 2;

@@ -21,6 +21,7 @@ const {
   validateBoolean,
   throwIfAborted,
 } = require('./errors.js');
+const { openThroughCache } = require('./cache/open.js');
 
 /** Validates the options of calls that run off the JS thread: { signal, onProgress, maxMemory }. */
 function taskOptions(options, name = 'options') {
@@ -118,13 +119,26 @@ class HeapSnapshot {
     this.#native = nat;
   }
 
-  /** Parses and analyses a file (a path or a file: URL) off the JS thread. */
+  /**
+   * Parses and analyses a file (a path or a file: URL) off the JS thread. `{ cache: true }`
+   * keeps the analysis in the user's cache directory and reads it back on the next open of the
+   * same, unchanged file (lib/cache).
+   */
   static async open(path, options) {
     const p = toPath(path, 'path');
     const o = taskOptions(options);
-    checkMemory(p, o.maxMemory);
+    if (o.cache !== undefined) validateBoolean(o.cache, 'options.cache');
     const native = openOptions(o);
-    return new HeapSnapshot(await runTask((control) => binding.openFile(p, control, native), o));
+    return openThroughCache(p, o, {
+      formatVersion: binding.analysisFormatVersion(),
+      fresh: async () => {
+        checkMemory(p, o.maxMemory);
+        return new HeapSnapshot(await runTask((control) => binding.openFile(p, control, native), o));
+      },
+      load: (entry, key) => runTask((control) => binding.loadAnalysis(entry, key, control), o),
+      save: (snap, temp, key) => new binding.AnalysisWriter(snap.#native).save(temp, key),
+      wrap: (nat) => new HeapSnapshot(nat),
+    });
   }
 
   static openSync(path, options) {

@@ -43,7 +43,7 @@ fn nums(v: Vec<u64>) -> Vec<f64> {
   v.into_iter().map(|x| x as f64).collect()
 }
 
-fn reachability(d: Distance) -> String {
+pub fn reachability(d: Distance) -> String {
   d.reachability().name().to_string()
 }
 

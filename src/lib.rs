@@ -4,13 +4,17 @@
 //!
 //! [`types`] are the objects JS sees, [`convert`] fills them from the engine's, [`error`] is
 //! the one mapping to JS errors, [`tasks`] the work done off the JS thread. The classes are
-//! [`snapshot::NativeSnapshot`], [`parser::NativeParser`], [`ids::IdSet`] and
-//! [`tasks::TaskControl`]; the functions below are the rest of the binding's exports.
+//! [`snapshot::NativeSnapshot`], [`parser::NativeParser`], [`ids::IdSet`],
+//! [`tasks::TaskControl`], [`explore::NativeExplorer`] (the explorer's paged views) and
+//! [`cache::AnalysisWriter`] (analysis cache entries); the functions below are the rest of the
+//! binding's exports.
 
 #![deny(clippy::all)]
 
+pub mod cache;
 pub mod convert;
 pub mod error;
+pub mod explore;
 pub mod ids;
 pub mod parser;
 pub mod snapshot;

@@ -27,6 +27,10 @@ impl NativeSnapshot {
   pub fn get(&self) -> Result<&Snapshot> {
     self.inner.as_deref().ok_or(Failure::Disposed)
   }
+  /// The snapshot shared (for work that may outlive this object's `dispose()`), unless disposed.
+  pub fn shared(&self) -> Result<Arc<Snapshot>> {
+    self.inner.clone().ok_or(Failure::Disposed)
+  }
   /// Runs a query on the snapshot (on the JS thread, failures as JS errors).
   fn query<T>(&self, env: &Env, f: impl FnOnce(&Snapshot) -> T) -> napi::Result<T> {
     guard(env, || Ok(f(self.get()?)))

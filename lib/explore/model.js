@@ -15,16 +15,17 @@
  * that are computed once per snapshot (the Summary, the Comparison, the duplicated strings) are
  * kept; per-object queries go to the engine each time.
  */
-const { formatBytes } = require('../format.js');
+const { binding, runTask } = require('../native.js');
+const { formatBytes, formatDistance } = require('../format.js');
+const { HeapSnapshot, nativeOf } = require('../snapshot.js');
 
-/** DevTools' sentinel for "reachable only from system roots"; negative is unreachable. */
-const NO_DISTANCE = 100000000;
 const NAME_IN_ROW = 300;
 const NAME_IN_DETAIL = 10000;
 const MAX_LIMIT = 1000;
 
-function snapshotApi() {
-  return { HeapSnapshot: require('../snapshot.js').HeapSnapshot, diff: require('../leaks.js').diff };
+/** Awaits a native task of the explorer, with its errors as coded JS errors. */
+function task(start) {
+  return runTask(() => start());
 }
 
 function page({ offset = 0, limit = 100 } = {}) {
@@ -37,10 +38,6 @@ function clip(s, n) {
   return s.length > n ? s.slice(0, n) : s;
 }
 
-function distanceText(d) {
-  return d < 0 || d >= NO_DISTANCE ? '−' : String(d);
-}
-
 /** The fields of an object shown in lists (names clipped). */
 function row(n) {
   return {
@@ -51,6 +48,7 @@ function row(n) {
     selfSize: n.selfSize,
     retainedSize: n.retainedSize,
     distance: n.distance,
+    reachability: n.reachability,
   };
 }
 
@@ -64,22 +62,26 @@ const CLASS_SORTS = {
 
 class SnapshotModel {
   #snap;
+  #ex; // the engine's paged views (NativeExplorer)
   #summary = null;
-  #instances = new Map(); // class key → ids by retained size (a few, most recent kept)
-  #dominatorChildren = null;
-  #dupes = null;
-  #columns = null;
   #diffs = new WeakMap();
 
-  /** Opens and analyses a file; `onProgress` as HeapSnapshot.open's. */
+  /** Opens and analyses a file, and builds the class index; `onProgress` as HeapSnapshot.open's. */
   static async open(file, options = {}) {
-    const { HeapSnapshot } = snapshotApi();
     const snap = await HeapSnapshot.open(file, options);
-    return new SnapshotModel(snap, { file });
+    const model = new SnapshotModel(snap, { file });
+    try {
+      await task(() => model.#ex.prepare());
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return model;
   }
 
   constructor(snap, { file } = {}) {
     this.#snap = snap;
+    this.#ex = new binding.NativeExplorer(nativeOf(snap));
     this.file = file;
   }
 
@@ -105,7 +107,7 @@ class SnapshotModel {
 
   /** Summary rows (computed once). */
   summary() {
-    this.#summary ??= this.#snap.summary();
+    this.#summary ??= this.#ex.classes();
     return this.#summary;
   }
 
@@ -126,28 +128,25 @@ class SnapshotModel {
     return { total: rows.length, rows: rows.slice(offset, offset + limit) };
   }
 
-  #instanceIds(keys) {
-    const cacheKey = keys.join('\u0000');
-    let ids = this.#instances.get(cacheKey);
-    if (!ids) {
-      const s = this.#snap;
-      const nodes = keys.flatMap((k) => s.instances(k)).map((id) => s.node(id));
-      nodes.sort((a, b) => b.retainedSize - a.retainedSize || a.id - b.id);
-      ids = nodes.map((n) => n.id);
-      this.#instances.set(cacheKey, ids);
-      if (this.#instances.size > 8) this.#instances.delete(this.#instances.keys().next().value);
-    }
-    return ids;
-  }
-
   /**
    * The objects of one class, by retained size: a Summary key like ",Foo", or several keys
-   * (one class name defined at several source locations).
+   * (one class name defined at several source locations). Unknown keys have no objects.
    */
   instances(key, p) {
     const { offset, limit } = page(p);
-    const ids = this.#instanceIds(Array.isArray(key) ? key.map(String) : [String(key)]);
-    return { total: ids.length, rows: ids.slice(offset, offset + limit).map((id) => row(this.#snap.node(id))) };
+    const keys = Array.isArray(key) ? key.map(String) : [String(key)];
+    if (keys.length === 1) return this.#ex.instances(keys[0], offset, limit) ?? { total: 0, rows: [] };
+    // Several keys: the first offset + limit of each, merged.
+    let total = 0;
+    const all = [];
+    for (const k of keys) {
+      const r = this.#ex.instances(k, 0, offset + limit);
+      if (!r) continue;
+      total += r.total;
+      all.push(...r.rows);
+    }
+    all.sort((a, b) => b.retainedSize - a.retainedSize || a.id - b.id);
+    return { total, rows: all.slice(offset, offset + limit) };
   }
 
   /** The object inspector: every number, the retainer path, and where it comes from. */
@@ -172,82 +171,40 @@ class SnapshotModel {
     return detail;
   }
 
-  /** References out of an object, in the file's order. */
+  /** References out of an object, in the file's order; null for an unknown id. */
   edges(id, p) {
     const { offset, limit } = page(p);
-    const all = this.#snap.edges(id);
-    if (!all) return null;
-    return {
-      total: all.length,
-      rows: all.slice(offset, offset + limit).map((e) => ({ type: e.type, name: e.name, node: row(this.#snap.node(e.toId)) })),
-    };
+    return this.#ex.edges(Number(id), offset, limit);
   }
 
-  /** References into an object, nearest to the roots first (DevTools' order). */
+  /** References into an object, nearest to the roots first (DevTools' order); null for an unknown id. */
   retainers(id, p) {
     const { offset, limit } = page(p);
-    const s = this.#snap;
-    const all = s.retainers(id);
-    if (!all) return null;
-    const rows = all.map((r) => ({ type: r.type, name: r.name, node: s.node(r.fromId) }));
-    const rank = (d) => (d < 0 ? Infinity : d);
-    rows.sort((a, b) => rank(a.node.distance) - rank(b.node.distance));
-    return { total: rows.length, rows: rows.slice(offset, offset + limit).map((r) => ({ type: r.type, name: r.name, node: row(r.node) })) };
+    return this.#ex.retainers(Number(id), offset, limit);
   }
 
   retainerPath(id) {
     return this.#snap.retainerPath(id);
   }
 
-  #children() {
-    if (!this.#dominatorChildren) {
-      const c = this.#columnsOnce();
-      const n = c.ids.length;
-      const first = new Uint32Array(n + 1);
-      const root = this.#snap.ordinalOf(this.#snap.rootId);
-      for (let v = 0; v < n; v++) if (v !== root) first[c.dominators[v] + 1]++;
-      for (let v = 0; v < n; v++) first[v + 1] += first[v];
-      const at = first.slice(0, n);
-      const kids = new Uint32Array(n);
-      for (let v = 0; v < n; v++) if (v !== root) kids[at[c.dominators[v]]++] = v;
-      this.#dominatorChildren = { first, kids };
-    }
-    return this.#dominatorChildren;
-  }
-
-  #columnsOnce() {
-    this.#columns ??= this.#snap.columns();
-    return this.#columns;
-  }
-
   /** Children of an object in the dominator tree (what it alone keeps alive), by retained size. */
   dominated(id, p) {
     const { offset, limit } = page(p);
-    const s = this.#snap;
-    const v = s.ordinalOf(id);
-    if (v < 0) return null;
-    const { first, kids } = this.#children();
-    const c = this.#columnsOnce();
-    const mine = Array.from(kids.subarray(first[v], first[v + 1]));
-    mine.sort((a, b) => c.retainedSizes[b] - c.retainedSizes[a] || a - b);
-    return { total: mine.length, rows: mine.slice(offset, offset + limit).map((o) => row(s.nodeAt(o))) };
+    return this.#ex.dominated(Number(id), offset, limit);
   }
 
-  /** Strings whose text occurs more than once (computed once). */
-  duplicatedStrings(p) {
+  /** Strings whose text occurs more than once, by the memory they take (found once, off the JS thread). */
+  async duplicatedStrings(p) {
     const { offset, limit } = page(p);
-    this.#dupes ??= this.#snap.duplicatedStrings({ limit: 10000 });
-    return {
-      total: this.#dupes.length,
-      rows: this.#dupes.slice(offset, offset + limit).map((g) => ({ ...g, value: clip(g.value, NAME_IN_ROW), valueLength: g.value.length })),
-    };
+    await task(() => this.#ex.duplicates());
+    return this.#ex.duplicatesPage(offset, limit);
   }
 
   /**
    * `@123` (or a bare number) finds an object; other text finds classes whose name holds it
-   * and strings whose text holds it (case-insensitive).
+   * and strings whose text holds it (ASCII letters in any case).
    */
-  search(q, { limit = 50 } = {}) {
+  async search(q, { limit = 50 } = {}) {
     const text = String(q ?? '').trim();
     const out = { query: text, nodes: [], classes: [], strings: [] };
     if (!text) return out;
@@ -260,37 +217,24 @@ class SnapshotModel {
     out.classes = this.summary()
       .filter((r) => r.className.toLowerCase().includes(f))
       .slice(0, limit);
-    if (!m) out.strings = this.#searchStrings(f, limit);
+    if (!m) out.strings = await task(() => this.#ex.searchStrings(text, limit));
     return out;
   }
 
-  #searchStrings(f, limit) {
-    const s = this.#snap;
-    const c = this.#columnsOnce();
-    const stringTypes = new Set(['string', 'concatenated string', 'sliced string'].map((t) => c.typeNames.indexOf(t)).filter((i) => i >= 0));
-    const hits = [];
-    for (let v = 0; v < c.ids.length && hits.length < limit; v++) {
-      if (!stringTypes.has(c.types[v])) continue;
-      const n = s.nodeAt(v);
-      if (n.name.toLowerCase().includes(f)) hits.push(row(n));
-    }
-    return hits;
-  }
-
-  /** The Comparison of this snapshot against `base` (computed once per base). */
+  /** The Comparison of this snapshot against `base` (computed once per base, off the JS thread). */
   async comparison(base) {
     let rows = this.#diffs.get(base);
     if (!rows) {
-      const { diff } = snapshotApi();
-      rows = await diff(base.snapshot, this.#snap);
+      rows = task(() => this.#ex.compare(base.#ex)).catch((e) => {
+        this.#diffs.delete(base);
+        throw e;
+      });
       this.#diffs.set(base, rows);
     }
     return rows;
   }
 
   dispose() {
-    this.#columns = null;
-    this.#dominatorChildren = null;
     this.#snap.dispose();
   }
 }
@@ -328,4 +272,4 @@ async function compareObjects(base, model, key, kind, p) {
   return { total: ids.length, rows: ids.slice(offset, offset + limit).map((id) => row(from.node(id))) };
 }
 
-module.exports = { SnapshotModel, compare, compareObjects, page, row, distanceText, formatBytes, NO_DISTANCE, CLASS_SORTS, DIFF_SORTS };
+module.exports = { SnapshotModel, compare, compareObjects, page, row, formatBytes, formatDistance, CLASS_SORTS, DIFF_SORTS };

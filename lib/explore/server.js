@@ -100,7 +100,8 @@ async function startExplorer({ file, base, baseline, target, port = 0, host = '1
     loads.set(abs, state);
     return store
       .get(abs, {
-        onProgress: (p) => Object.assign(state, p),
+        // The engine's 'done' is the end of the analysis; the model is ready once its index is built.
+        onProgress: (p) => Object.assign(state, p, p.phase === 'done' ? { phase: 'analyze' } : {}),
       })
       .then(
         (m) => {

@@ -5,7 +5,8 @@
  * same file answer at once. Lists take `limit`/`offset` and say how to get the next page.
  * Every answer is a few lines of text for the model plus the same facts as structured JSON.
  */
-const { compare, compareObjects, distanceText, formatBytes } = require('../explore/model.js');
+const { compare, compareObjects } = require('../explore/model.js');
+const { formatBytes, formatDistance } = require('../format.js');
 
 const DEFAULT_LIMIT = 20;
 
@@ -32,7 +33,7 @@ function quote(s, n = 80) {
 function nodeLine(n) {
   const name = n.name && n.name !== n.className ? ` ${quote(n.name, 60)}` : '';
   const type = n.className === `(${n.type})` ? '' : ` (${n.type})`;
-  return `@${n.id} ${n.className}${name}${type}: self ${formatBytes(n.selfSize)}, retained ${formatBytes(n.retainedSize)}, distance ${distanceText(n.distance)}`;
+  return `@${n.id} ${n.className}${name}${type}: self ${formatBytes(n.selfSize)}, retained ${formatBytes(n.retainedSize)}, distance ${formatDistance(n)}`;
 }
 
 function pageOf(args) {
@@ -103,7 +104,7 @@ function createTools(store) {
         const info = m.info();
         const pg = paging(p, r);
         const lines = r.rows.map(
-          (c) => `  ${c.className} ×${num(c.count)}: retained ${formatBytes(c.retainedSize)}, shallow ${formatBytes(c.shallowSize)}, distance ${distanceText(c.distance)}  [key ${JSON.stringify(c.key)}]`,
+          (c) => `  ${c.className} ×${num(c.count)}: retained ${formatBytes(c.retainedSize)}, shallow ${formatBytes(c.shallowSize)}, distance ${formatDistance(c)}  [key ${JSON.stringify(c.key)}]`,
         );
         return {
           text: `${args.path}: ${num(info.nodeCount)} objects, total ${formatBytes(info.totalSize)}. Classes ${pg.range}:\n${lines.join('\n')}${more(pg.next)}`,
@@ -384,7 +385,7 @@ function createTools(store) {
       async handler(args, ctx) {
         const m = await open(args.path, ctx);
         const p = pageOf(args);
-        const r = m.duplicatedStrings(p);
+        const r = await m.duplicatedStrings(p);
         const pg = paging(p, r);
         const lines = r.rows.map((g) => `  ${quote(g.value, 60)} ×${num(g.count)}: ${formatBytes(g.totalRetainedSize)} (samples ${g.sampleIds.slice(0, 3).map((x) => '@' + x).join(' ')})`);
         return { text: `Duplicated strings ${pg.range}:\n${lines.join('\n')}${more(pg.next)}`, data: { ...pg.data, strings: r.rows } };
@@ -398,7 +399,7 @@ function createTools(store) {
       annotations: READ_ONLY,
       async handler(args, ctx) {
         const m = await open(args.path, ctx);
-        const r = m.search(args.query, { limit: args.limit ?? DEFAULT_LIMIT });
+        const r = await m.search(args.query, { limit: args.limit ?? DEFAULT_LIMIT });
         const lines = [
           ...r.nodes.map((n) => '  object ' + nodeLine(n)),
           ...r.classes.map((c) => `  class ${c.className} ×${num(c.count)}, retained ${formatBytes(c.retainedSize)} [key ${JSON.stringify(c.key)}]`),

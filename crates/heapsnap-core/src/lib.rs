@@ -14,6 +14,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod analysis;
+pub mod cache;
 pub mod control;
 pub mod diff;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod options;
 pub mod parse;
 pub mod snapshot;
 pub mod types;
+pub mod views;
 
 pub use control::{Control, Phase, Step};
 pub use error::{Error, ErrorKind, Result, Section};

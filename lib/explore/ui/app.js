@@ -4,7 +4,6 @@
 'use strict';
 (() => {
   const PAGE = 100;
-  const NO_DISTANCE = 100000000;
   const PALETTE = ['#4285f4', '#ea4335', '#fbbc04', '#34a853', '#a142f4', '#24c1e0', '#9aa0a6'];
   const VIEWS = ['summary', 'containment', 'dominators', 'statistics', 'comparison', 'leaks', 'dupes'];
 
@@ -40,7 +39,8 @@
     return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
   }
   const fmtNum = (n) => Number(n).toLocaleString('en-US');
-  const distText = (d) => (d < 0 || d >= NO_DISTANCE ? '−' : fmtNum(d));
+  // As lib/format.js' formatDistance: the number only when a user root reaches the object.
+  const distText = (n) => (n.reachability === 'user' ? fmtNum(n.distance) : '−');
   const signed = (n, f) => (n > 0 ? '+' + f(n) : n < 0 ? '−' + f(-n) : f(0));
   const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
@@ -337,7 +337,7 @@
 
   function sizeCells(n) {
     return [
-      { text: distText(n.distance), v: n.distance },
+      { text: distText(n), v: n.distance },
       { text: fmtBytes(n.selfSize), v: n.selfSize, title: `${fmtNum(n.selfSize)} bytes`, pct: pctOf(n.selfSize) },
       { text: fmtBytes(n.retainedSize), v: n.retainedSize, title: `${fmtNum(n.retainedSize)} bytes`, pct: pctOf(n.retainedSize) },
     ];
@@ -457,7 +457,7 @@
             title: c.key,
             label: () => [h('span', { class: 'cls', text: c.className }), h('span', { class: 'cnt', text: ` ×${fmtNum(c.count)}` })],
             cells: [
-              { text: distText(c.distance), v: c.distance },
+              { text: distText(c), v: c.distance },
               { text: fmtNum(c.count), v: c.count },
               { text: fmtBytes(c.shallowSize), v: c.shallowSize, title: `${fmtNum(c.shallowSize)} bytes`, pct: pctOf(c.shallowSize) },
               { text: fmtBytes(c.retainedSize), v: c.retainedSize, title: `${fmtNum(c.retainedSize)} bytes`, pct: pctOf(c.retainedSize) },
@@ -769,11 +769,10 @@
         api('retainers', { id, offset, limit }).then((r) => ({ total: r.total, rows: r.rows.map((e) => objectItem(e.node, { edge: e, via: 'in', children: 'retainers' })) })),
       );
       // Like DevTools: open the first (nearest the roots) chain a few levels.
-      const d = shown ? shown.distance : 0;
-      let n = d > 1 && d < NO_DISTANCE ? retainersGrid.roots[0] : null;
+      let n = shown && shown.reachability === 'user' && shown.distance > 1 ? retainersGrid.roots[0] : null;
       const seen = new Set([id]);
       for (let depth = 0; n && depth < 8 && seq === selectSeq; depth++) {
-        if (n.item.weak || seen.has(n.item.id) || n.item.node.distance <= 1 || n.item.node.distance >= NO_DISTANCE) break;
+        if (n.item.weak || seen.has(n.item.id) || n.item.node.distance <= 1 || n.item.node.reachability !== 'user') break;
         seen.add(n.item.id);
         await retainersGrid.expand(n);
         n = n.children && n.children[0];
@@ -800,7 +799,7 @@
     field('Type', n.type);
     field('Shallow size', `${fmtBytes(n.selfSize)} (${fmtNum(n.selfSize)} bytes)`, n.selfSize);
     field('Retained size', `${fmtBytes(n.retainedSize)} (${fmtNum(n.retainedSize)} bytes)`, n.retainedSize);
-    field('Distance', distText(n.distance), n.distance);
+    field('Distance', distText(n), n.distance);
     field('Dominator', n.dominatorId === n.id ? '(root)' : objLink(n.dominatorId), n.dominatorId);
     field('References', `${fmtNum(n.edgeCount)} out, ${fmtNum(n.retainerCount)} in`);
     if (n.detachedness === 2) field('DOM', 'detached');

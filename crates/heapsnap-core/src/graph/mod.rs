@@ -51,7 +51,7 @@ pub struct Graph {
   pub first_retainer: Vec<u32>,
   /// Edge of each retainer slot; built on first use (`retainer_edges()`), as only queries
   /// need it: the dominator pass gets an "essential" bit per slot instead.
-  retainer_edge: std::sync::OnceLock<Vec<u32>>,
+  pub(crate) retainer_edge: std::sync::OnceLock<Vec<u32>>,
   pub retainer_node: Vec<u32>,
   pub strings: StringTable,
   pub locations: HashMap<u32, Location>,
