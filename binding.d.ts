@@ -172,8 +172,8 @@ export interface DiffRow {
   removedIds: Array<number>
 }
 
-/** DevTools' Comparison of `current` against `base`. */
-export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Array<DiffRow>
+/** DevTools' Comparison of `current` against `base`, off the JS thread. */
+export declare function diffSnapshots(base: NativeSnapshot, current: NativeSnapshot): Promise<Array<DiffRow>>
 
 export interface DuplicateGroup {
   value: string
@@ -219,11 +219,17 @@ export interface EdgeRow {
   ordinal: number
 }
 
-/** Classes and collections that grew at every step of a series of snapshots of one process. */
-export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): GrowthReport
+/**
+ * Classes and collections that grew at every step of a series of snapshots of one process,
+ * off the JS thread.
+ */
+export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): Promise<GrowthReport>
 
-/** Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path. */
-export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null): LeakReport
+/**
+ * Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path,
+ * off the JS thread.
+ */
+export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null): Promise<LeakReport>
 
 export interface GrowthReport {
   classes: Array<ClassGrowth>

@@ -1,7 +1,7 @@
 'use strict';
 // Comparison (DevTools parity), leak finding over baseline/target/final, growth over a series,
-// and their text rendering. The work is native; this file resolves paths or HeapSnapshots,
-// runs file reads off the JS thread, and shapes results for JS.
+// and their text rendering. The work is native and runs off the JS thread; this file resolves
+// paths or HeapSnapshots and shapes results for JS.
 
 const { HeapSnapshot, nativeOf, taskOptions } = require('./snapshot.js');
 const { binding, runTask } = require('./native.js');
@@ -40,7 +40,7 @@ async function diff(base, current, options) {
   try {
     const c = await asSnapshot(current, o, 'current');
     try {
-      const rows = binding.diffSnapshots(nativeOf(b.snap), nativeOf(c.snap));
+      const rows = await runTask(() => binding.diffSnapshots(nativeOf(b.snap), nativeOf(c.snap)), { signal: o.signal });
       if (o.ids === false) for (const r of rows) delete r.addedIds, delete r.removedIds;
       return rows;
     } finally {
@@ -63,13 +63,14 @@ async function findLeaks(snapshots, options) {
   const [b, t] = await Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]);
   const f = await asSnapshot(final, o, 'snapshots.final');
   try {
-    return binding.findLeaksNative(b, t, nativeOf(f.snap), {
+    const native = {
       includeSystem: o.includeSystem,
       ignoreClasses: o.ignoreClasses,
       samples: o.samples,
       maxClusters: o.maxClusters,
       profile: o.profile,
-    });
+    };
+    return await runTask(() => binding.findLeaksNative(b, t, nativeOf(f.snap), native), { signal: o.signal });
   } finally {
     if (f.owned) f.snap.dispose();
   }
@@ -82,7 +83,7 @@ async function findGrowth(snapshots, options) {
   const opened = [];
   try {
     for (const [i, s] of snapshots.entries()) opened.push(await asSnapshot(s, o, `snapshots[${i}]`));
-    return binding.findGrowthNative(opened.map((x) => nativeOf(x.snap)), o.limit ?? 50);
+    return await runTask(() => binding.findGrowthNative(opened.map((x) => nativeOf(x.snap)), o.limit ?? 50), { signal: o.signal });
   } finally {
     for (const x of opened) if (x.owned) x.snap.dispose();
   }

@@ -4,15 +4,17 @@
 //! JS thread and kept; every page after that costs its own length.
 
 use crate::convert::{diff_row, id_arg, js_string, reachability};
-use crate::error::{guard, Pending};
+use crate::error::{self, guard};
 use crate::snapshot::NativeSnapshot;
+use crate::tasks::WorkTask;
 use crate::types;
 use heapsnap_core::analysis::dupes::{self, DuplicateGroup};
+use heapsnap_core::diff::DiffRow;
 use heapsnap_core::parse::strings::utf16_len;
 use heapsnap_core::snapshot::EdgeInfo;
 use heapsnap_core::views::{self, ClassIndex, StringSearch};
 use heapsnap_core::Snapshot;
-use napi::bindgen_prelude::{AsyncTask, Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Env};
 use napi_derive::napi;
 use std::sync::{Arc, OnceLock};
 
@@ -152,62 +154,14 @@ fn at(x: u32) -> usize {
   x as usize
 }
 
-/// Work on an explorer's snapshot, run once on a worker thread.
-type Work<T> = Box<dyn FnOnce(&Inner) -> T + Send>;
-
 /// One-time work of an explorer, off the JS thread: `work` builds what it needs and answers.
-pub struct ExplorerTask<T: Send + 'static> {
-  inner: Arc<Inner>,
-  work: Option<Work<T>>,
-  failure: Pending,
+fn work<T: Send + 'static>(
+  inner: &Arc<Inner>,
+  work: impl FnOnce(&Inner) -> T + Send + 'static,
+) -> impl FnOnce() -> error::Result<T> + Send + 'static {
+  let inner = inner.clone();
+  move || Ok(work(&inner))
 }
-
-impl<T: Send + 'static> ExplorerTask<T> {
-  fn new(inner: &Arc<Inner>, work: impl FnOnce(&Inner) -> T + Send + 'static) -> AsyncTask<Self>
-  where
-    Self: Task,
-  {
-    AsyncTask::new(ExplorerTask {
-      inner: inner.clone(),
-      work: Some(Box::new(work)),
-      failure: Pending::default(),
-    })
-  }
-}
-
-macro_rules! explorer_task {
-  ($out:ty, $js:ty, $conv:expr) => {
-    impl Task for ExplorerTask<$out> {
-      type Output = $out;
-      type JsValue = $js;
-      fn compute(&mut self) -> napi::Result<$out> {
-        let (inner, work) = (self.inner.clone(), self.work.take());
-        self.failure.run(move || match work {
-          Some(f) => Ok(f(&inner)),
-          None => Err(crate::error::Failure::Finished),
-        })
-      }
-      fn resolve(&mut self, _env: Env, out: $out) -> napi::Result<$js> {
-        let conv: fn(&Inner, $out) -> $js = $conv;
-        Ok(conv(&self.inner, out))
-      }
-      fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<$js> {
-        self.failure.reject(&env, err)
-      }
-    }
-  };
-}
-
-explorer_task!(f64, f64, |_, n| n);
-explorer_task!(Vec<u32>, Vec<NodeRow>, |inner, hits| hits
-  .into_iter()
-  .map(|v| node_row(&inner.s, v))
-  .collect());
-explorer_task!(
-  Vec<heapsnap_core::diff::DiffRow>,
-  Vec<types::DiffRow>,
-  |_, rows| rows.into_iter().map(diff_row).collect()
-);
 
 #[napi]
 impl NativeExplorer {
@@ -227,11 +181,12 @@ impl NativeExplorer {
   /// Builds the class index, the id index, the retainers' edges and the string search off the
   /// JS thread (the first queries would otherwise build them); resolves to the class count.
   #[napi(catch_unwind, ts_return_type = "Promise<number>")]
-  pub fn prepare(&self) -> AsyncTask<ExplorerTask<f64>> {
-    ExplorerTask::new(&self.inner, |inner| {
+  pub fn prepare(&self) -> AsyncTask<WorkTask<f64, f64>> {
+    let classes = work(&self.inner, |inner| {
       inner.strings();
       inner.classes().rows.len() as f64
-    })
+    });
+    WorkTask::start(classes, |n| n)
   }
 
   /// The Summary rows, by retained size.
@@ -313,23 +268,29 @@ impl NativeExplorer {
   /// Strings whose text contains `needle` (ASCII case ignored), the first `limit`; off the JS
   /// thread (a search with few hits reads every string).
   #[napi(catch_unwind, ts_return_type = "Promise<Array<NodeRow>>")]
-  pub fn search_strings(&self, needle: String, limit: u32) -> AsyncTask<ExplorerTask<Vec<u32>>> {
-    ExplorerTask::new(&self.inner, move |inner| {
+  pub fn search_strings(&self, needle: String, limit: u32) -> AsyncTask<WorkTask<Vec<u32>, Vec<NodeRow>>> {
+    let hits = work(&self.inner, move |inner| {
       inner.strings().find(&inner.s, &needle, at(limit))
+    });
+    let s = self.inner.s.clone();
+    WorkTask::start(hits, move |hits| {
+      hits.into_iter().map(|v| node_row(&s, v)).collect()
     })
   }
 
   /// DevTools' Comparison of this snapshot against `base`, off the JS thread.
   #[napi(catch_unwind, ts_return_type = "Promise<Array<DiffRow>>")]
-  pub fn compare(&self, base: &NativeExplorer) -> AsyncTask<ExplorerTask<Vec<heapsnap_core::diff::DiffRow>>> {
+  pub fn compare(&self, base: &NativeExplorer) -> AsyncTask<WorkTask<Vec<DiffRow>, Vec<types::DiffRow>>> {
     let b = base.inner.s.clone();
-    ExplorerTask::new(&self.inner, move |inner| heapsnap_core::diff::diff(&b, &inner.s))
+    let rows = work(&self.inner, move |inner| heapsnap_core::diff::diff(&b, &inner.s));
+    WorkTask::start(rows, |rows| rows.into_iter().map(diff_row).collect())
   }
 
   /// Finds the duplicated strings off the JS thread (once); resolves to how many texts repeat.
   #[napi(catch_unwind, ts_return_type = "Promise<number>")]
-  pub fn duplicates(&self) -> AsyncTask<ExplorerTask<f64>> {
-    ExplorerTask::new(&self.inner, |inner| inner.duplicates().len() as f64)
+  pub fn duplicates(&self) -> AsyncTask<WorkTask<f64, f64>> {
+    let count = work(&self.inner, |inner| inner.duplicates().len() as f64);
+    WorkTask::start(count, |n| n)
   }
 
   /// One page of the duplicated strings by total retained size (found on first use).

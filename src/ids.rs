@@ -18,6 +18,10 @@ impl IdSet {
   pub fn get(&self) -> &leaks::IdSet {
     &self.inner
   }
+  /// The ids shared (for work off the JS thread).
+  pub fn shared(&self) -> Arc<leaks::IdSet> {
+    self.inner.clone()
+  }
 }
 
 #[napi]

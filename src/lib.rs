@@ -22,13 +22,14 @@ pub mod tasks;
 pub mod types;
 
 use error::guard;
-use heapsnap_core::{leaks, Control, Snapshot};
+use heapsnap_core::{diff, leaks, Control, Snapshot};
 use ids::IdSet;
-use napi::bindgen_prelude::{AsyncTask, Env};
+use napi::bindgen_prelude::{AsyncTask, Env, PromiseRaw};
 use napi_derive::napi;
 use snapshot::NativeSnapshot;
 use std::path::PathBuf;
-use tasks::{ReadIdsTask, SnapshotTask, Source, TaskControl};
+use std::sync::Arc;
+use tasks::{ReadIdsTask, SnapshotTask, Source, TaskControl, WorkTask};
 
 /// Parses and analyses a file off the JS thread.
 #[napi(catch_unwind)]
@@ -66,45 +67,56 @@ pub fn read_ids(
   AsyncTask::new(ReadIdsTask::new(PathBuf::from(path), options, control))
 }
 
-/// DevTools' Comparison of `current` against `base`.
-#[napi(catch_unwind)]
+/// DevTools' Comparison of `current` against `base`, off the JS thread.
+#[napi(catch_unwind, ts_return_type = "Promise<Array<DiffRow>>")]
 pub fn diff_snapshots(
   env: Env,
   base: &NativeSnapshot,
   current: &NativeSnapshot,
-) -> napi::Result<Vec<types::DiffRow>> {
-  guard(&env, || {
-    let rows = heapsnap_core::diff::diff(base.get()?, current.get()?);
-    Ok(rows.into_iter().map(convert::diff_row).collect())
-  })
+) -> napi::Result<PromiseRaw<'static, Vec<types::DiffRow>>> {
+  let (b, c) = guard(&env, || Ok((base.shared()?, current.shared()?)))?;
+  WorkTask::spawn(
+    &env,
+    move || Ok(diff::diff(&b, &c)),
+    |rows: Vec<diff::DiffRow>| rows.into_iter().map(convert::diff_row).collect(),
+  )
 }
 
-/// Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path.
-#[napi(catch_unwind)]
+/// Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path,
+/// off the JS thread.
+#[napi(catch_unwind, ts_return_type = "Promise<LeakReport>")]
 pub fn find_leaks_native(
   env: Env,
   baseline: &IdSet,
   target: &IdSet,
   fin: &NativeSnapshot,
   options: Option<types::LeakOptions>,
-) -> napi::Result<types::LeakReport> {
-  guard(&env, || {
-    let opts = convert::leak_options(options)?;
-    let r = leaks::find_leaks(baseline.get(), target.get(), fin.get()?, &opts);
-    Ok(convert::leak_report(r))
-  })
+) -> napi::Result<PromiseRaw<'static, types::LeakReport>> {
+  let (b, t) = (baseline.shared(), target.shared());
+  let (f, opts) = guard(&env, || Ok((fin.shared()?, convert::leak_options(options)?)))?;
+  WorkTask::spawn(
+    &env,
+    move || Ok(leaks::find_leaks(&b, &t, &f, &opts)),
+    convert::leak_report,
+  )
 }
 
-/// Classes and collections that grew at every step of a series of snapshots of one process.
-#[napi(catch_unwind)]
+/// Classes and collections that grew at every step of a series of snapshots of one process,
+/// off the JS thread.
+#[napi(catch_unwind, ts_return_type = "Promise<GrowthReport>")]
 pub fn find_growth_native(
   env: Env,
   snapshots: Vec<&NativeSnapshot>,
   limit: Option<u32>,
-) -> napi::Result<types::GrowthReport> {
-  guard(&env, || {
-    let snaps: Vec<&Snapshot> = snapshots.iter().map(|s| s.get()).collect::<error::Result<_>>()?;
-    let r = leaks::find_growth(&snaps, limit.unwrap_or(50) as usize);
-    Ok(convert::growth_report(r))
-  })
+) -> napi::Result<PromiseRaw<'static, types::GrowthReport>> {
+  let snaps: Vec<Arc<Snapshot>> = guard(&env, || snapshots.iter().map(|s| s.shared()).collect())?;
+  let limit = limit.unwrap_or(50) as usize;
+  WorkTask::spawn(
+    &env,
+    move || {
+      let refs: Vec<&Snapshot> = snaps.iter().map(|s| &**s).collect();
+      Ok(leaks::find_growth(&refs, limit))
+    },
+    convert::growth_report,
+  )
 }

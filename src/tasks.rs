@@ -3,14 +3,14 @@
 //! `AbortSignal` and polls progress for `onProgress`). `compute` runs contained (a panic
 //! becomes `ERR_HEAPSNAP_INTERNAL`); `reject` builds the JS error on the JS thread.
 
-use crate::error::{Failure, Pending};
+use crate::error::{self, guard, Failure, Pending};
 use crate::ids::IdSet;
 use crate::snapshot::NativeSnapshot;
 use heapsnap_core::analysis::pipeline;
 use heapsnap_core::leaks;
 use heapsnap_core::parse::StreamParser;
 use heapsnap_core::{Control, OpenOptions, Snapshot};
-use napi::bindgen_prelude::{Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Env, PromiseRaw, Task, ToNapiValue, TypeName};
 use napi_derive::napi;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -139,6 +139,60 @@ impl Task for ReadIdsTask {
     Ok(IdSet::wrap(ids))
   }
   fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<IdSet> {
+    self.failure.reject(&env, err)
+  }
+}
+
+/// Work run once off the JS thread on data it shares (`Arc`s of snapshots and id sets, never
+/// the JS objects, so a `dispose()` meanwhile neither waits nor fails: the memory goes when the
+/// work ends); `answer` turns its result into JS values on the JS thread.
+pub struct WorkTask<T: Send + 'static, J> {
+  work: Option<Box<dyn FnOnce() -> error::Result<T> + Send>>,
+  answer: Option<Box<dyn FnOnce(T) -> J + Send>>,
+  failure: Pending,
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> WorkTask<T, J> {
+  pub fn start(
+    work: impl FnOnce() -> error::Result<T> + Send + 'static,
+    answer: impl FnOnce(T) -> J + Send + 'static,
+  ) -> AsyncTask<Self> {
+    AsyncTask::new(WorkTask {
+      work: Some(Box::new(work)),
+      answer: Some(Box::new(answer)),
+      failure: Pending::default(),
+    })
+  }
+
+  /// Starts the work now and answers its promise. Unlike returning the `AsyncTask`, this
+  /// leaves the JS objects passed in free at once (napi-rs keeps the arguments of a call that
+  /// returns an `AsyncTask` borrowed until it settles, so their `dispose()` would throw).
+  pub fn spawn(
+    env: &Env,
+    work: impl FnOnce() -> error::Result<T> + Send + 'static,
+    answer: impl FnOnce(T) -> J + Send + 'static,
+  ) -> napi::Result<PromiseRaw<'static, J>> {
+    let task = WorkTask {
+      work: Some(Box::new(work)),
+      answer: Some(Box::new(answer)),
+      failure: Pending::default(),
+    };
+    Ok(env.spawn(task)?.promise_object())
+  }
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for WorkTask<T, J> {
+  type Output = T;
+  type JsValue = J;
+  fn compute(&mut self) -> napi::Result<T> {
+    let work = self.work.take();
+    self.failure.run(move || work.ok_or(Failure::Finished)?())
+  }
+  fn resolve(&mut self, env: Env, out: T) -> napi::Result<J> {
+    let answer = self.answer.take();
+    guard(&env, move || Ok(answer.ok_or(Failure::Finished)?(out)))
+  }
+  fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<J> {
     self.failure.reject(&env, err)
   }
 }
