@@ -9,11 +9,12 @@
  *
  * Writes OUTDIR/baseline.heapsnapshot (after warm-up), OUTDIR/target.heapsnapshot (after N
  * requests) and OUTDIR/final.heapsnapshot (after the requests finished and were cleaned up),
- * each 0600. With --fixed, the cleanup also removes the listeners: no leak.
+ * each 0600, with heapsnap's writeHeapSnapshot (atomic; a link planted in OUTDIR is never
+ * followed). With --fixed, the cleanup also removes the listeners: no leak.
  */
-const fs = require('node:fs');
 const path = require('node:path');
-const v8 = require('node:v8');
+// heapsnap's own writer, not the package entry: the app's heap stays free of the native addon.
+const { writeHeapSnapshot } = require('../lib/capture/write-heap-snapshot.js');
 const { EventEmitter } = require('node:events');
 const { parseArgs } = require('node:util');
 
@@ -61,9 +62,7 @@ class Server {
 
 function snapshot(name) {
   const file = path.join(outDir, `${name}.heapsnapshot`);
-  v8.writeHeapSnapshot(file);
-  fs.chmodSync(file, 0o600);
-  return file;
+  return writeHeapSnapshot(file);
 }
 
 const server = (globalThis.server = new Server());

@@ -39,4 +39,23 @@ function parseBytes(text) {
   return Math.round(Number(m[1]) * 1024 ** ('_kmgt'.indexOf((m[2] || '_').toLowerCase()) || 0));
 }
 
-module.exports = { formatBytes, formatDistance, parseBytes };
+/**
+ * Text from a snapshot (class names, strings, property names, file names) made safe to print on
+ * a terminal: C0 and C1 control characters, DEL and the bidirectional overrides become visible
+ * escapes (`\x1b[2J` prints as the six characters `\x1b[2J`, a carriage return as `\r`, a newline
+ * as `\n`), so a crafted snapshot cannot move the cursor, recolour, clear the screen or fake a
+ * line. Everything else, backslashes included, is left as it is. JSON output never goes through
+ * this: it stays exact. (The CLI reaches it as `printable` in lib/cli/common.js.)
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function printable(text) {
+  return String(text).replace(UNPRINTABLE, (c) => {
+    if (NAMED[c]) return NAMED[c];
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+module.exports = { formatBytes, formatDistance, parseBytes, printable };

@@ -3,10 +3,10 @@
 // and their text rendering. The work is native and runs off the JS thread; this file resolves
 // paths or HeapSnapshots and shapes results for JS.
 
-const { HeapSnapshot, nativeOf, taskOptions } = require('./snapshot.js');
+const { HeapSnapshot, nativeOf, taskOptions, specialFile } = require('./snapshot.js');
 const { binding, runTask } = require('./native.js');
 const { toPath } = require('./fs.js');
-const { formatBytes } = require('./format.js');
+const { formatBytes, printable } = require('./format.js');
 const { invalidArgType, invalidArgValue, optionsObject } = require('./errors.js');
 
 function isPathLike(x) {
@@ -25,6 +25,15 @@ async function asIdSet(x, options = {}, name = 'snapshot') {
   if (x instanceof HeapSnapshot) return nativeOf(x).idSet();
   if (isPathLike(x)) {
     const file = toPath(x, name);
+    if (specialFile(file)) {
+      // a FIFO or device is read once, as a stream (HeapSnapshot.open), never by the native reader
+      const snap = await HeapSnapshot.open(file, options);
+      try {
+        return nativeOf(snap).idSet();
+      } finally {
+        snap.dispose();
+      }
+    }
     return runTask((control) => binding.readIds(file, control), options);
   }
   throw invalidArgType(name, 'a HeapSnapshot or a file path', x);
@@ -89,7 +98,7 @@ async function findGrowth(snapshots, options) {
   }
 }
 
-/** Human rendering of a findLeaks report. */
+/** Human rendering of a findLeaks report (snapshot text made `printable`: safe on a terminal). */
 function formatLeaks(report, { limit = 10 } = {}) {
   const { clusters, totals } = report;
   if (!clusters.length) return 'No leaks found: nothing allocated during the action survived it.\n';
@@ -99,8 +108,8 @@ function formatLeaks(report, { limit = 10 } = {}) {
     '',
   ];
   clusters.slice(0, limit).forEach((c, i) => {
-    lines.push(`#${i + 1} ${c.className} ×${c.count}: retains ${formatBytes(c.retainedSize)} (shallow ${formatBytes(c.shallowSize)}, ${c.objects} objects)`);
-    lines.push(`   ${c.path.text}`);
+    lines.push(`#${i + 1} ${printable(c.className)} ×${c.count}: retains ${formatBytes(c.retainedSize)} (shallow ${formatBytes(c.shallowSize)}, ${c.objects} objects)`);
+    lines.push(`   ${printable(c.path.text)}`);
     lines.push(`   sample ids: ${c.sampleIds.map((x) => '@' + x).join(' ')}`);
     lines.push('');
   });

@@ -27,25 +27,36 @@ const PHASES = ['queued', 'parse', 'analyze', 'done'];
  * at once with an AbortError; the native task stops at its next check (the parser checks every
  * 16 MB) and its memory is freed when it does. `onProgress({ phase, step, bytesRead, totalBytes })`
  * is called when it starts, about every 100 ms while it runs, and once at the end; `step` names
- * the analysis pass running during 'analyze' (the keys of `timings`), null otherwise.
+ * the analysis pass running during 'analyze' (the keys of `timings`), null otherwise. A callback
+ * that throws cancels the task like an abort, and the promise rejects with what it threw: it
+ * never becomes an uncaught exception (it runs from a timer, where a throw would end the process).
  */
 async function runTask(start, { signal, onProgress } = {}) {
   throwIfAborted(signal);
   const control = new binding.TaskControl();
-  let rejectAbort;
-  const aborted = new Promise((_, reject) => {
-    rejectAbort = reject;
+  let rejectStop;
+  const stopped = new Promise((_, reject) => {
+    rejectStop = reject;
   });
-  aborted.catch(() => {});
-  const onAbort = () => {
+  stopped.catch(() => {});
+  let stopError = null;
+  const stop = (err) => {
+    if (stopError) return;
+    stopError = err;
     control.cancel();
-    rejectAbort(abortError(signal));
+    rejectStop(err);
   };
+  const onAbort = () => stop(abortError(signal));
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer;
   const report = () => {
+    if (stopError) return;
     const [done, total, phase] = control.progress();
-    onProgress({ phase: PHASES[phase] ?? 'queued', step: control.step ?? null, bytesRead: done, totalBytes: total });
+    try {
+      onProgress({ phase: PHASES[phase] ?? 'queued', step: control.step ?? null, bytesRead: done, totalBytes: total });
+    } catch (err) {
+      stop(err);
+    }
   };
   if (typeof onProgress === 'function') {
     report(); // at once, so a progress display appears even for short work
@@ -53,12 +64,15 @@ async function runTask(start, { signal, onProgress } = {}) {
     timer.unref?.();
   }
   try {
+    if (stopError) throw stopError;
     const task = start(control);
-    if (signal) task.catch(() => {}); // a task finishing after an abort is dropped
-    const result = await (signal ? Promise.race([task, aborted]) : task);
+    task.catch(() => {}); // a task finishing after an abort (or a throwing onProgress) is dropped
+    const result = await Promise.race([task, stopped]);
     if (timer) report();
+    if (stopError) throw stopError;
     return result;
   } catch (err) {
+    if (stopError) throw stopError;
     if (err && err.code === 'ABORT_ERR') throw abortError(signal); // ours, with the signal's reason
     throw err;
   } finally {

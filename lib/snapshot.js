@@ -5,12 +5,14 @@
  * with stable codes). The numbers are the engine's, equal to Chrome DevTools' on the same file.
  */
 const fs = require('node:fs');
-const os = require('node:os');
+const net = require('node:net');
 const { binding, runTask } = require('./native.js');
 const { pump, pushSink } = require('./streams.js');
 const { toPath } = require('./fs.js');
 const { formatBytes } = require('./format.js');
+const { memoryBudget } = require('./memory.js');
 const {
+  codedError,
   memoryError,
   invalidArgType,
   optionsObject,
@@ -39,10 +41,24 @@ function openOptions(o) {
   return { mmap: o.mmap ?? true, traceMemory: o.traceMemory ?? false };
 }
 
+/** Memory a parsed snapshot needs per byte of its text (measured peak: 1.47× on a 1 GB snapshot). */
+const MEMORY_PER_BYTE = 1.6;
+const mb = (n) => formatBytes(n, { unit: 'MB', digits: 0 });
+
+/** `{ bytes, source }`: `maxMemory` if given, else the default budget (lib/memory.js). */
+function memoryLimit(maxMemory) {
+  return maxMemory == null ? memoryBudget() : { bytes: maxMemory, source: 'maxMemory' };
+}
+
+function tooBig(what, size, need, limit, props) {
+  const why = limit.source === 'maxMemory' ? '(maxMemory)' : `(${limit.source}; pass { maxMemory } to change it)`;
+  return memoryError(`${what} (${mb(size)}) needs about ${mb(need)} of memory, more than the ${mb(limit.bytes)} allowed ${why}`, props);
+}
+
 /**
  * Fails early, with ERR_HEAPSNAP_MEMORY, when a file would need more memory than allowed:
- * `maxMemory` bytes, by default 80% of the memory the OS reports available. The estimate is
- * 1.6 × the file size (measured peak: 1.47× on a 1 GB snapshot).
+ * `maxMemory` bytes, by default 80% of what this process may still take (the least of the
+ * available memory, its cgroup limit and its address space limit: lib/memory.js).
  */
 function checkMemory(path, maxMemory) {
   let size;
@@ -51,16 +67,47 @@ function checkMemory(path, maxMemory) {
   } catch {
     return; // the native open reports a missing or unreadable file with ERR_HEAPSNAP_IO
   }
-  const limit = maxMemory ?? Math.floor(os.freemem() * 0.8);
-  const need = Math.ceil(size * 1.6);
-  if (need > limit) {
-    const mb = (n) => formatBytes(n, { unit: 'MB', digits: 0 });
-    throw memoryError(
-      `parsing ${path} (${mb(size)}) needs about ${mb(need)} of memory, more than the ${mb(limit)} allowed` +
-        (maxMemory == null ? ' (80% of the available memory; pass { maxMemory } to change it)' : ' (maxMemory)'),
-      { path },
-    );
+  const need = Math.ceil(size * MEMORY_PER_BYTE);
+  const limit = memoryLimit(maxMemory);
+  if (need > limit.bytes) throw tooBig(`parsing ${path}`, size, need, limit, { path });
+}
+
+/**
+ * What is at `path` when it is not a file the engine can read window by window: 'fifo',
+ * 'device' (a character device) or 'socket'; null for a regular file (or anything the native
+ * open reports itself: missing, a directory).
+ */
+function specialFile(path) {
+  let st;
+  try {
+    st = fs.statSync(path);
+  } catch {
+    return null;
   }
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'device';
+  if (st.isSocket()) return 'socket';
+  return null;
+}
+
+/**
+ * A readable stream of a FIFO, character device or Unix socket. A FIFO is opened non-blocking
+ * and read through the event loop (libuv's pipe), so one without a writer waits there — it
+ * never holds a thread in open(2) or read(2), and an abort (which destroys the stream) lets the
+ * process exit.
+ */
+async function specialStream(path, kind) {
+  if (kind === 'socket') return net.connect({ path });
+  const c = fs.constants;
+  if (kind === 'fifo') {
+    const fd = fs.openSync(path, c.O_RDONLY | c.O_NONBLOCK);
+    return new net.Socket({ fd, readable: true, writable: false });
+  }
+  return fs.createReadStream(path);
+}
+
+function stateError(message) {
+  return codedError('ERR_HEAPSNAP_STATE', message);
 }
 
 function toChunk(chunk) {
@@ -74,14 +121,45 @@ function toChunk(chunk) {
 /**
  * Streaming parser: push chunks as they arrive (e.g. from `v8.getHeapSnapshot()`), then
  * `await finish()`. The text is never held whole; the graph lives in native memory.
+ *
+ * `new Parser({ maxMemory })`: like a file's, the memory a stream may make the parser take is
+ * capped (by default at 80% of what this process may still take, lib/memory.js): a `push` that
+ * would pass it throws ERR_HEAPSNAP_MEMORY, so an endless stream stops instead of growing until
+ * the process dies. `push` after `finish()` was called throws ERR_HEAPSNAP_STATE, as does any
+ * use after a push failed.
  */
 class Parser {
   #native = new binding.NativeParser();
   #bytes;
+  #pushed = 0;
+  #limit;
+  #state = 'open'; // 'open' | 'finishing' | 'failed'
+  constructor(options) {
+    const o = optionsObject(options);
+    if (o.maxMemory !== undefined) validateNumber(o.maxMemory, 'options.maxMemory', 0);
+    this.#limit = memoryLimit(o.maxMemory);
+  }
+  #assertOpen(what) {
+    if (this.#state === 'finishing') throw stateError(`${what}: the parser is finishing (finish() was called); push() is only allowed before`);
+    if (this.#state === 'failed') throw stateError(`${what}: an earlier push() failed; start a new Parser`);
+  }
   /** Parses one chunk; throws ERR_HEAPSNAP_PARSE as soon as the input is known to be bad. */
   push(chunk) {
+    this.#assertOpen('push()');
     const bytes = toChunk(chunk);
-    this.#native.push(bytes);
+    const total = this.#pushed + bytes.length;
+    const need = Math.ceil(total * MEMORY_PER_BYTE);
+    if (need > this.#limit.bytes) {
+      this.#state = 'failed';
+      throw tooBig('parsing the snapshot stream, so far', total, need, this.#limit);
+    }
+    try {
+      this.#native.push(bytes);
+    } catch (err) {
+      this.#state = 'failed';
+      throw err;
+    }
+    this.#pushed = total;
     return this;
   }
   /** Bytes consumed so far. */
@@ -90,11 +168,15 @@ class Parser {
   }
   /** Ends the input; the analysis runs off the JS thread. */
   async finish(options) {
+    this.#assertOpen('finish()');
     const o = taskOptions(options);
+    this.#state = 'finishing';
     this.#bytes = this.#native.bytes;
     return new HeapSnapshot(await runTask((control) => this.#native.finish(control), o));
   }
   finishSync() {
+    this.#assertOpen('finishSync()');
+    this.#state = 'finishing';
     this.#bytes = this.#native.bytes;
     return new HeapSnapshot(this.#native.finishSync());
   }
@@ -123,11 +205,18 @@ class HeapSnapshot {
    * Parses and analyses a file (a path or a file: URL) off the JS thread. `{ cache: true }`
    * keeps the analysis in the user's cache directory and reads it back on the next open of the
    * same, unchanged file (lib/cache).
+   * A FIFO (`<(cat f)`), character device or Unix socket is read as a stream (`fromStream`,
+   * same memory cap; never cached).
    */
   static async open(path, options) {
     const p = toPath(path, 'path');
     const o = taskOptions(options);
     if (o.cache !== undefined) validateBoolean(o.cache, 'options.cache');
+    const special = specialFile(p);
+    if (special) {
+      throwIfAborted(o.signal);
+      return HeapSnapshot.fromStream(await specialStream(p, special), o);
+    }
     const native = openOptions(o);
     return openThroughCache(p, o, {
       formatVersion: binding.analysisFormatVersion(),
@@ -146,6 +235,10 @@ class HeapSnapshot {
     const o = optionsObject(options);
     if (o.maxMemory !== undefined) validateNumber(o.maxMemory, 'options.maxMemory', 0);
     const native = openOptions(o);
+    const special = specialFile(p);
+    if (special) {
+      throw codedError('ERR_HEAPSNAP_IO', `cannot read ${p} synchronously: it is a ${special === 'fifo' ? 'FIFO' : special}, which could block this thread forever; use HeapSnapshot.open()`, { path: p });
+    }
     checkMemory(p, o.maxMemory);
     return new HeapSnapshot(binding.openFileSync(p, native));
   }
@@ -157,7 +250,7 @@ class HeapSnapshot {
       throw invalidArgType('stream', 'a Readable stream or an async iterable of chunks', stream);
     }
     throwIfAborted(o.signal);
-    const parser = new Parser();
+    const parser = new Parser({ maxMemory: o.maxMemory });
     await pump(stream, pushSink((chunk) => parser.push(chunk)), { signal: o.signal, what: 'the snapshot stream' });
     return parser.finish(o);
   }
@@ -284,4 +377,4 @@ class HeapSnapshot {
 
 HeapSnapshot.Parser = Parser;
 
-module.exports = { HeapSnapshot, Parser, nativeOf, taskOptions };
+module.exports = { HeapSnapshot, Parser, nativeOf, taskOptions, specialFile };

@@ -16,7 +16,7 @@
  * when it retains more than `tolerance.unlisted.retainedSize` (default 1 MB) — a new cache, say.
  */
 const { codedError } = require('../errors.js');
-const { formatBytes } = require('../format.js');
+const { formatBytes, printable } = require('../format.js');
 
 const VERSION = 1;
 const KIND = 'heapsnap-budget';
@@ -204,13 +204,14 @@ function fmt(metric, n) {
 /** Human text for a check result. */
 function formatCheck(result, { budgetFile, snapshotFile } = {}) {
   const lines = [];
-  const head = `${snapshotFile ?? 'snapshot'} against ${budgetFile ?? 'budget'}: ${result.checked} class(es) and the totals checked`;
+  const head = `${printable(snapshotFile ?? 'snapshot')} against ${printable(budgetFile ?? 'budget')}: ${result.checked} class(es) and the totals checked`;
   if (result.ok) lines.push(`OK ${head}, all within budget.`);
   else {
     lines.push(`FAIL ${head}, ${result.over.length} over budget:`);
-    const w = Math.min(60, Math.max(...result.over.map((o) => o.name.length)));
-    for (const o of result.over) {
-      const name = o.name.length > w ? o.name.slice(0, w - 1) + '…' : o.name.padEnd(w);
+    const names = result.over.map((o) => printable(o.name)); // class names come from the snapshot
+    const w = Math.min(60, Math.max(...names.map((n) => n.length)));
+    for (const [i, o] of result.over.entries()) {
+      const name = names[i].length > w ? names[i].slice(0, w - 1) + '…' : names[i].padEnd(w);
       const what = o.scope === 'unlisted' ? 'not in the budget, retains' : o.metric;
       lines.push(`  ${name}  ${what} ${fmt(o.metric, o.actual)} > allowed ${fmt(o.metric, o.allowed)} (budget ${fmt(o.metric, o.budget)}, ${o.delta >= 0 ? '+' : '−'}${fmt(o.metric, Math.abs(o.delta))})`);
     }

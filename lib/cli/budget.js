@@ -3,7 +3,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { HeapSnapshot } = require('../snapshot.js');
-const { writeFileAtomic } = require('../fs.js');
+const { writeWhole } = require('../fs.js');
 const budgets = require('../budget/index.js');
 const { defineCommand, positive, size } = require('./common.js');
 
@@ -18,7 +18,7 @@ function readBudget(file) {
 }
 
 function writeBudget(file, budget) {
-  writeFileAtomic(file, JSON.stringify(budget, null, 2) + '\n', { what: 'the heap budget' });
+  return writeWhole(file, JSON.stringify(budget, null, 2) + '\n', { what: 'the heap budget' });
 }
 
 const SELECTION = {
@@ -63,7 +63,7 @@ the heap's totals, with tolerances. Check a later snapshot against it in CI:
         } finally {
           snap.dispose();
         }
-        writeBudget(values.output, budget);
+        await writeBudget(values.output, budget);
         const classes = Object.keys(budget.classes).length;
         if (values.json) json({ output: values.output, classes, totals: budget.totals });
         else out(`${values.output}: ${classes} class(es) and the totals, from ${file}\n`);
@@ -87,7 +87,7 @@ the heap's totals, with tolerances. Check a later snapshot against it in CI:
         } finally {
           snap.dispose();
         }
-        if (next) writeBudget(budgetFile, next);
+        if (next) await writeBudget(budgetFile, next);
         if (values.json) json({ budget: budgetFile, snapshot: snapFile, ...result, updated: Boolean(next) });
         else {
           out(budgets.formatCheck(result, { budgetFile, snapshotFile: snapFile }));

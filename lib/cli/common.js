@@ -30,7 +30,7 @@
  */
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
-const { formatBytes, formatDistance, parseBytes } = require('../format.js');
+const { formatBytes, formatDistance, parseBytes, printable } = require('../format.js');
 const { isArgumentError } = require('../errors.js');
 
 class UsageError extends Error {}
@@ -159,9 +159,9 @@ function parse(spec, args) {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-/** Renders rows as an aligned text table. `cols`: [{ title, get, align: 'left' }] */
+/** Renders rows as an aligned text table. `cols`: [{ title, get, align: 'left' }]. Cells are `printable`. */
 function table(rows, cols) {
-  const cells = rows.map((r) => cols.map((c) => String(c.get(r))));
+  const cells = rows.map((r) => cols.map((c) => printable(c.get(r))));
   const widths = cols.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
   const line = (vals) => vals.map((v, i) => (cols[i].align === 'left' ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
   return [line(cols.map((c) => c.title)), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
@@ -236,7 +236,7 @@ const INPUT_ERRORS = /^(ERR_HEAPSNAP_\w+|ENOENT|EACCES|EISDIR|ENOTDIR|EPERM)$/;
 const OPERATION_ERRORS = new Set(['ERR_HEAPSNAP_CAPTURE', 'ERR_HEAPSNAP_WORKER', 'ERR_HEAPSNAP_UNSUPPORTED', 'ERR_HEAPSNAP_LEAK']);
 
 function oneLine(message) {
-  return String(message).split('\n')[0];
+  return printable(String(message).split('\n')[0]);
 }
 
 /** The exit code and the stderr line for an error thrown by a command. */
@@ -248,7 +248,7 @@ function failure(spec, e) {
   if (e && e.code === 'ABORT_ERR') return [130, 'heapsnap: interrupted'];
   if (e && OPERATION_ERRORS.has(e.code)) return [1, `heapsnap: ${oneLine(e.message)} [${e.code}]`];
   if (e && typeof e.code === 'string' && INPUT_ERRORS.test(e.code)) return [2, `heapsnap: ${oneLine(e.message)} [${e.code}]`];
-  return [1, `heapsnap: ${e && e.stack ? e.stack : e}`];
+  return [1, `heapsnap: ${e && e.stack ? String(e.stack).split('\n').map(printable).join('\n') : printable(e)}`];
 }
 
 /** A command from its spec (see the top of this file). */
@@ -374,6 +374,7 @@ module.exports = {
   truncate,
   formatDistance,
   formatBytes,
+  printable,
   progressBar,
   parse: legacyParse,
   run: legacyRun,

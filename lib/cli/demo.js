@@ -9,7 +9,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { HeapSnapshot } = require('../snapshot.js');
 const { findLeaks, formatLeaks } = require('../leaks.js');
-const { writeFileAtomic } = require('../fs.js');
+const { writeWhole } = require('../fs.js');
 const { renderReport } = require('../report/html.js');
 const { defineCommand, positive, table, truncate, formatBytes, formatDistance } = require('./common.js');
 
@@ -85,7 +85,7 @@ async function demo({ values, out, json, progress, dir }) {
       { files, snapshot: { nodeCount: final.nodeCount, edgeCount: final.edgeCount, totalSize: final.totalSize }, summary, statistics: final.statistics(), leaks: report },
       { title: 'heapsnap demo: leaky-app' },
     );
-    writeFileAtomic(reportPath, html, { what: 'the report' });
+    await writeWhole(reportPath, html, { what: 'the report' });
     // the ids printed above are ids of the final snapshot: it stays; the other two go unless --keep
     if (!values.keep) for (const f of files.slice(0, 2)) fs.rmSync(f, { force: true });
     const kept = values.keep ? files : [files[2]];

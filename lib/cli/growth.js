@@ -1,7 +1,7 @@
 'use strict';
 // `heapsnap growth F1 F2 F3 …`: classes and collections growing at every step.
 const { findGrowth } = require('../leaks.js');
-const { defineCommand, count, table, truncate, formatBytes } = require('./common.js');
+const { defineCommand, count, table, truncate, formatBytes, printable } = require('./common.js');
 
 module.exports = defineCommand({
   name: 'growth',
@@ -32,7 +32,7 @@ signature of unbounded growth.`,
     out('\nCollections growing at every step:\n');
     if (!g.collections.length) out('  none\n');
     for (const c of g.collections) {
-      out(`  ${c.className} @${c.id}: ${c.sizes.join(' → ')} entries, retains ${formatBytes(c.retainedSizes.at(-1))}\n    ${c.path.text}\n`);
+      out(`  ${printable(c.className)} @${c.id}: ${c.sizes.join(' → ')} entries, retains ${formatBytes(c.retainedSizes.at(-1))}\n    ${printable(c.path.text)}\n`);
     }
     return 0;
   },

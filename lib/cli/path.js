@@ -1,7 +1,7 @@
 'use strict';
 // `heapsnap path FILE @ID`: what keeps one object alive.
 const { HeapSnapshot } = require('../snapshot.js');
-const { defineCommand, UsageError, count, formatBytes, formatDistance } = require('./common.js');
+const { defineCommand, UsageError, count, formatBytes, formatDistance, printable: p } = require('./common.js');
 
 module.exports = defineCommand({
   name: 'path',
@@ -23,7 +23,7 @@ would free it), and its direct retainers.`,
     try {
       const node = snap.node(id);
       if (!node) {
-        io.stderr.write(`heapsnap: no object @${id} in ${file}\n`);
+        io.stderr.write(`heapsnap: no object @${id} in ${p(file)}\n`);
         return 1;
       }
       const path = snap.retainerPath(id);
@@ -38,13 +38,13 @@ would free it), and its direct retainers.`,
         json({ node, path, dominators: chain.map((n) => ({ id: n.id, className: n.className, name: n.name, retainedSize: n.retainedSize })), retainers });
         return 0;
       }
-      out(`@${node.id} ${node.className} "${node.name}": shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${formatDistance(node)}\n\n`);
-      out(`Retainer path:\n  ${path ? path.text : '(no path from a root)'}\n\nDominator chain (freeing any of these frees it):\n`);
-      for (const n of chain.slice(1)) out(`  @${n.id} ${n.className} (retains ${formatBytes(n.retainedSize)})\n`);
+      out(`@${node.id} ${p(node.className)} "${p(node.name)}": shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${formatDistance(node)}\n\n`);
+      out(`Retainer path:\n  ${path ? p(path.text) : '(no path from a root)'}\n\nDominator chain (freeing any of these frees it):\n`);
+      for (const n of chain.slice(1)) out(`  @${n.id} ${p(n.className)} (retains ${formatBytes(n.retainedSize)})\n`);
       out('\nRetainers:\n');
       for (const r of retainers) {
         const from = snap.node(r.fromId);
-        out(`  ${r.type} ${r.name} from @${r.fromId} ${from?.className ?? ''} (distance ${formatDistance(from)})\n`);
+        out(`  ${r.type} ${p(r.name)} from @${r.fromId} ${p(from?.className ?? '')} (distance ${formatDistance(from)})\n`);
       }
       return 0;
     } finally {

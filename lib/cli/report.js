@@ -4,14 +4,14 @@
  * a comparison of two, or the leaks across three.
  *
  * The report's path goes to stdout (`--json`: `{ "output": path, "bytes": n }`), errors to
- * stderr as one line. The file is written with the package's atomic writer (lib/fs.js: a
- * temporary name beside it, then rename; mode 0600): reports describe a process's memory and may
- * hold its data.
+ * stderr as one line; `-o -` writes the report itself to stdout instead. The file is written with
+ * the package's one writer (lib/fs.js: a regular file atomically, mode 0600 — reports describe a
+ * process's memory and may hold its data; a device or FIFO such as /dev/null in place).
  */
 const path = require('node:path');
 const { HeapSnapshot } = require('../snapshot.js');
 const { diff, findLeaks } = require('../leaks.js');
-const { writeFileAtomic } = require('../fs.js');
+const { writeWhole } = require('../fs.js');
 const { renderReport } = require('../report/html.js');
 const { defineCommand, UsageError } = require('./common.js');
 
@@ -64,7 +64,7 @@ Write a self-contained HTML report (inline CSS/JS/SVG, no network) of heap snaps
       short: 'o',
       value: 'FILE',
       parse: nonEmpty,
-      description: 'where to write the report (default: <last file>.html in the\ncurrent directory); written atomically, mode 0600',
+      description: 'where to write the report (default: <last file>.html in the\ncurrent directory); written atomically, mode 0600; - for stdout',
     },
     title: { type: 'string', value: 'TEXT', description: "the report's title" },
     redact: {
@@ -84,12 +84,17 @@ Write a self-contained HTML report (inline CSS/JS/SVG, no network) of heap snaps
   exitCodes: 'Exit codes: 0 written, 1 unexpected failure, 2 bad usage, unreadable input or unwritable output.\n(--json prints { "output": path, "bytes": n } instead of the path.)',
   async run({ values, positionals: files, out, progress }) {
     const last = files[files.length - 1];
-    const output = path.resolve(values.output ?? `${path.basename(last).replace(/\.heapsnapshot$/i, '')}.html`);
+    const toStdout = values.output === '-';
+    const output = toStdout ? '-' : path.resolve(values.output ?? `${path.basename(last).replace(/\.heapsnapshot$/i, '')}.html`);
     const data = await collect(files, progress('reading'));
     const html = renderReport(data, { title: values.title, redact: values.redact });
+    if (toStdout) {
+      out(html);
+      return 0;
+    }
     let bytes;
     try {
-      bytes = writeFileAtomic(output, html, { what: 'the report' });
+      bytes = await writeWhole(output, html, { what: 'the report' });
     } catch (err) {
       err.exitCode = 2; // an unwritable output is bad input, like an unreadable snapshot
       throw err;

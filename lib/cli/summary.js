@@ -2,7 +2,7 @@
 // `heapsnap summary FILE`: DevTools' Summary view, classes by retained size.
 const { HeapSnapshot } = require('../snapshot.js');
 const { CLASS_SORTS: SORTS } = require('../explore/model.js'); // the explorer's Summary sorts the same ways
-const { defineCommand, UsageError, count, table, truncate, formatDistance, formatBytes } = require('./common.js');
+const { defineCommand, UsageError, count, table, truncate, formatDistance, formatBytes, printable } = require('./common.js');
 
 function sortKey(text, flag) {
   if (!Object.hasOwn(SORTS, text)) throw new UsageError(`${flag} must be one of ${Object.keys(SORTS).join(', ')}, got '${text}'`);
@@ -47,7 +47,7 @@ distance from the roots. Numbers are identical to DevTools'.`,
         json({ file, nodeCount: snap.nodeCount, edgeCount: snap.edgeCount, totalSize: snap.totalSize, classes: shown });
         return 0;
       }
-      out(`${file}: ${snap.nodeCount} nodes, ${snap.edgeCount} edges, total ${formatBytes(snap.totalSize)}\n\n`);
+      out(`${printable(file)}: ${snap.nodeCount} nodes, ${snap.edgeCount} edges, total ${formatBytes(snap.totalSize)}\n\n`);
       out(
         table(shown, [
           { title: 'Class', get: (r) => truncate(r.className, 60), align: 'left' },
