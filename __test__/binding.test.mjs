@@ -137,7 +137,8 @@ test('a running open reports its phase and analysis step; both end when it ends'
   const task = binding.openFile(file, control, { mmap: true, traceMemory: false }).finally(() => (finished = true));
   while (!finished) {
     phases.add(control.progress()[2]);
-    if (control.step) steps.add(control.step);
+    const step = control.step; // read once: the task may end between two reads
+    if (step) steps.add(step);
     await new Promise((r) => setImmediate(r));
   }
   const snap = await task;

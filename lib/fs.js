@@ -230,6 +230,26 @@ function openThroughSync(dest, what) {
 }
 
 /**
+ * Removes a private directory and the files in it (it holds no subdirectories). Not
+ * `fs.rmSync(…, { recursive: true })`: that loads Node's rimraf on first use, and a snapshot
+ * taken by an app between two of ours would show those modules as new objects (a fake leak).
+ */
+function removePrivateDir(dir) {
+  let names = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) unlinkQuiet(path.join(dir, name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty (someone else's file?) or already gone: leave it
+  }
+}
+
+/**
  * A fresh private directory (0700) beside `finalPath` (in the system's temporary directory when
  * the destination is not a regular file: never in /dev) and a file name in it, for a writer that
  * insists on a path of its own (V8's snapshot writer). `remove()` deletes the directory; call it
@@ -248,7 +268,7 @@ function privateTempFile(finalPath, what = 'file') {
   }
   return {
     path: path.join(tmpDir, inPlace ? 'snapshot' : path.basename(finalPath)),
-    remove: () => fs.rmSync(tmpDir, { recursive: true, force: true }),
+    remove: () => removePrivateDir(tmpDir),
   };
 }
 
