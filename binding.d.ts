@@ -74,6 +74,10 @@ export declare class NativeParser {
   finishSync(): NativeSnapshot
 }
 
+/**
+ * A snapshot in native memory. V8 is told how much it holds (`memory::external_bytes`) while
+ * it lives, and told again when `dispose()` or the GC frees it.
+ */
 export declare class NativeSnapshot {
   get nodeCount(): number
   get edgeCount(): number
@@ -220,6 +224,12 @@ export interface EdgeRow {
 }
 
 /**
+ * The bytes of native memory V8 has been told of so far (every live snapshot's share), as V8
+ * counts them: for tests and diagnostics (`process.memoryUsage()` does not show this figure).
+ */
+export declare function externalMemory(): number
+
+/**
  * Classes and collections that grew at every step of a series of snapshots of one process,
  * off the JS thread.
  */
@@ -353,6 +363,17 @@ export interface PathStep {
   edgeName: string
   edgeLabel: string
   node: NodeRef
+}
+
+/** The credentials of the peer of the connected Unix-domain socket `fd`. */
+export declare function peerCredentials(fd: number): PeerCredentials
+
+/** Who is at the other end of a Unix-domain socket (`peerCredentials`). */
+export interface PeerCredentials {
+  uid: number
+  gid: number
+  /** The peer's pid where the platform tells it (Linux, macOS). */
+  pid?: number
 }
 
 /** One phase of the analysis: its duration and, when traced, the memory after it. */

@@ -43,8 +43,8 @@ function fifoReader(fifo, out) {
 }
 
 /** Runs `source` as an ES module in a child with `args`; resolves { code, signal, stdout, stderr }. */
-function runChild(source, args = [], { timeout = 20000, shell = null } = {}) {
-  const argv = ['--input-type=module', '-e', source, '--', ...args];
+function runChild(source, args = [], { timeout = 20000, shell = null, nodeArgs = [] } = {}) {
+  const argv = [...nodeArgs, '--input-type=module', '-e', source, '--', ...args];
   const child = shell ? spawn('/bin/sh', ['-c', `${shell}; exec "$0" "$@"`, process.execPath, ...argv]) : spawn(process.execPath, argv);
   let stdout = '';
   let stderr = '';
@@ -252,4 +252,50 @@ test('memory: an endless stream stops with ERR_HEAPSNAP_MEMORY; the default cap 
   assert.equal(out[0], 'ERR_HEAPSNAP_MEMORY');
   assert.match(out[1], /RLIMIT_AS/);
   assert.equal(out[2], 'small push ok');
+});
+
+test('memory: V8 is told of the native memory a snapshot holds, and told again when dispose() or the GC frees it', async () => {
+  const binding = require('../binding.js');
+  const size = fs.statSync(SMALL).size;
+  const bytes = fs.readFileSync(SMALL); // before the baseline: Node counts a Buffer's memory too
+  const base = binding.externalMemory();
+  const snap = await HeapSnapshot.open(SMALL);
+  const held = binding.externalMemory() - base;
+  assert.ok(held >= size, `V8 counts ${held} bytes for a ${size}-byte snapshot`);
+  const parsed = new Parser();
+  parsed.push(bytes);
+  const second = parsed.finishSync();
+  assert.ok(binding.externalMemory() - base >= held + size, 'each snapshot counts');
+  snap.dispose();
+  second.dispose();
+  // (Node's own small Buffers move the figure by a few KB: the snapshots' share is MBs)
+  assert.ok(binding.externalMemory() - base < 64 * 1024, `dispose() gives it back: ${binding.externalMemory() - base}`);
+  // Dropped without dispose(): the GC finalizes it and V8's count goes back down; an aborted open
+  // leaves nothing counted.
+  const r = await runChild(
+    `import { createRequire } from 'node:module';
+     const require = createRequire(import.meta.url);
+     const binding = require(${JSON.stringify(path.join(repo, 'binding.js'))});
+     const { HeapSnapshot } = require(${INDEX});
+     const base = binding.externalMemory();
+     let snap = await HeapSnapshot.open(process.argv[1]);
+     const held = binding.externalMemory() - base;
+     snap = null;
+     for (let i = 0; i < 10 && binding.externalMemory() - base > 64 * 1024; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+     const afterGc = binding.externalMemory() - base;
+     const ac = new AbortController();
+     const p = HeapSnapshot.open(process.argv[1], { signal: ac.signal });
+     ac.abort();
+     const code = await p.then(() => 'resolved', (e) => e.code);
+     await new Promise((r) => setTimeout(r, 300));
+     console.log(JSON.stringify({ held, afterGc, code, afterAbort: binding.externalMemory() - base }));`,
+    [SMALL],
+    { nodeArgs: ['--expose-gc'] },
+  );
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() || 'null');
+  assert.ok(out, r.stderr);
+  assert.ok(out.held >= size);
+  assert.ok(out.afterGc < 64 * 1024, `after GC: ${out.afterGc}`);
+  assert.equal(out.code, 'ABORT_ERR');
+  assert.ok(out.afterAbort < 64 * 1024, `after abort: ${out.afterAbort}`);
 });

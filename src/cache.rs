@@ -155,8 +155,8 @@ impl Task for LoadTask {
       }
     })
   }
-  fn resolve(&mut self, _env: Env, s: Option<Snapshot>) -> napi::Result<Option<NativeSnapshot>> {
-    Ok(s.map(NativeSnapshot::wrap))
+  fn resolve(&mut self, env: Env, s: Option<Snapshot>) -> napi::Result<Option<NativeSnapshot>> {
+    Ok(s.map(|s| NativeSnapshot::wrap(&env, s)))
   }
   fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Option<NativeSnapshot>> {
     self.failure.reject(&env, err)

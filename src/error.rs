@@ -27,6 +27,12 @@ pub enum Failure {
   InvalidArgValue { message: String },
   /// A bug in heapsnap (a panic was caught).
   Panic(String),
+  /// This platform cannot do it (`ERR_HEAPSNAP_UNSUPPORTED`).
+  #[allow(dead_code)] // only built on platforms without peer credentials
+  Unsupported(String),
+  /// A system call failed (`ERR_HEAPSNAP_IO`), with the call and the OS error in the message.
+  #[allow(dead_code)] // only built on unix
+  System(String),
 }
 
 pub type Result<T> = std::result::Result<T, Failure>;
@@ -51,6 +57,8 @@ impl Failure {
       Failure::Finished => "ERR_HEAPSNAP_STATE",
       Failure::InvalidArgValue { .. } => "ERR_INVALID_ARG_VALUE",
       Failure::Panic(_) => "ERR_HEAPSNAP_INTERNAL",
+      Failure::Unsupported(_) => "ERR_HEAPSNAP_UNSUPPORTED",
+      Failure::System(_) => "ERR_HEAPSNAP_IO",
     }
   }
 
@@ -61,6 +69,7 @@ impl Failure {
       Failure::Finished => "the parser is already finished".into(),
       Failure::InvalidArgValue { message } => message.clone(),
       Failure::Panic(msg) => format!("internal error (a bug in heapsnap): {msg}"),
+      Failure::Unsupported(msg) | Failure::System(msg) => msg.clone(),
     }
   }
 

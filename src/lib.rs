@@ -7,7 +7,8 @@
 //! [`snapshot::NativeSnapshot`], [`parser::NativeParser`], [`ids::IdSet`],
 //! [`tasks::TaskControl`], [`explore::NativeExplorer`] (the explorer's paged views) and
 //! [`cache::AnalysisWriter`] (analysis cache entries); the functions below are the rest of the
-//! binding's exports.
+//! binding's exports, with [`peer::peer_credentials`] (for the capture agent). [`memory`] keeps
+//! V8 told of the native memory snapshots hold.
 
 #![deny(clippy::all)]
 
@@ -16,7 +17,9 @@ pub mod convert;
 pub mod error;
 pub mod explore;
 pub mod ids;
+pub mod memory;
 pub mod parser;
+pub mod peer;
 pub mod snapshot;
 pub mod tasks;
 pub mod types;
@@ -51,8 +54,11 @@ pub fn open_file_sync(
 ) -> napi::Result<NativeSnapshot> {
   let options = convert::open_options(options);
   guard(&env, || {
-    let s = Snapshot::open(path.as_ref(), &options, &Control::new())?;
-    Ok(NativeSnapshot::wrap(s))
+    let s = Snapshot::open(path.as_ref(), &options, &Control::new());
+    if s.is_err() {
+      memory::release_free_memory();
+    }
+    Ok(NativeSnapshot::wrap(&env, s?))
   })
 }
 

@@ -72,11 +72,11 @@ impl NativeParser {
   pub fn finish_sync(&mut self, env: Env) -> napi::Result<NativeSnapshot> {
     guard(&env, || {
       let (parser, parse_ms) = self.take()?;
-      Ok(NativeSnapshot::wrap(pipeline::finish(
-        parser,
-        parse_ms,
-        &Control::new(),
-      )?))
+      let s = pipeline::finish(parser, parse_ms, &Control::new());
+      if s.is_err() {
+        crate::memory::release_free_memory();
+      }
+      Ok(NativeSnapshot::wrap(&env, s?))
     })
   }
 }

@@ -5,22 +5,36 @@
 use crate::convert::{self, id_arg, id_range};
 use crate::error::{guard, Failure, Result};
 use crate::ids::IdSet;
+use crate::memory::{self, release_free_memory};
 use crate::types;
 use heapsnap_core::parse::strings::utf16_units;
 use heapsnap_core::{leaks, Reachability, Snapshot};
-use napi::bindgen_prelude::{Env, Float64Array, Int32Array, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Env, Float64Array, Int32Array, ObjectFinalize, Uint32Array, Uint8Array};
 use napi_derive::napi;
 use std::sync::Arc;
 
-#[napi]
+/// A snapshot in native memory. V8 is told how much it holds (`memory::external_bytes`) while
+/// it lives, and told again when `dispose()` or the GC frees it.
+#[napi(custom_finalize)]
 pub struct NativeSnapshot {
   inner: Option<Arc<Snapshot>>,
+  external: i64,
 }
 
 impl NativeSnapshot {
-  pub fn wrap(s: Snapshot) -> Self {
+  pub fn wrap(env: &Env, s: Snapshot) -> Self {
+    let external = memory::external_bytes(&s);
+    memory::report(env, external);
     NativeSnapshot {
       inner: Some(Arc::new(s)),
+      external,
+    }
+  }
+  /// Drops the snapshot (once), gives its pages back and tells V8.
+  fn release(&mut self, env: &Env) {
+    if self.inner.take().is_some() {
+      memory::report(env, -std::mem::take(&mut self.external));
+      release_free_memory();
     }
   }
   /// The snapshot, unless disposed.
@@ -41,26 +55,18 @@ impl NativeSnapshot {
   }
 }
 
+impl ObjectFinalize for NativeSnapshot {
+  /// The GC collected the JS object: free the snapshot and tell V8.
+  fn finalize(mut self, env: Env) -> napi::Result<()> {
+    self.release(&env);
+    Ok(())
+  }
+}
+
 impl Drop for NativeSnapshot {
   fn drop(&mut self) {
     if self.inner.take().is_some() {
       release_free_memory();
-    }
-  }
-}
-
-/// Hands freed heap pages back to the OS. A snapshot's columns are a few large allocations;
-/// glibc keeps freed memory in its (per-thread) arenas, so without this a process that opens
-/// and disposes snapshots would keep their high-water mark as RSS.
-fn release_free_memory() {
-  #[cfg(all(target_os = "linux", target_env = "gnu"))]
-  {
-    extern "C" {
-      fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: malloc_trim only returns free memory to the OS; it is safe to call at any time.
-    unsafe {
-      malloc_trim(0);
     }
   }
 }
@@ -263,9 +269,7 @@ impl NativeSnapshot {
 
   /// Frees the native memory now (later calls throw).
   #[napi]
-  pub fn dispose(&mut self) {
-    if self.inner.take().is_some() {
-      release_free_memory();
-    }
+  pub fn dispose(&mut self, env: Env) {
+    self.release(&env);
   }
 }

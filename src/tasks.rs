@@ -1,10 +1,12 @@
 //! Heavy work off the JS thread: one `AsyncTask` per entry point, each sharing a
 //! [`heapsnap_core::Control`] with the [`TaskControl`] that JS holds (it cancels from an
 //! `AbortSignal` and polls progress for `onProgress`). `compute` runs contained (a panic
-//! becomes `ERR_HEAPSNAP_INTERNAL`); `reject` builds the JS error on the JS thread.
+//! becomes `ERR_HEAPSNAP_INTERNAL`) and, when it fails or is cancelled, hands the freed pages
+//! back to the OS; `reject` builds the JS error on the JS thread.
 
 use crate::error::{self, guard, Failure, Pending};
 use crate::ids::IdSet;
+use crate::memory::release_free_memory;
 use crate::snapshot::NativeSnapshot;
 use heapsnap_core::analysis::pipeline;
 use heapsnap_core::leaks;
@@ -90,15 +92,20 @@ impl Task for SnapshotTask {
   type JsValue = NativeSnapshot;
   fn compute(&mut self) -> napi::Result<Snapshot> {
     let (source, control) = (self.source.take(), &self.control);
-    self.failure.run(|| {
+    let result = self.failure.run(|| {
       Ok(match source.ok_or(Failure::Finished)? {
         Source::File(path, options) => Snapshot::open(&path, &options, control)?,
         Source::Parser(parser, pushing_ms) => pipeline::finish(*parser, pushing_ms, control)?,
       })
-    })
+    });
+    if result.is_err() {
+      // cancelled or failed half-way: what it built is dropped by now; give the pages back
+      release_free_memory();
+    }
+    result
   }
-  fn resolve(&mut self, _env: Env, s: Snapshot) -> napi::Result<NativeSnapshot> {
-    Ok(NativeSnapshot::wrap(s))
+  fn resolve(&mut self, env: Env, s: Snapshot) -> napi::Result<NativeSnapshot> {
+    Ok(NativeSnapshot::wrap(&env, s))
   }
   fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<NativeSnapshot> {
     self.failure.reject(&env, err)
@@ -130,10 +137,14 @@ impl Task for ReadIdsTask {
   type JsValue = IdSet;
   fn compute(&mut self) -> napi::Result<leaks::IdSet> {
     let (path, options, control) = (&self.path, &self.options, &self.control);
-    self.failure.run(|| {
+    let result = self.failure.run(|| {
       let ids = heapsnap_core::parse::read_ids(path, options, control)?;
       Ok(leaks::IdSet::from_ids(ids))
-    })
+    });
+    if result.is_err() {
+      release_free_memory();
+    }
+    result
   }
   fn resolve(&mut self, _env: Env, ids: leaks::IdSet) -> napi::Result<IdSet> {
     Ok(IdSet::wrap(ids))

@@ -210,3 +210,12 @@ pub struct GrowthReport {
   pub classes: Vec<ClassGrowth>,
   pub collections: Vec<CollectionGrowth>,
 }
+
+/// Who is at the other end of a Unix-domain socket (`peerCredentials`).
+#[napi(object)]
+pub struct PeerCredentials {
+  pub uid: u32,
+  pub gid: u32,
+  /// The peer's pid where the platform tells it (Linux, macOS).
+  pub pid: Option<i32>,
+}
