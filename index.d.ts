@@ -457,7 +457,11 @@ export interface NearHeapLimitArmed {
 export declare function captureOnNearHeapLimit(options?: NearHeapLimitOptions): NearHeapLimitArmed;
 
 export type RemoteTarget =
-  /** A local Node process: checked to be Node, SIGUSR1 opens its inspector, closed again afterwards. `port`: the one it uses. */
+  /**
+   * A local Node process. If it runs the capture agent (`node --require heapsnap/agent`), the
+   * snapshot comes over the agent's private Unix socket: no inspector, no TCP port. Otherwise it
+   * is checked to be Node, SIGUSR1 opens its inspector, closed again afterwards. `port`: the one it uses.
+   */
   | { pid: number; port?: number; host?: '127.0.0.1' | 'localhost' | '::1' }
   /** An inspector already listening on a loopback port. */
   | { port: number; host?: '127.0.0.1' | 'localhost' | '::1' }
@@ -481,6 +485,13 @@ export interface CaptureRemoteOptions extends SnapshotSwitches {
   signal?: AbortSignalLike;
   /** ms to find and connect to the inspector (not a limit on the capture). Default 10000. */
   timeout?: number;
+  /**
+   * Called before SIGUSR1 is sent (pid targets without the agent) with a sentence saying where the
+   * inspector will be open and that the agent avoids it. Default: process.emitWarning.
+   */
+  onNotice?: (message: string) => void;
+  /** Send SIGUSR1 even when the pid's inspector would listen beyond loopback (--inspect-port=0.0.0.0:N). Default false. */
+  allowPublicInspector?: boolean;
 }
 
 /**
@@ -491,6 +502,23 @@ export interface CaptureRemoteOptions extends SnapshotSwitches {
  */
 export declare function captureRemote(target: RemoteTarget, options: CaptureRemoteOptions & { parse: true }): Promise<HeapSnapshot>;
 export declare function captureRemote(target: RemoteTarget, options?: CaptureRemoteOptions & { parse?: false }): Promise<string>;
+
+export interface AgentInfo {
+  /** The agent's Unix-domain socket (0600, in a 0700 directory of this user). */
+  path: string;
+  pid: number;
+}
+
+/**
+ * Starts the capture agent in this process (the same as `node --require heapsnap/agent`):
+ * `heapsnap capture --pid` and `captureRemote({ pid })` then take snapshots over a private Unix
+ * socket (this user or root only, checked with the kernel's peer credentials, plus a 0600 key)
+ * instead of opening the inspector. Idempotent. Never keeps the process alive.
+ * @throws ERR_HEAPSNAP_CAPTURE (no private directory, cannot listen), ERR_HEAPSNAP_UNSUPPORTED (Windows)
+ */
+export declare function startAgent(options?: {}): Promise<AgentInfo>;
+/** Stops the agent and removes its socket and key. */
+export declare function stopAgent(): Promise<void>;
 
 export interface AnalyzeInWorkerOptions {
   /** Kills the child (SIGKILL) and rejects with an AbortError. */

@@ -6,6 +6,7 @@ const { HeapSnapshot, Parser } = require('./lib/snapshot.js');
 const { diff, findLeaks, findGrowth, formatLeaks } = require('./lib/leaks.js');
 const capture = require('./lib/capture/index.js');
 const testing = require('./lib/testing/index.js');
+const agent = require('./lib/capture/agent.js');
 
 module.exports = {
   HeapSnapshot,
@@ -21,6 +22,8 @@ module.exports = {
   captureOnNearHeapLimit: capture.captureOnNearHeapLimit,
   captureRemote: capture.captureRemote,
   analyzeInWorker: capture.analyzeInWorker,
+  startAgent: agent.startAgent,
+  stopAgent: agent.stopAgent,
   assertNoLeak: testing.assertNoLeak,
   track: testing.track,
   assertCollected: testing.assertCollected,

@@ -16,6 +16,8 @@ export const {
   captureOnNearHeapLimit,
   captureRemote,
   analyzeInWorker,
+  startAgent,
+  stopAgent,
   assertNoLeak,
   track,
   assertCollected,

@@ -84,4 +84,4 @@ function writeHeapSnapshot(filename, options) {
   }
 }
 
-module.exports = { writeHeapSnapshot };
+module.exports = { writeHeapSnapshot, assertCompleteSnapshot };

@@ -3,9 +3,10 @@
  * `heapsnap capture`: take a heap snapshot of another running Node process from the command line.
  *
  * The path of the snapshot goes to stdout (so `$(heapsnap capture --pid 123)` works), everything
- * else to stderr. `io.signal` (an AbortSignal) may cancel; otherwise the first SIGINT aborts the
- * capture cleanly rather than cutting it off mid-stream (a connection cut mid-snapshot can crash
- * the target), and a second one gets Node's default behaviour.
+ * else to stderr. `io.signal` (an AbortSignal) may cancel; otherwise the first SIGINT, SIGTERM or
+ * SIGHUP aborts the capture cleanly rather than cutting it off mid-stream (a connection cut
+ * mid-snapshot can crash the target) and closes an inspector we opened; a second one gets Node's
+ * default behaviour (the watchdog heapsnap installed in the target then closes its inspector).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -55,12 +56,29 @@ Take a heap snapshot of another running Node.js process over its inspector, and
 print the path of the .heapsnapshot file (mode 0600, written atomically).
 
 Target (exactly one; --pid may be combined with --port):
-  --pid     a local Node.js process. heapsnap checks it is Node, sends it SIGUSR1 to open
-            its inspector if it is not open, and closes the inspector again afterwards
+  --pid     a local Node.js process. If it runs heapsnap's capture agent
+            (node --require heapsnap/agent app.js), the snapshot comes over the agent's
+            private Unix socket: no inspector, no TCP port, only its user or root may ask.
+            Otherwise heapsnap checks it is Node, sends it SIGUSR1 to open its inspector
+            (127.0.0.1:9229 unless its --inspect-port says otherwise), and closes the
+            inspector again afterwards
   --port    an inspector already listening on 127.0.0.1:PORT (node --inspect=PORT);
             with --pid: the port that pid uses
   --url     an inspector WebSocket (ws://host:port/<id>) or discovery URL
-            (http://host:port); the only way to reach a non-loopback host`,
+            (http://host:port); the only way to reach a non-loopback host
+
+SIGUSR1 and its side effects (the --pid path without the agent):
+  - while the inspector is open (the whole capture: seconds, minutes for big heaps)
+    ANY local user can connect to it and run code in the process as its user;
+    heapsnap says so on stderr before it signals
+  - an inspector that would listen beyond loopback (--inspect-port=0.0.0.0:N, also
+    from NODE_OPTIONS) is refused unless --allow-public-inspector is given
+  - the process's own process.on('SIGUSR1') handlers run too; a process that does not
+    handle SIGUSR1 would be killed by it, so heapsnap refuses pids that are not Node,
+    do not catch SIGUSR1 (--disable-sigusr1), or are stopped
+  - a watchdog installed in the process closes the inspector when heapsnap goes away
+    (killed, crashed) or 10 minutes pass; if the inspector cannot be closed, heapsnap
+    exits 1 naming the open port and how to close it`,
   options: {
     pid: { type: 'string', value: 'PID', parse: positive, description: 'a local Node.js process' },
     port: { type: 'string', value: 'PORT', parse: port, description: 'an inspector on 127.0.0.1' },
@@ -74,6 +92,7 @@ Target (exactly one; --pid may be combined with --port):
     dir: { type: 'string', value: 'DIR', description: 'directory for the snapshot (default: the current directory)' },
     summary: { type: 'boolean', description: 'also print the 20 classes that retain the most memory' },
     timeout: { type: 'string', value: 'MS', parse: positive, description: 'how long to wait for the inspector (default 10000)' },
+    'allow-public-inspector': { type: 'boolean', description: "send SIGUSR1 even when the pid's inspector would\nlisten beyond loopback (see below)" },
   },
   examples: [
     'heapsnap capture --pid 4242',
@@ -91,15 +110,17 @@ Target (exactly one; --pid may be combined with --port):
     if (target.url && (target.pid || target.port)) throw new UsageError('--url cannot be combined with --pid or --port');
 
     let signal = io.signal;
-    let onSigint = null;
+    let onSignal = null;
+    const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     if (!signal) {
       const ac = new AbortController();
       signal = ac.signal;
-      onSigint = () => {
-        io.stderr.write('\nheapsnap: interrupted; letting the target finish sending (Ctrl-C again to force)\n');
+      onSignal = (name) => {
+        io.stderr.write(`\nheapsnap: ${name === 'SIGINT' ? 'interrupted' : `got ${name}`}; letting the target finish sending and closing its inspector (${name === 'SIGINT' ? 'Ctrl-C' : name} again to force)\n`);
+        for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
         ac.abort();
       };
-      process.once('SIGINT', onSigint);
+      for (const s of STOP_SIGNALS) process.once(s, onSignal);
     }
     const capturing = bar(`capturing ${describe(target)}`);
     let file;
@@ -109,11 +130,16 @@ Target (exactly one; --pid may be combined with --port):
         dir: values.dir,
         timeout: values.timeout,
         signal,
+        allowPublicInspector: values['allow-public-inspector'] === true,
+        onNotice: (message) => {
+          capturing.clear();
+          io.stderr.write(`heapsnap: ${message}\n`);
+        },
         onProgress: ({ done, total }) => capturing.update({ fraction: total ? done / total : 0 }),
       });
     } finally {
       capturing.clear();
-      if (onSigint) process.removeListener('SIGINT', onSigint);
+      if (onSignal) for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
     }
     const bytes = fs.statSync(file).size;
     const { summary, error } = values.summary ? await topClasses(file, progress('reading')) : {};

@@ -163,4 +163,61 @@ function listeningSockets(pid) {
   return out;
 }
 
-module.exports = { assertAlive, assertNodeProcess, listeningSockets };
+/** Node's `[host:]port` / `host` value of --inspect*: { host?, port? }. */
+function parseHostPort(value) {
+  const v = String(value);
+  if (/^\d+$/.test(v)) return { port: Number(v) };
+  const colon = v.lastIndexOf(':');
+  const bracketed = /^\[(.*)\](?::(\d+))?$/.exec(v);
+  if (bracketed) return { host: bracketed[1], port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
+  if (colon > 0 && /^\d+$/.test(v.slice(colon + 1)) && v.indexOf(':') === colon) return { host: v.slice(0, colon), port: Number(v.slice(colon + 1)) };
+  return { host: v };
+}
+
+/** Splits NODE_OPTIONS like Node does for the simple cases (spaces, double quotes). */
+function splitOptions(text) {
+  const out = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m; (m = re.exec(text)); ) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
+  return out;
+}
+
+/**
+ * Where the inspector of `pid` would listen once SIGUSR1 opens it: { host, port, from } read
+ * from its --inspect, --inspect-brk, --inspect-wait, --inspect-port (command line, then
+ * NODE_OPTIONS from /proc/<pid>/environ; later flags win, as in Node). Defaults 127.0.0.1:9229.
+ * Linux only; elsewhere the defaults (`from: null`).
+ */
+function inspectorAddressOf(pid) {
+  const addr = { host: '127.0.0.1', port: 9229, from: null };
+  if (process.platform !== 'linux') return addr;
+  const args = [];
+  const environ = readProc(pid, 'environ');
+  if (environ) {
+    const opt = environ.split('\0').find((e) => e.startsWith('NODE_OPTIONS='));
+    if (opt) args.push(...splitOptions(opt.slice('NODE_OPTIONS='.length)).map((a) => [a, 'NODE_OPTIONS']));
+  }
+  const cmdline = readProc(pid, 'cmdline');
+  if (cmdline) {
+    // Node's own options come before the script (or -e/-p); stop at the first non-option.
+    const argv = cmdline.split('\0').slice(1);
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (!a.startsWith('-') || a === '--' || a === '-') break;
+      args.push([a, 'command line']);
+      if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') break;
+      if (/^--inspect-port$|^--debug-port$/.test(a) && argv[i + 1] !== undefined) args.push([`${a}=${argv[++i]}`, 'command line']);
+    }
+  }
+  for (const [a, from] of args) {
+    const m = /^--(inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=(.*))?$/.exec(a);
+    if (!m || m[2] === undefined || m[2] === '') continue;
+    const hp = parseHostPort(m[2]);
+    if (hp.host !== undefined) addr.host = hp.host;
+    if (hp.port !== undefined) addr.port = hp.port;
+    addr.from = `${a} (${from})`;
+  }
+  return addr;
+}
+
+module.exports = { assertAlive, assertNodeProcess, listeningSockets, inspectorAddressOf, parseHostPort };
