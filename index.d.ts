@@ -538,7 +538,8 @@ export interface AnalyzeInWorkerOptions {
  * Resolves with the task's result as plain JSON.
  * @throws ERR_HEAPSNAP_WORKER (the child crashed, ran out of memory, timed out; `exitCode`, `signal`,
  *   `outOfMemory`, `stderr` attached), ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ABORT_ERR, or the task's own error
- *   code (e.g. ERR_HEAPSNAP_PARSE)
+ *   code (e.g. ERR_HEAPSNAP_PARSE; ERR_HEAPSNAP_MEMORY, or the engine's own failed allocation, also
+ *   carries `outOfMemory: true`)
  */
 export declare function analyzeInWorker(file: string | UrlLike, task: 'summary', options?: AnalyzeInWorkerOptions): Promise<SummaryRow[]>;
 export declare function analyzeInWorker(file: string | UrlLike, task: 'statistics', options?: AnalyzeInWorkerOptions): Promise<Statistics>;

@@ -299,3 +299,24 @@ test('memory: V8 is told of the native memory a snapshot holds, and told again w
   assert.equal(out.code, 'ABORT_ERR');
   assert.ok(out.afterAbort < 64 * 1024, `after abort: ${out.afterAbort}`);
 });
+
+test('analyzeInWorker: a snapshot too big for the memory left gives outOfMemory: true, as a child that dies of it does', async () => {
+  // Under `ulimit -v` the child refuses before reading (the default cap respects RLIMIT_AS): the
+  // parent's error says it was memory.
+  const r = await runChild(
+    `import { createRequire } from 'node:module';
+     import fs from 'node:fs';
+     const { analyzeInWorker } = createRequire(import.meta.url)(${INDEX});
+     const big = process.argv[1] + '/heapsnap-oom-' + process.pid + '.heapsnapshot';
+     fs.writeFileSync(big, '');
+     fs.truncateSync(big, 2 * 1024 ** 3);
+     const err = await analyzeInWorker(big, 'summary').then(() => null, (e) => e);
+     fs.rmSync(big);
+     console.log(JSON.stringify({ code: err && err.code, outOfMemory: err && err.outOfMemory }));`,
+    [os.tmpdir()],
+    { shell: 'ulimit -v 3000000' },
+  );
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() || 'null');
+  assert.ok(out, r.stderr);
+  assert.deepEqual(out, { code: 'ERR_HEAPSNAP_MEMORY', outOfMemory: true });
+});

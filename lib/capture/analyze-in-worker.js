@@ -40,6 +40,9 @@ const {
   invalidArgType,
 } = require('../errors.js');
 
+/** How V8 (JS heap), Rust's allocator and the engine say that memory ran out. */
+const OOM_TEXT = /heap out of memory|Allocation failed|out of memory|memory allocation of \d+ bytes failed/i;
+
 const CHILD = path.join(__dirname, 'analyze-child.js');
 const TASKS = { summary: 1, statistics: 1, diff: 2, findLeaks: 3 };
 const CONTROL_KEYS = new Set(['signal', 'maxOldSpaceSize', 'timeout', 'execArgv']);
@@ -111,6 +114,9 @@ function analyzeInWorker(fileOrFiles, task, options = {}) {
         const err = new Error(e.message || 'analysis failed in the child process');
         if (e.name && e.name !== 'Error') err.name = e.name;
         err.code = e.code || 'ERR_HEAPSNAP_WORKER';
+        // The child refused or failed for memory (the maxMemory cap, or the engine's own failed
+        // allocation): the same flag as when the child dies of it.
+        if (err.code === 'ERR_HEAPSNAP_MEMORY' || OOM_TEXT.test(err.message)) err.outOfMemory = true;
         if (e.stack) err.childStack = e.stack;
         finish(reject, err);
       }
@@ -121,7 +127,7 @@ function analyzeInWorker(fileOrFiles, task, options = {}) {
     child.on('exit', (code, sig) => {
       if (settled || answer) return;
       if (killedFor) return;
-      const oom = /heap out of memory|Allocation failed|out of memory/i.test(stderr);
+      const oom = OOM_TEXT.test(stderr);
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       const why = oom ? ` after running out of memory${maxOldSpaceSize ? ` (--max-old-space-size=${maxOldSpaceSize})` : ''}` : '';
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
