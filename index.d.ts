@@ -283,8 +283,11 @@ export interface DiffRow {
   removedIds?: number[];
 }
 
-/** DevTools' Comparison of `current` against `base` (base re-classified with current's interfaces). */
-export declare function diff(base: SnapshotInput, current: SnapshotInput, options?: TaskOptions & { ids?: boolean }): Promise<DiffRow[]>;
+/**
+ * DevTools' Comparison of `current` against `base` (base re-classified with current's interfaces).
+ * @throws ERR_HEAPSNAP_MISMATCH when they look like snapshots of different processes (unless `allowMismatch`)
+ */
+export declare function diff(base: SnapshotInput, current: SnapshotInput, options?: TaskOptions & { ids?: boolean; allowMismatch?: boolean }): Promise<DiffRow[]>;
 
 export interface PathNode {
   id: number;
@@ -340,6 +343,11 @@ export interface FindLeaksOptions extends TaskOptions {
   maxClusters?: number;
   /** 'assertion' adds the rules `assertNoLeak` judges by (JS heap objects only, no engine caches). */
   profile?: 'snapshots' | 'assertion';
+  /**
+   * Compare snapshots that look like they come from different processes. Default false: baseline
+   * and target given as HeapSnapshots are checked against final (ERR_HEAPSNAP_MISMATCH).
+   */
+  allowMismatch?: boolean;
 }
 
 /** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */

@@ -320,3 +320,38 @@ test('analyzeInWorker: a snapshot too big for the memory left gives outOfMemory:
   assert.ok(out, r.stderr);
   assert.deepEqual(out, { code: 'ERR_HEAPSNAP_MEMORY', outOfMemory: true });
 });
+
+test('diff and findLeaks of snapshots from different processes: ERR_HEAPSNAP_MISMATCH unless allowMismatch', async (t) => {
+  const dir = tempDir(t);
+  // Two processes running almost the same script, and two snapshots of one of them.
+  const script = (extra) => `globalThis.x = []; for (let i = 0; i < 1000; i++) x.push({ i }); ${extra}`;
+  const write = (name) => `require('v8').writeHeapSnapshot(${JSON.stringify(path.join(dir, name))});`;
+  execFileSync(process.execPath, ['-e', script(write('other.heapsnapshot'))]);
+  execFileSync(process.execPath, ['-e', script(`${write('a.heapsnapshot')} for (let i = 0; i < 1000; i++) x.push(new Map()); ${write('b.heapsnapshot')} x.length = 0; ${write('c.heapsnapshot')}`)]);
+  const [other, a, b, c] = ['other', 'a', 'b', 'c'].map((n) => path.join(dir, `${n}.heapsnapshot`));
+
+  assert.ok((await heapsnap.diff(a, b)).length > 0, 'one process: compared');
+  await assert.rejects(heapsnap.diff(other, b), (err) => {
+    assert.equal(err.code, 'ERR_HEAPSNAP_MISMATCH');
+    assert.match(err.message, /base and current look like snapshots of different processes \(only \d+% of \d+ objects with the same id/);
+    return true;
+  });
+  assert.ok((await heapsnap.diff(other, b, { allowMismatch: true })).length > 0, 'insisted: compared');
+  await assert.rejects(heapsnap.diff(a, b, { allowMismatch: 'yes' }), { code: 'ERR_INVALID_ARG_TYPE' });
+
+  const [so, sa, sb, sc] = await Promise.all([other, a, b, c].map((f) => HeapSnapshot.open(f)));
+  try {
+    await heapsnap.findLeaks({ baseline: sa, target: sb, final: sc });
+    await assert.rejects(heapsnap.findLeaks({ baseline: so, target: sb, final: sc }), { code: 'ERR_HEAPSNAP_MISMATCH' });
+    await heapsnap.findLeaks({ baseline: so, target: sb, final: sc }, { allowMismatch: true });
+  } finally {
+    for (const s of [so, sa, sb, sc]) s.dispose();
+  }
+
+  // The CLI: bad input (exit 2) with the code; --allow-mismatch insists.
+  let r = await run('diff', other, b);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /different processes.*\[ERR_HEAPSNAP_MISMATCH\]/);
+  r = await run('diff', other, b, '--allow-mismatch');
+  assert.equal(r.code, 0, r.stderr);
+});

@@ -18,6 +18,7 @@
  *                               port, a broken inspector connection, a truncated snapshot
  *     ERR_HEAPSNAP_UNSUPPORTED  this Node, thread, platform or set of flags cannot do what was asked
  *     ERR_HEAPSNAP_WORKER       the analysis child process crashed, ran out of memory or timed out
+ *     ERR_HEAPSNAP_MISMATCH     diff/findLeaks of snapshots that come from different processes
  *     ERR_HEAPSNAP_LEAK         a test assertion found memory that should be gone (LeakError)
  *     ABORT_ERR                 an AbortSignal fired (AbortError, the reason as `cause`)
  *
@@ -44,6 +45,8 @@ const captureError = (message, props) => codedError('ERR_HEAPSNAP_CAPTURE', mess
 const unsupportedError = (message, props) => codedError('ERR_HEAPSNAP_UNSUPPORTED', message, props);
 /** The analysis child process failed. */
 const workerError = (message, props) => codedError('ERR_HEAPSNAP_WORKER', message, props);
+/** Snapshots compared by object id come from different processes. */
+const mismatchError = (message, props) => codedError('ERR_HEAPSNAP_MISMATCH', message, props);
 /** A file would need more memory than allowed. */
 const memoryError = (message, props) => codedError('ERR_HEAPSNAP_MEMORY', message, props);
 
@@ -170,6 +173,7 @@ function isArgumentError(err) {
 }
 
 module.exports = {
+  mismatchError,
   codedError,
   captureError,
   unsupportedError,

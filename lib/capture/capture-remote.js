@@ -78,9 +78,10 @@ const DRAIN_LIMIT_MS = 120000;
  * Installed in the target as soon as we are connected to an inspector that heapsnap opened: a
  * dead-man switch that closes the inspector on its own, whatever happens to us.
  *
- * It closes the inspector when, on the target's own timer (every 50 ms, unref'd):
- *   - no client has been connected for 250 ms (we finished, or were killed: SIGKILL, a crash, a
- *     cut connection) — connections are counted in /proc/self/net/tcp{,6} (ESTABLISHED, SYN_RECV,
+ * It closes the inspector when, on the target's own timer (every 25 ms, unref'd):
+ *   - we released it (RELEASE_INSPECTOR) and no client is connected any more;
+ *   - no client has been connected for 250 ms (we were killed: SIGKILL, a crash, a cut
+ *     connection) — connections are counted in /proc/self/net/tcp{,6} (ESTABLISHED, SYN_RECV,
  *     CLOSE_WAIT on the inspector port);
  *   - we released it (RELEASE_INSPECTOR) more than 5 s ago and some other client is still
  *     attached (a foreign client is cut off rather than left with a door into the process);
@@ -140,10 +141,11 @@ const installWatchdog = (maxMs) => `(() => {
     const n = clients();
     if (n === null) { if (released && now - released >= 1000) close(); return; }
     if (n > 0) { seen = true; idleSince = 0; return released && now - released >= 5000 ? close() : undefined; }
+    if (released) return close();
     if (!idleSince) idleSince = now;
     if ((seen || now - started >= 2000) && now - idleSince >= 250) close();
   };
-  const timer = setInterval(tick, 50);
+  const timer = setInterval(tick, 25);
   if (timer.unref) timer.unref();
   Object.defineProperty(globalThis, key, {
     configurable: true,
@@ -328,7 +330,7 @@ async function portAnswers(host, port) {
  * Releases the target's inspector (the watchdog closes it once our connection is gone), closes
  * `session`, and waits for the port to close. Resolves null when it closed, else why not.
  */
-async function closeTargetInspector(session, { host, port }) {
+async function closeTargetInspector(session, { host, port, pid }) {
   let outcome;
   let timer;
   try {
@@ -345,8 +347,23 @@ async function closeTargetInspector(session, { host, port }) {
     clearTimeout(timer);
   }
   await session.close({ timeout: 1000 });
-  if (await waitPortClosed(host, port, Date.now() + 8000)) return null;
+  if (await waitInspectorClosed(pid, host, port, Date.now() + 8000)) return null;
   return outcome === 'released' ? 'it is still listening (the process has not run its event loop since, or another client stays connected)' : `it could not be told to close (${outcome || 'no watchdog'})`;
+}
+
+/**
+ * Waits until the inspector port closes. On Linux it watches the pid's listening sockets in /proc
+ * rather than connecting: a probe connection would count as a client to the watchdog and delay
+ * the close. Resolves true when closed, false at the deadline.
+ */
+async function waitInspectorClosed(pid, host, port, deadline) {
+  if (!pid || listeningSockets(pid) === null) return waitPortClosed(host, port, deadline);
+  for (;;) {
+    const open = listeningSockets(pid);
+    if (open === null || !open.some((s) => s.port === port)) return true;
+    if (Date.now() + 25 > deadline) return false;
+    await sleep(25);
+  }
 }
 
 /** The error for an inspector we opened and could not close; names the port and how to close it. */
@@ -424,8 +441,8 @@ async function captureRemote(target, options = {}) {
           why = err.message;
         }
       }
-      if (s) leftOpen = await closeTargetInspector(s, { host: where.host, port: where.port });
-      else if (!(await waitPortClosed(where.host, where.port, Date.now() + 3000))) leftOpen = `heapsnap could not reconnect to close it (${why})`;
+      if (s) leftOpen = await closeTargetInspector(s, { host: where.host, port: where.port, pid });
+      else if (!(await waitInspectorClosed(pid, where.host, where.port, Date.now() + 3000))) leftOpen = `heapsnap could not reconnect to close it (${why})`;
       if (session && s !== session) await session.close({ timeout: 500 });
     } else if (session) {
       await session.close({ timeout: 1000 });

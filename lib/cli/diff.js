@@ -14,11 +14,12 @@ two snapshots of one process (matched by object id), sorted by size delta.`,
   options: {
     limit: { type: 'string', value: 'N', parse: count, description: 'classes shown (default 30; all with --json)' },
     'max-growth': { type: 'string', value: 'SIZE', parse: size, description: 'exit 1 when the total size delta exceeds SIZE (e.g. 5MB)' },
+    'allow-mismatch': { type: 'boolean', description: 'compare snapshots that look like they come from\ndifferent processes (refused by default)' },
   },
   examples: ['heapsnap diff before.heapsnapshot after.heapsnapshot', 'heapsnap diff before.heapsnapshot after.heapsnapshot --max-growth 5MB'],
   async run({ values, positionals: [base, current], out, json, progress }) {
     const maxGrowth = values['max-growth'];
-    const rows = await diff(base, current, { ids: false, onProgress: progress('reading') });
+    const rows = await diff(base, current, { ids: false, allowMismatch: values['allow-mismatch'] === true, onProgress: progress('reading') });
     rows.sort((a, b) => b.sizeDelta - a.sizeDelta);
     const total = rows.reduce((s, r) => s + r.sizeDelta, 0);
     const failed = maxGrowth !== undefined && total > maxGrowth;
