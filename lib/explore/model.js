@@ -165,9 +165,11 @@ class SnapshotModel {
       retainerCount: n.retainerCount,
       detachedness: n.detachedness,
     };
-    // Source locations and allocation stacks, where the API knows them.
-    if (typeof s.location === 'function') detail.location = s.location(id) ?? null;
-    if (typeof s.allocationStack === 'function') detail.allocationStack = s.allocationStack(id) ?? null;
+    // The source location (node(id).location) and the allocation stack, where the snapshot
+    // records them; absent otherwise.
+    if (n.location) detail.location = n.location;
+    const stack = typeof s.allocationStack === 'function' ? s.allocationStack(id) : null;
+    if (stack) detail.allocationStack = stack;
     return detail;
   }
 

@@ -782,6 +782,12 @@
     }
   }
 
+  /** `file.js:12:5` for a location or a stack frame ({ url, scriptId, line, column }, 1-based). */
+  function placeText(l) {
+    const where = l.url || (l.scriptId ? `(script ${l.scriptId})` : '(unknown script)');
+    return l.line ? `${where}:${l.line}${l.column ? ':' + l.column : ''}` : where;
+  }
+
   async function showInspector(id) {
     const body = $('inspector-body');
     let n;
@@ -808,9 +814,9 @@
     if (n.name && n.name !== n.className) {
       parts.push(h('h3', { text: /string/.test(n.type) ? `Value (${fmtNum(n.nameLength)} characters)` : 'Name' }), h('div', { class: 'value', text: n.name + (n.nameLength > n.name.length ? '…' : '') }));
     }
-    if (n.location) parts.push(h('h3', { text: 'Source location' }), h('div', { class: 'path', text: typeof n.location === 'string' ? n.location : JSON.stringify(n.location) }));
+    if (n.location) parts.push(h('h3', { text: 'Source location' }), h('div', { class: 'path', id: 'location', text: placeText(n.location) }));
     if (n.allocationStack && n.allocationStack.length) {
-      parts.push(h('h3', { text: 'Allocation stack' }), h('ol', { class: 'path' }, n.allocationStack.map((f) => h('li', { text: typeof f === 'string' ? f : `${f.functionName || '(anonymous)'} ${f.url || f.scriptName || ''}:${f.line ?? ''}:${f.column ?? ''}` }))));
+      parts.push(h('h3', { text: 'Allocation stack' }), h('ol', { class: 'path' }, n.allocationStack.map((f) => h('li', { text: `${f.functionName || '(anonymous)'} ${placeText(f)}` }))));
     }
     if (n.retainerPath) parts.push(h('h3', { text: 'Retainer path (shortest from a root)' }), h('div', { class: 'path', id: 'retainer-path', text: n.retainerPath.text }));
     body.replaceChildren(...parts);
