@@ -108,3 +108,23 @@ test('concurrent captures of one pid: the second fails at once naming the port; 
   assert.deepEqual(tcp(orphan.pid), [], 'the inspector the dead capture opened is closed by the next');
   assert.equal(fs.existsSync(path.join(privateRunDir(), `capture-${orphan.pid}.json`)), false);
 });
+
+test('a target that never runs its event loop again: the capture fails naming the open port and how to close it', { skip: !linux && 'reads /proc' }, async (t) => {
+  const dir = tempDir('busy');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Busy in JS forever after 'ready': the inspector still answers (V8 interrupts), but the
+  // watchdog's timer can never run, so the inspector cannot be closed from inside.
+  const target = await startTarget(t, { mb: 1, body: 'setTimeout(() => { for (;;); }, 50);' });
+  await new Promise((r) => setTimeout(r, 200));
+  const err = await captureRemote({ pid: target.pid }, { dir, onNotice: () => {} }).then(
+    () => null,
+    (e) => e,
+  );
+  assert.ok(err, 'the capture must not report success while the inspector stays open');
+  assert.equal(err.code, 'ERR_HEAPSNAP_CAPTURE');
+  const [{ port }] = tcp(target.pid);
+  assert.equal(err.port, port);
+  assert.match(err.message, new RegExp(`the snapshot was taken \\(${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^)]+\\), but the inspector heapsnap opened in pid ${target.pid} is still open on 127\\.0\\.0\\.1:${port}`));
+  assert.match(err.message, /restart the process, or connect to .* and run require\('node:inspector'\)\.close\(\)/);
+  assert.equal(fs.readdirSync(dir).length, 1, 'the snapshot is kept');
+});
