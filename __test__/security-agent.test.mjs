@@ -330,4 +330,8 @@ test('startAgent/stopAgent from code; a planted directory is never used', { skip
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.equal(typeof startAgent, 'function');
   assert.equal(typeof stopAgent, 'function');
+  // Not in a worker: it shares the pid and would replace the main thread's socket.
+  const inWorker = `require(${JSON.stringify(path.join(repo, 'index.js'))}).startAgent().then(() => console.log('started'), (e) => console.log(e.code))`;
+  const w = spawnSync(process.execPath, ['-e', `new (require('worker_threads').Worker)(${JSON.stringify(inWorker)}, { eval: true })`], { encoding: 'utf8', timeout: 10000 });
+  assert.equal(w.stdout.trim(), 'ERR_HEAPSNAP_UNSUPPORTED', w.stderr);
 });

@@ -252,6 +252,9 @@ function removeFiles(a) {
 function startAgent(options) {
   optionsObject(options === undefined ? {} : options);
   if (agent) return agent.ready;
+  if (!require('node:worker_threads').isMainThread) {
+    return Promise.reject(unsupportedError('the heapsnap agent runs in the main thread only (a worker shares its pid and would replace its socket)'));
+  }
   if (process.platform === 'win32') {
     return Promise.reject(unsupportedError('the heapsnap agent needs Unix-domain socket peer credentials, which Windows lacks; start node with --inspect=127.0.0.1:PORT and capture by port'));
   }
