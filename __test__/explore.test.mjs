@@ -139,6 +139,9 @@ test('403 without the token: page, assets and API alike; bad Host; GET only; str
 
 test('API answers equal the JS API', async () => {
   await waitReady();
+  const status = await apiJson('status');
+  assert.equal(status.loads[0].phase, 'done');
+  assert.ok('step' in status.loads[0], 'the load reports the analysis pass (null once done)');
   const rows = snap.summary();
   const classes = await apiJson('classes', { limit: '50' });
   assert.equal(classes.total, rows.length);

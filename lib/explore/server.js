@@ -92,7 +92,7 @@ async function startExplorer({ file, base, baseline, target, port = 0, host = '1
   const store = new SnapshotStore({ maxOpen });
   const absolute = (f) => (f ? path.resolve(f) : undefined);
   const given = { file: absolute(file), base: absolute(base), baseline: absolute(baseline), target: absolute(target) };
-  const loads = new Map(); // absolute path → { phase, bytesRead, totalBytes, error }
+  const loads = new Map(); // absolute path → { phase, step, bytesRead, totalBytes, error }
   const leakReports = new Map();
 
   const openFile = (abs) => {
@@ -150,7 +150,7 @@ async function startExplorer({ file, base, baseline, target, port = 0, host = '1
         state: state.phase === 'done' ? 'ready' : state.phase === 'error' ? 'error' : 'loading',
         error: state.error,
         given,
-        loads: [...loads].map(([f, s]) => ({ file: f, phase: s.phase, bytesRead: s.bytesRead, totalBytes: s.totalBytes, error: s.error })),
+        loads: [...loads].map(([f, s]) => ({ file: f, phase: s.phase, step: s.step ?? null, bytesRead: s.bytesRead, totalBytes: s.totalBytes, error: s.error })),
       };
     },
     async info() {

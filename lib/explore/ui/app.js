@@ -984,7 +984,7 @@
       }
       const frac = me.totalBytes ? me.bytesRead / me.totalBytes : 0;
       bar.style.width = `${Math.round((me.phase === 'analyze' ? 1 : frac) * 100)}%`;
-      text.textContent = me.phase === 'analyze' ? 'Computing dominators, retained sizes and classes…' : me.totalBytes ? `Reading ${fmtBytes(me.bytesRead)} of ${fmtBytes(me.totalBytes)}` : 'Starting…';
+      text.textContent = me.phase === 'analyze' ? (me.step ? `Analysing: ${me.step}…` : 'Computing dominators, retained sizes and classes…') : me.totalBytes ? `Reading ${fmtBytes(me.bytesRead)} of ${fmtBytes(me.totalBytes)}` : 'Starting…';
       if (s.state === 'ready') return;
       await new Promise((r) => setTimeout(r, 150));
     }
