@@ -85,6 +85,8 @@ export declare class NativeSnapshot {
   get inputBytes(): number
   get rootId(): number
   get maxJsObjectId(): number
+  /** What was odd about the input but accepted, as DevTools accepts it. */
+  get warnings(): Array<string>
   get disposed(): boolean
   /** Milliseconds per analysis phase: [[name, ms], ...] */
   timings(): Array<[string, number]>
@@ -352,7 +354,7 @@ export declare function openFileSync(path: string, options?: OpenOptions | undef
 
 /** Options of `openFile`, `openFileSync` and `readIds`. */
 export interface OpenOptions {
-  /** Memory-map the file window by window (default true); false reads it. */
+  /** Memory-map the file window by window (default false: it is read). */
   mmap?: boolean
   /** Record the resident memory after each analysis phase (see `timings()`). */
   traceMemory?: boolean

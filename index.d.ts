@@ -50,7 +50,11 @@ export interface TaskOptions {
 
 /** Options of `HeapSnapshot.open` / `openSync` about how the file is read and accounted. */
 export interface OpenOptions {
-  /** Memory-map the file 16 MiB at a time (default true); false reads it instead. */
+  /**
+   * Memory-map the file 16 MiB at a time instead of reading it (default false). Saves a copy, but a
+   * file another process truncates meanwhile can crash the process (SIGBUS); when read, any change
+   * of size rejects with `ERR_HEAPSNAP_IO` ("the file changed while it was read").
+   */
   mmap?: boolean;
   /** Record the resident memory after each analysis phase, as `snapshot.memory` (default false). */
   traceMemory?: boolean;
@@ -207,6 +211,12 @@ export declare class HeapSnapshot {
   readonly timings: Record<string, number>;
   /** With `traceMemory`: resident memory (bytes) after each phase; `{}` otherwise. */
   readonly memory: Record<string, { rss: number; peakRss: number }>;
+  /**
+   * What was odd about the file but accepted, as DevTools accepts it (an edge name outside the
+   * string table is shown as an empty name); each was also emitted as a process warning, code
+   * `HEAPSNAP_INPUT`.
+   */
+  readonly warnings: string[];
   readonly disposed: boolean;
 
   summary(options?: SummaryOptions): SummaryRow[];

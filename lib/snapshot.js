@@ -34,11 +34,11 @@ function taskOptions(options, name = 'options') {
   return o;
 }
 
-/** The native open options: `mmap` (default true) and `traceMemory` (memory per phase, see `memory`). */
+/** The native open options: `mmap` (default false) and `traceMemory` (memory per phase, see `memory`). */
 function openOptions(o) {
   if (o.mmap !== undefined) validateBoolean(o.mmap, 'options.mmap');
   if (o.traceMemory !== undefined) validateBoolean(o.traceMemory, 'options.traceMemory');
-  return { mmap: o.mmap ?? true, traceMemory: o.traceMemory ?? false };
+  return { mmap: o.mmap ?? false, traceMemory: o.traceMemory ?? false };
 }
 
 /** Memory a parsed snapshot needs per byte of its text (measured peak: 1.47× on a 1 GB snapshot). */
@@ -199,6 +199,7 @@ class HeapSnapshot {
       throw new TypeError('use HeapSnapshot.open(), HeapSnapshot.openSync() or new HeapSnapshot.Parser()');
     }
     this.#native = nat;
+    for (const w of nat.warnings) process.emitWarning(w, { code: 'HEAPSNAP_INPUT' });
   }
 
   /**
@@ -284,6 +285,13 @@ class HeapSnapshot {
   get memory() {
     const phases = this.#native.phases();
     return Object.fromEntries(phases.filter((p) => p.rss != null).map((p) => [p.phase, { rss: p.rss, peakRss: p.peakRss }]));
+  }
+  /**
+   * What was odd about the file but accepted, as DevTools accepts it (e.g. an edge name outside the
+   * string table, shown as an empty name); each was also emitted as a process warning (HEAPSNAP_INPUT).
+   */
+  get warnings() {
+    return this.#native.warnings;
   }
   get disposed() {
     return this.#native.disposed;

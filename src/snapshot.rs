@@ -109,6 +109,11 @@ impl NativeSnapshot {
   pub fn max_js_object_id(&self, env: Env) -> napi::Result<f64> {
     self.query(&env, |s| s.max_js_object_id() as f64)
   }
+  /// What was odd about the input but accepted, as DevTools accepts it.
+  #[napi(getter)]
+  pub fn warnings(&self, env: Env) -> napi::Result<Vec<String>> {
+    self.query(&env, |s| s.warnings().to_vec())
+  }
   #[napi(getter)]
   pub fn disposed(&self) -> bool {
     self.inner.is_none()

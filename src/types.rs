@@ -10,7 +10,7 @@ use napi_derive::napi;
 #[napi(object)]
 #[derive(Default)]
 pub struct OpenOptions {
-  /// Memory-map the file window by window (default true); false reads it.
+  /// Memory-map the file window by window (default false: it is read).
   pub mmap: Option<bool>,
   /// Record the resident memory after each analysis phase (see `timings()`).
   pub trace_memory: Option<bool>,

@@ -1,8 +1,8 @@
 //! Prints what heapsnap computes for a snapshot in the shape of `../shared/oracle/run.sh`
 //! (totalSize, statistics, summary, nodes), for comparing against DevTools by hand:
-//!   cargo run --release --example dump -- [--no-mmap] [--trace-memory] FILE [BASE] > ours.json
-//! `ORACLE_NODES=0` leaves out the per-node table (as the oracle does); `--no-mmap` reads the
-//! file instead of mapping it; `--trace-memory` adds the resident memory after each phase to
+//!   cargo run --release --example dump -- [--mmap] [--trace-memory] FILE [BASE] > ours.json
+//! `ORACLE_NODES=0` leaves out the per-node table (as the oracle does); `--mmap` maps the
+//! file instead of reading it; `--trace-memory` adds the resident memory after each phase to
 //! the timings (`[phase, ms, rss bytes, peak rss bytes]`) and prints it on stderr as it goes.
 use heapsnap_core::{Control, OpenOptions, Snapshot};
 use serde_json::json;
@@ -13,7 +13,7 @@ fn main() {
   let mut files = Vec::new();
   for a in std::env::args().skip(1) {
     match a.as_str() {
-      "--no-mmap" => options.mmap = false,
+      "--mmap" => options.mmap = true,
       "--trace-memory" => options.trace_memory = true,
       _ if a.starts_with("--") => usage(&format!("unknown flag {a}")),
       _ => files.push(a),
@@ -96,6 +96,6 @@ fn main() {
 }
 
 fn usage(why: &str) -> ! {
-  eprintln!("dump: {why}\nusage: dump [--no-mmap] [--trace-memory] FILE [BASE]");
+  eprintln!("dump: {why}\nusage: dump [--mmap] [--trace-memory] FILE [BASE]");
   std::process::exit(2);
 }

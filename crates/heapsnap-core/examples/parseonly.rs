@@ -1,5 +1,5 @@
 //! Times the parser alone (no analysis) on a snapshot file, a few rounds:
-//!   cargo run --release --example parseonly -- [--no-mmap] FILE      (ROUNDS=3 by default)
+//!   cargo run --release --example parseonly -- [--mmap] FILE      (ROUNDS=3 by default)
 use heapsnap_core::{Control, OpenOptions};
 use std::path::Path;
 use std::time::Instant;
@@ -9,12 +9,12 @@ fn main() {
   let mut path = None;
   for a in std::env::args().skip(1) {
     match a.as_str() {
-      "--no-mmap" => options.mmap = false,
+      "--mmap" => options.mmap = true,
       _ => path = Some(a),
     }
   }
   let Some(path) = path else {
-    eprintln!("usage: parseonly [--no-mmap] FILE");
+    eprintln!("usage: parseonly [--mmap] FILE");
     std::process::exit(2);
   };
   let rounds: usize = std::env::var("ROUNDS")

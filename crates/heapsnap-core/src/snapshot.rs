@@ -101,6 +101,10 @@ impl Snapshot {
   pub fn node_count(&self) -> usize {
     self.g.node_count
   }
+  /// What was odd about the input but accepted, as DevTools accepts it (one line each).
+  pub fn warnings(&self) -> &[String] {
+    &self.g.warnings
+  }
   pub fn edge_count(&self) -> usize {
     self.g.edge_count
   }

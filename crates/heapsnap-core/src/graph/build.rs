@@ -1,7 +1,8 @@
 //! Building the graph from the parser's columns, checking every cross reference first.
 //!
 //! Edge counts must add up to the edges, every `to_node` must be the index of a node, every
-//! name an index into the strings, and the root the first or the last node: after these checks
+//! node name an index into the strings (an edge name outside them becomes `""` with a warning,
+//! as DevTools opens such files), and the root the first or the last node: after these checks
 //! the passes index the columns without bounds worries. `to_node` becomes an ordinal in place
 //! (in parallel), and the checks that scan whole columns run in parallel too.
 
@@ -17,7 +18,7 @@ impl Graph {
       meta,
       nodes,
       edges,
-      strings,
+      mut strings,
       locations,
       samples,
       ..
@@ -91,19 +92,30 @@ impl Graph {
         ),
       ));
     }
+    // Edge names outside the table: DevTools opens such files (its own comparison test relies
+    // on one), so they are accepted with an empty name and a warning, not refused.
     let (el, hi) = (meta.edge_types.element, meta.edge_types.hidden);
-    let bad_edge_name = (0..e)
+    let named = |k: usize| edges.ty[k] != el && edges.ty[k] != hi;
+    let mut edge_name = edges.name_or_index;
+    let bad_edge_names = (0..e)
       .into_par_iter()
-      .find_first(|&k| edges.ty[k] != el && edges.ty[k] != hi && edges.name_or_index[k] as u64 >= ns);
-    if let Some(k) = bad_edge_name {
-      return Err(Error::parse(
-        Section::Column(Array::Edges, "name_or_index".into()),
-        None,
-        format!(
-          "edge #{k}: name index {} is outside the {ns} strings",
-          edges.name_or_index[k]
-        ),
+      .filter(|&k| named(k) && edge_name[k] as u64 >= ns)
+      .count();
+    let mut warnings = Vec::new();
+    if bad_edge_names > 0 {
+      let first = (0..e)
+        .find(|&k| named(k) && edge_name[k] as u64 >= ns)
+        .unwrap_or_default();
+      warnings.push(format!(
+        "{bad_edge_names} edge name(s) outside the {ns} strings (first: edge #{first}, name index {}) are shown as empty names",
+        edge_name[first]
       ));
+      let empty = strings.push(b"");
+      edge_name.par_iter_mut().enumerate().for_each(|(k, x)| {
+        if named(k) && *x as u64 >= ns {
+          *x = empty;
+        }
+      });
     }
     let root = match meta.root_index {
       None => 0,
@@ -146,7 +158,7 @@ impl Graph {
       detachedness: nodes.detachedness,
       first_edge,
       edge_type: edges.ty,
-      edge_name: edges.name_or_index,
+      edge_name,
       edge_to,
       first_retainer: Vec::new(),
       retainer_edge: std::sync::OnceLock::new(),
@@ -155,6 +167,7 @@ impl Graph {
       locations,
       samples,
       meta,
+      warnings,
     })
   }
 }

@@ -56,6 +56,8 @@ pub struct Graph {
   pub strings: StringTable,
   pub locations: HashMap<u32, Location>,
   pub samples: Vec<u32>,
+  /// What was odd about the input but accepted (as DevTools accepts it), for the user.
+  pub warnings: Vec<String>,
 }
 
 impl Graph {

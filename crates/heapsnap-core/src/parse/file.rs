@@ -1,10 +1,13 @@
 //! Reading snapshot files: window by window, never the whole text at once.
 //!
-//! Each 16 MiB window is memory-mapped, pushed into the [`StreamParser`] and unmapped, so the
-//! text is never copied nor held whole (RSS stays proportional to the graph). Where mapping is
-//! not possible (pipes, special files) or not wanted ([`OpenOptions::mmap`] off), the file is
-//! read into one reused buffer of the same size. Between windows the [`Control`] is updated
-//! (bytes read) and checked (cancelled?), so an abort is answered within one window.
+//! By default each 16 MiB window is read into one reused buffer and pushed into the
+//! [`StreamParser`], so the text is never held whole (RSS stays proportional to the graph). A
+//! file that another process truncates or extends meanwhile is noticed (fewer or more bytes than
+//! its size when opened) and reported as an I/O error, "the file changed while it was read".
+//! With [`OpenOptions::mmap`], windows are memory-mapped instead (no copy); the size is checked
+//! before each window, but a truncation *within* a window's parse would fault (SIGBUS), which is
+//! why mapping is opt-in. Between windows the [`Control`] is updated (bytes read) and checked
+//! (cancelled?), so an abort is answered within one window.
 
 use super::{Parsed, StreamParser};
 use crate::control::{Control, Phase};
@@ -49,13 +52,23 @@ pub fn feed_file(path: &Path, p: &mut StreamParser, options: &OpenOptions, contr
     .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
   let total = meta.len();
   control.set_bytes(0, total);
-  if options.mmap && meta.is_file() && total > 0 {
+  let regular = meta.is_file();
+  if options.mmap && regular && total > 0 {
     let mut off = 0u64;
     while off < total {
       control.check()?;
       let len = WINDOW.min(total - off);
-      // SAFETY: the mapping is read-only and dropped before the next window; a file truncated
-      // meanwhile by another process could fault (SIGBUS) — the same risk every mmap reader takes.
+      // The window must still be in the file: mapping past its end would fault on access.
+      let now = f
+        .metadata()
+        .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?
+        .len();
+      if now != total {
+        return Err(changed(path, total, off));
+      }
+      // SAFETY: the mapping is read-only and dropped before the next window, and the file held
+      // the whole window just now; a truncation by another process while this window is parsed
+      // would still fault (SIGBUS): the risk `mmap` opts into (see the module documentation).
       let map = unsafe { memmap2::MmapOptions::new().offset(off).len(len as usize).map(&f) };
       match map {
         Ok(m) => {
@@ -63,7 +76,7 @@ pub fn feed_file(path: &Path, p: &mut StreamParser, options: &OpenOptions, contr
           let _ = m.advise(memmap2::Advice::Sequential);
           p.push(&m)?;
         }
-        Err(_) if off == 0 => return read_into(f, p, total, control),
+        Err(_) if off == 0 => return read_into(f, p, path, Some(total), control),
         Err(e) => return Err(Error::io(format!("cannot map {}: {e}", path.display()))),
       }
       off += len;
@@ -71,22 +84,105 @@ pub fn feed_file(path: &Path, p: &mut StreamParser, options: &OpenOptions, contr
     }
     return Ok(());
   }
-  read_into(f, p, total, control)
+  read_into(f, p, path, regular.then_some(total), control)
 }
 
-fn read_into(mut f: std::fs::File, p: &mut StreamParser, total: u64, control: &Control) -> Result<()> {
-  use std::io::Read;
+/// The error for a file whose size changed while it was read (`at`: bytes read by then).
+fn changed(path: &Path, size: u64, at: u64) -> Error {
+  Error::io(format!(
+    "the file changed while it was read: {} was {size} bytes when opened, and changed after {at} bytes were read",
+    path.display()
+  ))
+}
+
+/// Reads `f` window by window into one buffer. `size`: the size of a regular file when it was
+/// opened; reading must end exactly there.
+fn read_into<R: std::io::Read>(
+  mut f: R,
+  p: &mut StreamParser,
+  path: &Path,
+  size: Option<u64>,
+  control: &Control,
+) -> Result<()> {
   let mut buf = vec![0u8; WINDOW as usize];
+  let total = size.unwrap_or(0);
+  let mut read = 0u64;
   loop {
     control.check()?;
-    let n = match f.read(&mut buf) {
-      Ok(0) => break,
-      Ok(n) => n,
-      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(Error::io(format!("cannot read the snapshot: {e}"))),
-    };
+    // fill the window (a read may return less than asked), so windows stay 16 MiB
+    let mut n = 0;
+    while n < buf.len() {
+      match f.read(&mut buf[n..]) {
+        Ok(0) => break,
+        Ok(k) => n += k,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        Err(e) => return Err(Error::io(format!("cannot read the snapshot: {e}"))),
+      }
+    }
+    if n == 0 {
+      break;
+    }
+    if size.is_some_and(|s| read + n as u64 > s) {
+      return Err(changed(path, total, read));
+    }
+    read += n as u64;
     p.push(&buf[..n])?;
     control.set_bytes(p.bytes(), total);
+    if n < buf.len() {
+      break;
+    }
+  }
+  if size.is_some_and(|s| read != s) {
+    return Err(changed(path, total, read));
   }
   Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// A reader that serves `text` but stops after `cut` bytes, like a file truncated meanwhile.
+  struct Cut<'a>(&'a [u8], usize);
+  impl std::io::Read for Cut<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+      let rest = &self.0[..self.1.min(self.0.len())];
+      let k = rest.len().min(buf.len()).min(4096);
+      buf[..k].copy_from_slice(&rest[..k]);
+      self.0 = &self.0[k..];
+      self.1 -= k;
+      Ok(k)
+    }
+  }
+
+  #[test]
+  fn a_file_that_shrinks_or_grows_while_read_is_an_io_error() {
+    let text = br#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"],"string_or_number","node"]},"node_count":1,"edge_count":0},"nodes":[0,0,1,0,0],"edges":[],"strings":[""]}"#;
+    let path = Path::new("snap.heapsnapshot");
+    let n = text.len() as u64;
+    // whole, as opened: fine
+    let mut p = StreamParser::new();
+    read_into(Cut(text, text.len()), &mut p, path, Some(n), &Control::new()).unwrap();
+    assert!(p.finish().is_ok());
+    // shorter than when opened
+    let mut p = StreamParser::new();
+    let e = read_into(Cut(text, 100), &mut p, path, Some(n), &Control::new()).unwrap_err();
+    assert_eq!(e.kind, crate::error::ErrorKind::Io);
+    assert!(
+      e.message.contains("the file changed while it was read"),
+      "{}",
+      e.message
+    );
+    // longer than when opened
+    let mut p = StreamParser::new();
+    let e = read_into(Cut(text, text.len()), &mut p, path, Some(n - 10), &Control::new()).unwrap_err();
+    assert!(
+      e.message.contains("the file changed while it was read"),
+      "{}",
+      e.message
+    );
+    // a pipe has no size to hold it to
+    let mut p = StreamParser::new();
+    read_into(Cut(text, text.len()), &mut p, path, None, &Control::new()).unwrap();
+  }
 }
