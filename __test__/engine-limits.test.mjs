@@ -92,3 +92,28 @@ test('an edge name outside the string table opens as DevTools opens it: empty na
     assert.deepEqual(snap.summary().map((r) => [r.key, r.count, r.shallowSize, r.retainedSize]), o.summary.map((r) => [r.key, r.count, r.self, r.retained]));
   }
 });
+
+test('self sizes of 2^32 bytes and more are exact everywhere a size is shown', async (t) => {
+  // root -> A (6e9 bytes) -> B (2^32 + 5); root -> C (native, 10)
+  const [a, b] = [6e9, 2 ** 32 + 5];
+  const file = join(tempDir(t), 'wide.heapsnapshot');
+  writeFileSync(file, JSON.stringify({
+    snapshot: { meta: META, node_count: 4, edge_count: 3 },
+    nodes: [0, 0, 1, 0, 2, 1, 1, 3, a, 1, 1, 2, 5, b, 0, 2, 3, 7, 10, 0],
+    edges: [1, 1, 5, 1, 3, 15, 1, 2, 10],
+    strings: ['', 'A', 'B', 'C'],
+  }));
+  const snap = await HeapSnapshot.open(file);
+  assert.equal(snap.totalSize, a + b + 10);
+  const A = snap.node(3);
+  const B = snap.node(5);
+  assert.deepEqual([A.selfSize, A.retainedSize, B.selfSize, B.retainedSize], [a, a + b, b, b]);
+  const rows = Object.fromEntries(snap.summary().map((r) => [r.className, [r.shallowSize, r.retainedSize]]));
+  assert.deepEqual(rows, { A: [a, a + b], B: [b, b], C: [10, 10] });
+  assert.equal(B.rawSelfSize, b);
+  assert.deepEqual(snap.statistics(), {
+    total: a + b + 10,
+    native: { total: 10, typedArrays: 0 },
+    v8heap: { total: a + b, code: 0, strings: 0, jsArrays: 0, system: 0 },
+  });
+});

@@ -250,7 +250,7 @@ impl NativeSnapshot {
       types::Columns {
         ids: f64s(&mut s.ids()),
         types: Uint8Array::new(s.node_types().to_vec()),
-        self_sizes: f64s(&mut s.self_size.iter().map(|&x| x as u64)),
+        self_sizes: f64s(&mut s.self_size.iter()),
         raw_self_sizes: f64s(&mut s.raw_self_sizes()),
         retained_sizes: f64s(&mut s.retained.iter().copied()),
         distances: Int32Array::new(s.distance.iter().map(|d| d.get()).collect()),

@@ -49,7 +49,7 @@ fn main() {
           s.class_name(v),
           String::from_utf16_lossy(&units),
           s.distance[v as usize].get(),
-          s.self_size[v as usize],
+          s.self_size.get(v),
           s.retained[v as usize],
           s.g.id(s.dominator[v as usize]),
           s.detachedness[v as usize]

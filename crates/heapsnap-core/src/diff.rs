@@ -66,7 +66,7 @@ pub fn diff_groups(s: &Snapshot, defs: Option<&[InterfaceDef]>) -> Vec<DiffGroup
   type Group = (String, String, Vec<(u64, u64)>);
   let mut groups: Vec<Group> = Vec::new();
   for v in 0..g.node_count as u32 {
-    let size = s.self_size[v as usize];
+    let size = s.self_size.get(v);
     if size == 0 {
       continue;
     }
@@ -90,7 +90,7 @@ pub fn diff_groups(s: &Snapshot, defs: Option<&[InterfaceDef]>) -> Vec<DiffGroup
         groups.len() - 1
       }
     };
-    groups[at].2.push((g.id(v), size as u64));
+    groups[at].2.push((g.id(v), size));
   }
   // Same public key from two internal keys: the later one replaces the earlier (DevTools).
   let mut by_key: HashMap<String, usize> = HashMap::default();

@@ -6,7 +6,7 @@ use crate::analysis::pipeline::{self, Timings};
 use crate::analysis::summary::{self, AggregateInput, ClassAggregate, ClassKey, Statistics};
 use crate::control::Control;
 use crate::error::Result;
-use crate::graph::Graph;
+use crate::graph::{Graph, Sizes};
 use crate::options::OpenOptions;
 use crate::parse::strings::to_string_lossy;
 use crate::parse::Parsed;
@@ -19,7 +19,7 @@ use std::time::Instant;
 pub struct Snapshot {
   pub g: Graph,
   /// Self sizes after DevTools' redistribution (what the UI shows).
-  pub self_size: Vec<u32>,
+  pub self_size: Sizes,
   /// DOM state after propagation: 0 unknown, 1 attached, 2 detached.
   pub detachedness: Vec<u8>,
   pub dominator: Vec<u32>,
@@ -258,7 +258,7 @@ impl Snapshot {
         .collect()
     };
     (0..self.node_count() as u32)
-      .filter(|&v| self.self_size[v as usize] != 0 && wanted[self.key_of[v as usize] as usize])
+      .filter(|&v| !self.self_size.is_zero(v) && wanted[self.key_of[v as usize] as usize])
       .map(|v| self.g.id(v))
       .collect()
   }
@@ -297,7 +297,7 @@ impl Snapshot {
       name: self.display_name_bytes(v),
       class_name: self.class_name(v),
       class_key: summary::public_key(&self.g, self.class_key(v)),
-      self_size: self.self_size[i] as u64,
+      self_size: self.self_size.get(v),
       raw_self_size: self.g.raw_self(v),
       retained_size: self.retained[i],
       distance: self.distance[i],

@@ -22,7 +22,7 @@
 
 use super::flags::bit;
 use crate::error::{Error, Result};
-use crate::graph::Graph;
+use crate::graph::{Graph, Sizes};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct Dominators {
@@ -416,7 +416,7 @@ pub fn compute(
   g: &Graph,
   essential: &[u64],
   ret_essential: &[u64],
-  self_size: &[u32],
+  self_size: &Sizes,
   cancel: Option<&AtomicBool>,
 ) -> Result<Dominators> {
   let n = g.node_count;
@@ -431,11 +431,7 @@ pub fn compute(
   drop(nb);
   // Retained sizes, summed up the tree in DFS-number space (a vertex's dominator has a smaller
   // number), then scattered back to ordinals with the dominators.
-  let mut sum: Vec<u64> = vertex
-    .iter()
-    .skip(1)
-    .map(|&o| self_size[o as usize] as u64)
-    .collect();
+  let mut sum: Vec<u64> = vertex.iter().skip(1).map(|&o| self_size.get(o)).collect();
   for w in (2..=n).rev() {
     let d = idom[w] as usize;
     sum[d - 1] += sum[w - 1];
@@ -493,7 +489,7 @@ mod tests {
     g: &Graph,
     essential: &[u64],
     ret_essential: &[u64],
-    self_size: &[u32],
+    self_size: &Sizes,
     cancel: Option<&AtomicBool>,
   ) -> Result<Dominators> {
     let n = g.node_count;
@@ -646,7 +642,7 @@ mod tests {
     dom.remove(0);
     dom.iter_mut().for_each(|d| *d -= 1);
     let dominator = dom;
-    let mut retained: Vec<u64> = self_size.iter().map(|&s| s as u64).collect();
+    let mut retained: Vec<u64> = self_size.iter().collect();
     let mut i = count;
     while i > 1 {
       let o = (vertex[i as usize] - 1) as usize;

@@ -38,7 +38,7 @@ pub fn duplicated_strings(s: &Snapshot, samples: usize) -> Vec<DuplicateGroup> {
     if t != nt.string && t != nt.cons_string {
       continue;
     }
-    if s.self_size[v as usize] == 0 || (t == nt.cons_string && is_flat_cons(s, v)) {
+    if s.self_size.is_zero(v) || (t == nt.cons_string && is_flat_cons(s, v)) {
       continue;
     }
     let name = s.display_name_bytes(v);
@@ -58,7 +58,7 @@ pub fn duplicated_strings(s: &Snapshot, samples: usize) -> Vec<DuplicateGroup> {
     };
     let grp = &mut groups[at];
     grp.count += 1;
-    grp.total_self_size += s.self_size[v as usize] as u64;
+    grp.total_self_size += s.self_size.get(v);
     grp.total_retained_size += s.retained[v as usize];
     if grp.sample_ids.len() < samples {
       grp.sample_ids.push(g.id(v));

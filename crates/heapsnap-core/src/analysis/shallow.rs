@@ -2,13 +2,13 @@
 //! arrays and hidden objects owned by exactly one JS object are moved onto that owner, so the
 //! Summary shows what a developer's object really costs.
 
-use crate::graph::Graph;
+use crate::graph::{Graph, Sizes};
 
 const UNVISITED: u32 = u32::MAX;
 const MULTIPLE: u32 = u32::MAX - 1;
 
 /// Returns the self sizes DevTools shows (the file's sizes when there are no user roots).
-pub fn redistribute(g: &Graph, has_user_roots: bool) -> Vec<u32> {
+pub fn redistribute(g: &Graph, has_user_roots: bool) -> Sizes {
   let mut size = g.raw_self_size.clone();
   if !has_user_roots {
     return size;
@@ -56,9 +56,9 @@ pub fn redistribute(g: &Graph, has_user_roots: bool) -> Vec<u32> {
     if g.node_type[o as usize] == nt.synthetic || o == g.root {
       continue;
     }
-    let moved = size[i];
-    size[i] = 0;
-    size[o as usize] = size[o as usize].wrapping_add(moved);
+    let moved = size.get(i as u32);
+    size.set(i as u32, 0);
+    size.set(o, size.get(o) + moved);
   }
   size
 }

@@ -1,7 +1,7 @@
 //! The Summary view's aggregates (DevTools `buildAggregates` + `calculateClassesRetainedSize`)
 //! and the Statistics view (`calculateStatistics`).
 
-use crate::graph::{Graph, Location};
+use crate::graph::{Graph, Location, Sizes};
 use crate::types::Distance;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -89,7 +89,7 @@ pub struct AggregateInput<'a> {
   /// Dense class-key id per node, and the keys (see [`key_ids`]).
   pub key_of: &'a [u32],
   pub keys: &'a [ClassKey],
-  pub self_size: &'a [u32],
+  pub self_size: &'a Sizes,
   pub distance: &'a [Distance],
   pub retained: &'a [u64],
   pub first_dominated: &'a [u32],
@@ -105,7 +105,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
   let mut slot = vec![NONE; inp.keys.len()];
   let mut out: Vec<ClassAggregate> = Vec::new();
   for v in 0..g.node_count as u32 {
-    let s = inp.self_size[v as usize];
+    let s = inp.self_size.get(v);
     if s == 0 || !filter(v) {
       continue;
     }
@@ -114,7 +114,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
     if slot[kid] != NONE {
       let a = &mut out[slot[kid] as usize];
       a.count += 1;
-      a.shallow_size += s as u64;
+      a.shallow_size += s;
       a.distance = a.distance.min(d);
       a.members.push(v);
     } else {
@@ -125,7 +125,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
         public_key: public_key(g, key),
         class_name: crate::parse::strings::to_string_lossy(g.strings.get(key.class() as usize)),
         count: 1,
-        shallow_size: s as u64,
+        shallow_size: s,
         retained_size: 0,
         distance: d,
         members: vec![v],
@@ -144,7 +144,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
       inp.first_dominated[v as usize] as usize,
       inp.first_dominated[v as usize + 1] as usize,
     );
-    if !seen[kid as usize] && inp.self_size[v as usize] != 0 && filter(v) {
+    if !seen[kid as usize] && !inp.self_size.is_zero(v) && filter(v) {
       let at = slot[kid as usize];
       if at != NONE {
         out[at as usize].retained_size += inp.retained[v as usize];
@@ -196,7 +196,7 @@ pub struct Statistics {
   pub system: u64,
 }
 
-pub fn statistics(g: &Graph, self_size: &[u32], total: u64) -> Statistics {
+pub fn statistics(g: &Graph, self_size: &Sizes, total: u64) -> Statistics {
   let nt = &g.meta.node_types;
   let mut st = Statistics {
     native_total: g.meta.extra_native_bytes,
@@ -204,7 +204,7 @@ pub fn statistics(g: &Graph, self_size: &[u32], total: u64) -> Statistics {
   };
   let internal = g.meta.edge_types.internal;
   for v in 0..g.node_count {
-    let s = self_size[v] as u64;
+    let s = self_size.get(v as u32);
     let t = g.node_type[v];
     if t == nt.hidden {
       st.system += s;
@@ -227,7 +227,7 @@ pub fn statistics(g: &Graph, self_size: &[u32], total: u64) -> Statistics {
         }
         let el = g.edge_to[k];
         if g.retainers_of(el).len() == 1 {
-          size += self_size[el as usize] as u64;
+          size += self_size.get(el);
         }
         break;
       }

@@ -9,6 +9,9 @@
 
 mod build;
 mod retainers;
+pub mod sizes;
+
+pub use sizes::Sizes;
 
 use crate::parse::strings::StringTable;
 use crate::parse::Meta;
@@ -35,9 +38,8 @@ pub struct Graph {
   pub node_id: Vec<u32>,
   /// Exact ids of nodes whose id exceeds 2^32 (`node_id` holds them wrapped, as DevTools does).
   pub id_wide: HashMap<u32, u64>,
-  /// The file's self sizes (wrapped to 32 bits; exact values of larger ones in `self_wide`).
-  pub raw_self_size: Vec<u32>,
-  pub self_wide: HashMap<u32, u64>,
+  /// The file's self sizes (exact at any size).
+  pub raw_self_size: Sizes,
   pub trace_node_id: Option<Vec<u32>>,
   /// File detachedness (0 unknown, 1 attached, 2 detached), or None when the column is absent.
   pub detachedness: Option<Vec<u8>>,
@@ -117,7 +119,7 @@ impl Graph {
 
   /// The file's self size of the node.
   pub fn raw_self(&self, node: u32) -> u64 {
-    wide(&self.raw_self_size, &self.self_wide, node)
+    self.raw_self_size.get(node)
   }
 }
 

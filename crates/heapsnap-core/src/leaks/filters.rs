@@ -98,7 +98,7 @@ impl ObjectRule {
         [nt.hidden, nt.array, nt.code, nt.number, nt.synthetic].contains(&t)
           || s.type_name(v) == "object shape"
       }
-      ObjectRule::Empty => s.self_size[i] == 0,
+      ObjectRule::Empty => s.self_size.is_zero(v),
       ObjectRule::Unreachable => !s.distance[i].is_reachable(),
       ObjectRule::AttachedNative => s.g.id(v).is_multiple_of(2) && s.detachedness[i] != DETACHED,
       ObjectRule::SystemOnly => s.has_user_roots && s.distance[i].reachability() == Reachability::System,

@@ -207,7 +207,7 @@ pub fn find_leaks(baseline: &IdSet, target: &IdSet, fin: &Snapshot, opts: &LeakO
         let c = &mut clusters[i];
         c.count += 1;
         c.retained_size += r;
-        c.shallow_size += fin.self_size[v as usize] as u64;
+        c.shallow_size += fin.self_size.get(v);
         c.objects += objects;
         if c.sample_ids.len() < opts.samples {
           c.sample_ids.push(g.id(v));
@@ -219,7 +219,7 @@ pub fn find_leaks(baseline: &IdSet, target: &IdSet, fin: &Snapshot, opts: &LeakO
           class_name: fin.class_name(v),
           count: 1,
           retained_size: r,
-          shallow_size: fin.self_size[v as usize] as u64,
+          shallow_size: fin.self_size.get(v),
           objects,
           path,
           sample_ids: if opts.samples > 0 { vec![g.id(v)] } else { vec![] },
