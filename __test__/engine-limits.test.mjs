@@ -4,7 +4,7 @@
 // an abort of the process is what could go wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -116,4 +116,42 @@ test('self sizes of 2^32 bytes and more are exact everywhere a size is shown', a
     native: { total: 10, typedArrays: 0 },
     v8heap: { total: a + b, code: 0, strings: 0, jsArrays: 0, system: 0 },
   });
+});
+
+const hasPrlimit = process.platform === 'linux' && spawnSync('prlimit', ['--version']).status === 0;
+
+test('an address-space limit gives ERR_HEAPSNAP_MEMORY, not an abort of the process', { skip: !hasPrlimit && 'needs Linux and prlimit' }, (t) => {
+  // 2 M nodes and 4 M edges (~60 MB of text, ~250 MB to analyse) under a limit of what the
+  // process has mapped plus 40 MB; the same process, given 4 GB more, opens it.
+  const file = join(tempDir(t), 'many.heapsnapshot');
+  const n = 2_000_000;
+  const fd = openSync(file, 'w');
+  writeSync(fd, `{"snapshot":{"meta":${JSON.stringify(META)},"node_count":${n},"edge_count":${2 * n}},"nodes":[0,0,1,0,2`);
+  const nodes = Buffer.from(',1,1,3,8,2'.repeat(100_000));
+  for (let i = 1; i < n; i += 100_000) writeSync(fd, i + 100_000 > n ? ',1,1,3,8,2'.repeat(n - i) : nodes);
+  writeSync(fd, '],"edges":[0,1,5,0,2,5');
+  const edges = Buffer.from(',0,1,5,0,2,5'.repeat(100_000));
+  for (let i = 1; i < n; i += 100_000) writeSync(fd, i + 100_000 > n ? ',0,1,5,0,2,5'.repeat(n - i) : edges);
+  writeSync(fd, '],"strings":["","a","b","c"]}');
+  closeSync(fd);
+  const source = (headroom) => `
+    const fs = require('node:fs');
+    const { execFileSync } = require('node:child_process');
+    const { HeapSnapshot } = require('./index.js');
+    const vm = () => Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmSize:\\s+(\\d+)/)[1]) * 1024;
+    execFileSync('prlimit', ['--pid', String(process.pid), '--as=' + (vm() + ${headroom})]);
+    HeapSnapshot.open(process.argv[1], { maxMemory: 1e15 }).then(
+      (s) => console.log(JSON.stringify({ nodes: s.nodeCount })),
+      (e) => console.log(JSON.stringify({ code: e.code, message: e.message })),
+    );
+  `;
+  const r = child(source(40 * 2 ** 20), { args: [file] });
+  assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  assert.equal(out.code, 'ERR_HEAPSNAP_MEMORY', JSON.stringify(out));
+  assert.match(out.message, /out of memory: cannot allocate/);
+  const ok = child(source(4 * 2 ** 30), { args: [file] });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(ok.stdout.trim().split('\n').pop()), { nodes: n });
 });

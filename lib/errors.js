@@ -13,7 +13,7 @@
  *     ERR_HEAPSNAP_PARSE        the snapshot text is not a valid heap snapshot (with `field`, `offset`)
  *     ERR_HEAPSNAP_IO           a snapshot file cannot be read
  *     ERR_HEAPSNAP_DISPOSED     a HeapSnapshot was used after dispose()
- *     ERR_HEAPSNAP_MEMORY       a file would need more memory than allowed (maxMemory)
+ *     ERR_HEAPSNAP_MEMORY       a file would need more memory than allowed (maxMemory), or the engine could not allocate
  *     ERR_HEAPSNAP_CAPTURE      a capture or a write failed: I/O, a dead or foreign pid, a closed
  *                               port, a broken inspector connection, a truncated snapshot
  *     ERR_HEAPSNAP_UNSUPPORTED  this Node, thread, platform or set of flags cannot do what was asked

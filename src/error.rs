@@ -51,6 +51,7 @@ impl Failure {
         ErrorKind::Parse => "ERR_HEAPSNAP_PARSE",
         ErrorKind::Cancelled => "ABORT_ERR",
         ErrorKind::Io => "ERR_HEAPSNAP_IO",
+        ErrorKind::Memory => "ERR_HEAPSNAP_MEMORY",
         _ => "ERR_HEAPSNAP_INTERNAL",
       },
       Failure::Disposed => "ERR_HEAPSNAP_DISPOSED",

@@ -21,7 +21,8 @@
  * ERR_HEAPSNAP_WORKER whose message gives the exit code or signal (and says "out of memory" when
  * V8 said so on stderr); `exitCode`, `signal` and the tail of the child's stderr ride along as
  * properties. An error *thrown* by the task (a parse error in a file, say) keeps its own code
- * (ERR_HEAPSNAP_PARSE…) and message.
+ * (ERR_HEAPSNAP_PARSE…) and message; ERR_HEAPSNAP_MEMORY (the engine could not allocate, or the
+ * file needs more than the child may use) also has `outOfMemory: true`.
  */
 const path = require('node:path');
 const { fork } = require('node:child_process');

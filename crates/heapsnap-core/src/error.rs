@@ -18,6 +18,8 @@ pub enum ErrorKind {
   Cancelled,
   /// Reading the input failed (file missing, permission, I/O).
   Io,
+  /// Memory for the work could not be allocated (an address-space limit, a full machine).
+  Memory,
 }
 
 /// An array section of a snapshot, in the file's words.
@@ -144,6 +146,18 @@ impl Error {
       field: None,
       offset: None,
       message: message.into(),
+    }
+  }
+  /// `bytes` could not be allocated for `what` ("the nodes array").
+  pub fn memory(bytes: u64, what: impl fmt::Display) -> Error {
+    Error {
+      kind: ErrorKind::Memory,
+      field: None,
+      offset: None,
+      message: format!(
+        "out of memory: cannot allocate {:.1} MiB for {what} (the process's memory or address-space limit is reached)",
+        bytes as f64 / 1048576.0
+      ),
     }
   }
   /// The field as its identifier (`"edges.to_node"`), when there is one.

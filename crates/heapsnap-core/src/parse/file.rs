@@ -104,7 +104,11 @@ fn read_into<R: std::io::Read>(
   size: Option<u64>,
   control: &Control,
 ) -> Result<()> {
-  let mut buf = vec![0u8; WINDOW as usize];
+  let mut buf = Vec::new();
+  buf
+    .try_reserve_exact(WINDOW as usize)
+    .map_err(|_| Error::memory(WINDOW, "the read buffer"))?;
+  buf.resize(WINDOW as usize, 0);
   let total = size.unwrap_or(0);
   let mut read = 0u64;
   loop {

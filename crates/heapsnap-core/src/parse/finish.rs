@@ -272,6 +272,7 @@ pub(super) fn replay(mut flat: RecordSink, into: &mut RecordSink) -> Result<()> 
     buf.push(exact);
     if buf.len() == 4096 || i + 1 == vals.len() {
       let first = into.values;
+      into.reserve_for(first + buf.len() as u64)?;
       into.extend(&buf).map_err(|(k, msg)| {
         let idx = first + k as u64;
         Error::parse(into.section, None, format!("value #{idx}: {msg}"))

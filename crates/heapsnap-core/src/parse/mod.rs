@@ -311,6 +311,13 @@ impl StreamParser {
       .expect("strings table exists while parsing strings");
     match ss {
       StrState::In(mut d) => {
+        // decoded text is never longer than the JSON text, but for rare invalid bytes
+        if table.bytes.capacity() - table.bytes.len() < rest.len() {
+          table
+            .bytes
+            .try_reserve(rest.len())
+            .map_err(|_| Error::memory((table.bytes.len() + rest.len()) as u64, "the strings"))?;
+        }
         let (used, done) = d.feed(rest, base, &mut table.bytes, &Section::Array(Array::Strings))?;
         if done {
           table.end_string();
@@ -330,6 +337,10 @@ impl StreamParser {
         let off = base + k as u64;
         let next = match (other, b) {
           (StrState::First | StrState::Next, b'"') => {
+            table
+              .offsets
+              .try_reserve(1)
+              .map_err(|_| Error::memory(8 * table.offsets.len() as u64, "the string offsets"))?;
             State::Strings(StrState::In(StrDecoder::begin(&table.bytes)))
           }
           (StrState::First, b']') | (StrState::After, b']') => State::AfterValue,

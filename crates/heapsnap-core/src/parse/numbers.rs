@@ -277,24 +277,29 @@ impl RecordSink {
   }
 
   /// Makes room for `values` stored values in total: each column grows by doubling, with the
-  /// announced size as the last step, so memory follows the input, not the header.
-  fn grow_for(&mut self, values: u64) {
+  /// announced size as the last step, so memory follows the input, not the header. Fallible:
+  /// a column that cannot grow is an out-of-memory error, not an abort of the process.
+  pub fn reserve_for(&mut self, values: u64) -> Result<()> {
     let stride = self.cols.len() as u64;
     let records = values.div_ceil(stride) as usize;
     let expected = self.expected;
+    let section = self.section;
     for c in &mut self.cols {
       match c {
-        Col::U8(v) => grow(v, records, expected),
-        Col::U32(v, _) => grow(v, records, expected),
+        Col::U8(v) => grow(v, records, expected, section)?,
+        Col::U32(v, _) => grow(v, records, expected, section)?,
         Col::Skip => {}
       }
     }
+    Ok(())
   }
 
-  /// Stores `vals` in order. On a failed check, returns the index in `vals` and a message.
+  /// Stores `vals` in order (room for them made with [`reserve_for`](Self::reserve_for) first;
+  /// what is missing is allocated here, infallibly). On a failed check, returns the index in
+  /// `vals` and a message.
   pub fn extend(&mut self, vals: &[u64]) -> std::result::Result<(), (usize, String)> {
     let stride = self.cols.len();
-    self.grow_for(self.values + vals.len() as u64);
+    let _ = self.reserve_for(self.values + vals.len() as u64);
     // Values up to the next record boundary, one at a time.
     let mut k = 0;
     while k < vals.len() && (self.pos != 0 || vals.len() - k < stride) {
@@ -441,6 +446,7 @@ impl RecordSink {
 
   fn push_one(&mut self, v: u64, offset: u64) -> Result<()> {
     let idx = self.values;
+    self.reserve_for(idx + 1)?;
     self
       .extend(&[v])
       .map_err(|(_, msg)| Error::parse(self.field_label(idx), Some(offset), msg))
@@ -449,15 +455,22 @@ impl RecordSink {
 
 /// Grows `v`'s capacity to hold `need` items: doubling (amortised O(1) per item), but not past
 /// `expected` when that is enough, so a header that tells the truth costs no slack.
-fn grow<T>(v: &mut Vec<T>, need: usize, expected: usize) {
+fn grow<T>(v: &mut Vec<T>, need: usize, expected: usize, section: Array) -> Result<()> {
   if need <= v.capacity() {
-    return;
+    return Ok(());
   }
   let mut target = need.max(v.capacity().saturating_mul(2)).max(64);
   if expected >= need {
     target = target.min(expected);
   }
-  v.reserve_exact(target - v.len());
+  if v.try_reserve_exact(target - v.len()).is_err() {
+    // doubling may ask for more than is left: then just what is needed
+    v.try_reserve_exact(need - v.len()).map_err(|_| {
+      let bytes = (need * std::mem::size_of::<T>()) as u64;
+      Error::memory(bytes, format_args!("a column of the {section} array"))
+    })?;
+  }
+  Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -821,7 +834,7 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
     total += c;
   }
   let stride = sink.cols.len() as u64;
-  sink.grow_for(total);
+  sink.reserve_for(total)?;
   // Size every column for the new total (value x goes to column x % stride, record x / stride).
   let count_for = |f: u64| if total > f { (total - f).div_ceil(stride) } else { 0 } as usize;
   let mut lanes: Vec<Lane> = Vec::with_capacity(sink.cols.len());
