@@ -15,7 +15,7 @@ pub mod format;
 use crate::analysis::classes::{AddedStrings, InterfaceDef};
 use crate::analysis::pipeline::{PhaseTime, Timings};
 use crate::analysis::summary::{ClassKey, Statistics};
-use crate::graph::{Graph, Location};
+use crate::graph::{Graph, Location, Sizes};
 use crate::parse::header::{EdgeTypes, NodeTypes, NONE};
 use crate::parse::strings::StringTable;
 use crate::parse::Meta;
@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io::{Read, Write};
 
 /// The layout version of entries this engine writes and reads.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 const SECTIONS: u32 = 27;
 
@@ -154,7 +154,9 @@ fn blob_of(s: &Snapshot) -> Blob {
   b.u64(g.edge_count as u64);
   b.u64(g.root as u64);
   wide_map(&mut b, &g.id_wide);
-  wide_map(&mut b, &g.self_wide);
+  wide_map(&mut b, g.raw_self_size.wide());
+  wide_map(&mut b, s.self_size.wide());
+  strings_list(&mut b, &g.warnings);
   let mut locs: Vec<_> = g.locations.iter().collect();
   locs.sort_unstable_by_key(|(k, _)| **k);
   b.u64(locs.len() as u64);
@@ -223,7 +225,7 @@ pub fn save(s: &Snapshot, key: &[u8; 32], out: impl Write) -> std::io::Result<u6
   w.section(tag::NODE_TYPE, &g.node_type)?;
   w.section(tag::NODE_NAME, &g.node_name)?;
   w.section(tag::NODE_ID, &g.node_id)?;
-  w.section(tag::RAW_SELF, &g.raw_self_size)?;
+  w.section(tag::RAW_SELF, g.raw_self_size.narrow())?;
   w.section(tag::TRACE_NODE_ID, g.trace_node_id.as_ref().unwrap_or(&empty_u32))?;
   w.section(
     tag::FILE_DETACHEDNESS,
@@ -239,7 +241,7 @@ pub fn save(s: &Snapshot, key: &[u8; 32], out: impl Write) -> std::io::Result<u6
   w.section(tag::STRING_BYTES, &g.strings.bytes)?;
   w.section(tag::STRING_OFFSETS, &g.strings.offsets)?;
   w.section(tag::SAMPLES, &g.samples)?;
-  w.section(tag::SELF_SIZE, &s.self_size)?;
+  w.section(tag::SELF_SIZE, s.self_size.narrow())?;
   w.section(tag::DETACHEDNESS, &s.detachedness)?;
   w.section(tag::DOMINATOR, &s.dominator)?;
   w.section(tag::RETAINED, &s.retained)?;
@@ -368,6 +370,8 @@ pub fn load(
   check((root as usize) < n, "root")?;
   let id_wide = read_wide_map(&mut b, n)?;
   let self_wide = read_wide_map(&mut b, n)?;
+  let shallow_wide = read_wide_map(&mut b, n)?;
+  let warnings = read_strings(&mut b)?;
   let nlocs = b.count(32)?;
   let mut locations = HashMap::default();
   for _ in 0..nlocs {
@@ -566,8 +570,7 @@ pub fn load(
     node_name,
     node_id,
     id_wide,
-    raw_self_size,
-    self_wide,
+    raw_self_size: Sizes::from_map(raw_self_size, self_wide),
     trace_node_id: has_trace.then_some(trace_node_id),
     detachedness: has_file_detachedness.then_some(file_detachedness),
     first_edge,
@@ -583,6 +586,7 @@ pub fn load(
     },
     locations,
     samples,
+    warnings,
   };
   let statistics = Statistics {
     total: st[0],
@@ -596,7 +600,7 @@ pub fn load(
   };
   Ok(Snapshot {
     g,
-    self_size,
+    self_size: Sizes::from_map(self_size, shallow_wide),
     detachedness,
     dominator,
     retained,
@@ -685,6 +689,28 @@ mod tests {
         );
       }
     }
+  }
+
+  #[test]
+  fn wide_sizes_and_warnings_survive_the_cache() {
+    // root -> A (6e9 bytes) -> B (2^32 + 5) by an edge named outside the strings; root -> C (10)
+    let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","property"],"string_or_number","node"]}"#;
+    let text = format!(
+      r#"{{"snapshot":{{"meta":{meta},"node_count":4,"edge_count":3}},"nodes":[0,0,1,0,2, 1,1,3,6000000000,1, 1,2,5,4294967301,0, 2,3,7,10,0],"edges":[1,1,5, 1,3,15, 1,99,10],"strings":["","A","B","C"]}}"#
+    );
+    let s = Snapshot::from_bytes(text.as_bytes()).unwrap();
+    let key = [5u8; 32];
+    let mut file = Vec::new();
+    save(&s, &key, &mut file).unwrap();
+    let t = load(&file[..], file.len() as u64, &key, None).unwrap_or_else(|m| panic!("{}", m.0));
+    for v in 0..4 {
+      assert_eq!(t.self_size.get(v), s.self_size.get(v));
+      assert_eq!(t.g.raw_self(v), s.g.raw_self(v));
+    }
+    assert_eq!(t.self_size.get(2), (1 << 32) + 5);
+    assert_eq!(t.total_size, s.total_size);
+    assert_eq!(t.warnings(), s.warnings());
+    assert_eq!(t.warnings().len(), 1);
   }
 
   #[test]

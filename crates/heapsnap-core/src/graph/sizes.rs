@@ -38,6 +38,22 @@ impl Sizes {
     Sizes { small, big }
   }
 
+  /// From a column as [`narrow`](Self::narrow) gives it and the exact values of the wide ones
+  /// (the analysis cache).
+  pub fn from_map(small: Vec<u32>, big: HashMap<u32, u64>) -> Sizes {
+    Sizes::from_parts(small, big.into_iter().map(|(k, x)| (k as u64, x)).collect())
+  }
+
+  /// The 32-bit column: `u32::MAX` where the exact value is in [`wide`](Self::wide).
+  pub fn narrow(&self) -> &[u32] {
+    &self.small
+  }
+
+  /// The exact values of the sizes of `u32::MAX` bytes and more, by node.
+  pub fn wide(&self) -> &HashMap<u32, u64> {
+    &self.big
+  }
+
   /// From exact values (tests and tools).
   pub fn from_u64(v: impl IntoIterator<Item = u64>) -> Sizes {
     let mut s = Sizes::default();
