@@ -7,7 +7,7 @@ const { HeapSnapshot, nativeOf, taskOptions, specialFile } = require('./snapshot
 const { binding, runTask } = require('./native.js');
 const { toPath } = require('./fs.js');
 const { formatBytes, printable } = require('./format.js');
-const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, mismatchError } = require('./errors.js');
+const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, validateInteger, mismatchError } = require('./errors.js');
 
 function isPathLike(x) {
   return typeof x === 'string' || x instanceof URL;
@@ -100,32 +100,62 @@ async function diff(base, current, options) {
 
 /**
  * Leak candidates: objects allocated after `baseline`, alive at `target` and still alive in
- * `final`, filtered for plain Node code and clustered by retainer path.
+ * `final`, filtered for plain Node code and clustered by retainer path. `baseline` and `target`
+ * are snapshots (or files), or the largest object id at that moment (ids only grow within one
+ * process: every object of `final` with a larger id was first seen later).
  */
 async function findLeaks(snapshots, options) {
-  const { baseline, target, final } = optionsObject(snapshots, 'snapshots');
-  if (!baseline || !target || !final) throw invalidArgValue('snapshots', snapshots, 'must name { baseline, target, final }');
+  const { baseline, target, final } = leakInputs(snapshots);
   const o = taskOptions(options);
   if (o.allowMismatch !== undefined) validateBoolean(o.allowMismatch, 'options.allowMismatch');
   const ids = { signal: o.signal };
-  const [b, t] = await Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]);
   const f = await asSnapshot(final, o, 'snapshots.final');
   try {
     // Given as HeapSnapshots, baseline and target are checked against final; from files they
-    // are read as ids only (fast), which cannot tell processes apart.
+    // are read as ids only (fast), which cannot tell processes apart; as ids they are moments of
+    // final's own process.
     if (baseline instanceof HeapSnapshot) assertSameProcess(baseline, f.snap, ['snapshots.baseline', 'snapshots.final'], o);
     if (target instanceof HeapSnapshot) assertSameProcess(target, f.snap, ['snapshots.target', 'snapshots.final'], o);
-    const native = {
-      includeSystem: o.includeSystem,
-      ignoreClasses: o.ignoreClasses,
-      samples: o.samples,
-      maxClusters: o.maxClusters,
-      profile: o.profile,
-    };
-    return await runTask(() => binding.findLeaksNative(b, t, nativeOf(f.snap), native), { signal: o.signal });
+    const idsAt = (x, name) => (typeof x === 'number' ? idsUpTo(f.snap, x, name) : asIdSet(x, ids, name));
+    const [b, t] = await Promise.all([idsAt(baseline, 'snapshots.baseline'), idsAt(target, 'snapshots.target')]);
+    return await runTask(() => binding.findLeaksNative(b, t, nativeOf(f.snap), nativeLeakOptions(o)), { signal: o.signal });
   } finally {
     if (f.owned) f.snap.dispose();
   }
+}
+
+/** `findLeaks` on a loaded `final` snapshot with id boundaries for `baseline` and `target`, synchronously. */
+function findLeaksSync(snapshots, options) {
+  const { baseline, target, final } = leakInputs(snapshots);
+  if (!(final instanceof HeapSnapshot) || typeof baseline !== 'number' || typeof target !== 'number') {
+    throw invalidArgValue('snapshots', snapshots, 'must be { baseline: id, target: id, final: HeapSnapshot } here');
+  }
+  const o = optionsObject(options);
+  const b = idsUpTo(final, baseline, 'snapshots.baseline');
+  const t = idsUpTo(final, target, 'snapshots.target');
+  return binding.findLeaksNativeSync(b, t, nativeOf(final), nativeLeakOptions(o));
+}
+
+function leakInputs(snapshots) {
+  const inputs = optionsObject(snapshots, 'snapshots');
+  if (inputs.baseline == null || inputs.target == null || !inputs.final) throw invalidArgValue('snapshots', snapshots, 'must name { baseline, target, final }');
+  return inputs;
+}
+
+/** The ids of `snap` up to `maxId`: what existed at the moment `maxId` was the last id. */
+function idsUpTo(snap, maxId, name) {
+  validateInteger(maxId, name, 0);
+  return nativeOf(snap).idSetUpTo(maxId);
+}
+
+function nativeLeakOptions(o) {
+  return {
+    includeSystem: o.includeSystem,
+    ignoreClasses: o.ignoreClasses,
+    samples: o.samples,
+    maxClusters: o.maxClusters,
+    profile: o.profile,
+  };
 }
 
 /** Classes and collections that grew at every step of a series (N >= 2 snapshots, one process). */
@@ -160,4 +190,4 @@ function formatLeaks(report, { limit = 10 } = {}) {
   return lines.join('\n') + '\n';
 }
 
-module.exports = { diff, findLeaks, findGrowth, formatLeaks, asIdSet };
+module.exports = { diff, findLeaks, findLeaksSync, findGrowth, formatLeaks, asIdSet };

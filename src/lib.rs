@@ -107,6 +107,23 @@ pub fn find_leaks_native(
   )
 }
 
+/// `find_leaks_native` on the calling thread (the synchronous leak assertion, whose snapshot is
+/// small: the process of a test).
+#[napi(catch_unwind)]
+pub fn find_leaks_native_sync(
+  env: Env,
+  baseline: &IdSet,
+  target: &IdSet,
+  fin: &NativeSnapshot,
+  options: Option<types::LeakOptions>,
+) -> napi::Result<types::LeakReport> {
+  let (b, t) = (baseline.shared(), target.shared());
+  guard(&env, || {
+    let (f, opts) = (fin.shared()?, convert::leak_options(options)?);
+    Ok(convert::leak_report(leaks::find_leaks(&b, &t, &f, &opts)))
+  })
+}
+
 /// Classes and collections that grew at every step of a series of snapshots of one process,
 /// off the JS thread.
 #[napi(catch_unwind, ts_return_type = "Promise<GrowthReport>")]

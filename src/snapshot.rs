@@ -272,6 +272,18 @@ impl NativeSnapshot {
     self.query(&env, |s| IdSet::wrap(leaks::IdSet::from_snapshot(s)))
   }
 
+  /// The snapshot's object ids up to `max_id` (inclusive): what existed at an earlier moment
+  /// whose last assigned id was `max_id` (ids only grow within one process).
+  #[napi(catch_unwind)]
+  pub fn id_set_up_to(&self, env: Env, max_id: f64) -> napi::Result<IdSet> {
+    let max = id_arg(max_id).unwrap_or(0);
+    self.query(&env, |s| {
+      let mut set = leaks::IdSet::from_snapshot(s);
+      set.ids.retain(|&id| id <= max);
+      IdSet::wrap(leaks::IdSet::from_ids(set.ids))
+    })
+  }
+
   /// Frees the native memory now (later calls throw).
   #[napi]
   pub fn dispose(&mut self, env: Env) {
