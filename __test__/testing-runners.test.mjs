@@ -1,8 +1,11 @@
-// heapsnap's assertions under the test runners users have: jest, vitest (threads pool: the
-// assertion runs in a worker thread) and mocha. Each runner runs a fixture with one leaky and one
+// heapsnap's assertions under the test runners users have: jest and vitest (threads pool: the
+// assertion runs in a worker thread) through their matchers (heapsnap/jest, heapsnap/vitest),
+// mocha and node:test through assertNoLeak. Each runner runs a fixture with one leaky and one
 // clean test in a child process, with flags instead of a config file; the leaky test must fail
-// with ERR_HEAPSNAP_LEAK naming the class and the variable that holds it, the clean one pass.
-// A runner that is not installed (devDependencies) is skipped with the reason.
+// naming the class, where its objects were allocated and the variable that holds them, the clean
+// one pass within the runner's default test timeout. Then each runner runs its example from
+// examples/test-suite, which must pass as a whole. A runner that is not installed
+// (devDependencies) is skipped with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -33,15 +36,16 @@ function skipReason(name) {
 }
 
 /** [{ title, status: 'passed' | 'failed', message }] → checks the fixture's two tests. */
-function checkOutcome(t, runner, results, r, holder = /->leakyStore \(Array\) → \[\d+\] \(LeakyRequest @\d+\)/) {
+function checkOutcome(t, runner, results, r, { holder = /->leakyStore \(Array\) → \[\d+\] \(LeakyRequest @\d+\)/, matcher = false, file = 'leak.test.js' } = {}) {
   const byTitle = Object.fromEntries(results.map((x) => [x.title, x]));
   const leaky = byTitle['leaky handler'];
   const clean = byTitle['clean handler'];
   assert.ok(leaky && clean, `${runner}: both tests reported\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
   assert.equal(clean.status, 'passed', `${runner}: clean test: ${clean.message}`);
   assert.equal(leaky.status, 'failed');
-  assert.match(leaky.message, /LeakError|ERR_HEAPSNAP_LEAK/);
+  assert.match(leaky.message, matcher ? /Expected fn not to leak, but it did:/ : /LeakError|ERR_HEAPSNAP_LEAK/);
   assert.match(leaky.message, /LeakyRequest: 1 per iteration \(10 objects\)/);
+  assert.match(leaky.message, new RegExp(`allocated in .*${file.replace('.', '\\.')}:\\d+:\\d+`));
   assert.match(leaky.message, holder);
   t.diagnostic(`${runner}: ${leaky.message.split('\n').slice(0, 3).join(' | ')}`);
 }
@@ -53,7 +57,7 @@ test('jest: leaky test fails with the class and holder, clean test passes', { sk
     f.assertionResults.map((a) => ({ title: a.title, status: a.status, message: a.failureMessages.join('\n') })),
   );
   assert.equal(r.status, 1, 'jest exits 1 when a test fails');
-  checkOutcome(t, 'jest', results, r);
+  checkOutcome(t, 'jest', results, r, { matcher: true });
 });
 
 test('vitest (--pool=threads): leaky test fails with the class and holder, clean test passes', { skip: skipReason('vitest') }, (t) => {
@@ -69,7 +73,7 @@ test('vitest (--pool=threads): leaky test fails with the class and holder, clean
     // vite's module transform runs the test file's top level inside a wrapper function whose
     // context slots the heap snapshot does not name: the holder shows as the test module's
     // context slot, `{n} (Array)`, not as `->leakyStore`.
-    checkOutcome(t, 'vitest', results, r, /(->leakyStore|\{\d+\}) \(Array\) → \[\d+\] \(LeakyRequest @\d+\)/);
+    checkOutcome(t, 'vitest', results, r, { holder: /(->leakyStore|\{\d+\}) \(Array\) → \[\d+\] \(LeakyRequest @\d+\)/, matcher: true, file: 'leak.test.mjs' });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -84,4 +88,28 @@ test('mocha: leaky test fails with the class and holder, clean test passes', { s
   ];
   assert.equal(r.status, 1, 'mocha exits with the number of failures');
   checkOutcome(t, 'mocha', results, r);
+});
+
+// The examples of examples/test-suite, as their README runs them: every test passes.
+const examples = join(repo, 'examples', 'test-suite');
+
+test('examples/test-suite: node --test', (t) => {
+  const r = run(['--test', '--test-reporter=tap', join(examples, 'node-test.test.mjs')]);
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-2000));
+  t.diagnostic(r.stdout.split('\n').filter((l) => /^# (pass|fail|duration)/.test(l)).join(' | '));
+});
+
+test('examples/test-suite: jest', { skip: skipReason('jest') }, () => {
+  const r = run([bin('jest'), '--rootDir', examples, '--testMatch', '**/jest.test.js', '--ci', '--no-cache', '--watchman=false']);
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+});
+
+test('examples/test-suite: vitest', { skip: skipReason('vitest') }, () => {
+  const r = run([bin('vitest'), 'run', 'vitest.test.mjs', '--root', examples, '--watch=false', '--no-cache']);
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+});
+
+test('examples/test-suite: mocha', { skip: skipReason('mocha') }, () => {
+  const r = run([bin('mocha'), '--no-config', '--no-package', join(examples, 'mocha.test.js')]);
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
 });

@@ -60,7 +60,7 @@ function leakMessage(leaks, iterations) {
   for (const l of leaks) {
     const per = Number.isInteger(l.perIteration) ? String(l.perIteration) : l.perIteration.toFixed(2);
     lines.push(`  ${l.className}: ${per} per iteration (${l.count} objects), retaining ${formatBytes(l.retainedSize)}`);
-    if (l.allocatedAt) lines.push(`    allocated at ${l.allocatedAt.text}`);
+    if (l.allocatedAt) lines.push(`    allocated in ${l.allocatedAt.text}`);
     lines.push(`    ${l.path}`);
   }
   return lines.join('\n');

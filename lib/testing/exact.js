@@ -132,7 +132,7 @@ const held = [null, null];
 /**
  * Steps (guard.js) that run the two rounds of `fn` with stamps and return the leak report of one
  * snapshot, and the allocation samples (sampling.js) of the round-1 objects still alive at the
- * end, for the "allocated at" of the message (empty when another sampling profiler runs). Each
+ * end, for the "allocated in" of the message (empty when another sampling profiler runs). Each
  * cluster gets `sampleSizes`: the sizes of its sample objects.
  *
  * @param {Function} fn

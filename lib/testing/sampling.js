@@ -132,14 +132,17 @@ function windows(samples) {
 }
 
 /**
- * Where an object was allocated, for a person: the innermost frame of the user's code (not
- * Node's own `node:` modules, not this library), as "functionName (file:line:column)".
+ * Where an object was allocated, for a person: the innermost function of the user's code on its
+ * allocation stack (not Node's own `node:` modules, not this library) and its caller, as
+ * "open (/app/sessions.js:14:1) ← (anonymous) (/app/sessions.test.js:9:30)". V8's allocation
+ * stacks are made of functions: a position is where the function starts, not the `new`.
  */
 function allocationSite(stack) {
-  const frame = stack.find((f) => f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_DIR)) ?? stack[0];
-  if (!frame) return null;
-  const where = frame.url ? `${frame.url}:${frame.line}:${frame.column}` : '(native)';
-  return { functionName: frame.functionName || '(anonymous)', url: frame.url, line: frame.line, column: frame.column, text: `${frame.functionName || '(anonymous)'} (${where})` };
+  const user = stack.filter((f) => f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_DIR));
+  const frames = (user.length ? user : stack).slice(0, 2).map((f) => ({ functionName: f.functionName || '(anonymous)', url: f.url, line: f.line, column: f.column }));
+  if (!frames.length) return null;
+  const text = frames.map((f) => `${f.functionName} (${f.url ? `${f.url}:${f.line}:${f.column}` : 'native'})`).join(' ← ');
+  return { ...frames[0], frames, text };
 }
 
 module.exports = { preventFolding, busy, start, mark, stop, cancel, windows, allocationSite };

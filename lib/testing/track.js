@@ -4,8 +4,9 @@
  * "this object must be garbage by now", and if it is not, the path that keeps it.
  *
  * The handle holds the object through a `WeakRef` only, so tracking never keeps anything alive.
- * After a GC, a cleared WeakRef means collected: the assertion passes with no snapshot. Otherwise
- * one snapshot is taken and the object is found in it through the handle itself: the handle is
+ * After a GC, a cleared WeakRef means collected: the assertion passes with one GC and no
+ * snapshot. Otherwise the heap is settled (callbacks that still held it get to run) and, if it is
+ * still alive, one snapshot is taken and the object is found in it through the handle itself: the handle is
  * an instance of a class with a distinctive name, `HeapsnapTrackHandle`, whose `key` property is
  * a string unique to it and whose `weakRef` property's weak `target` edge points at the object.
  *
@@ -18,7 +19,7 @@
  */
 const { randomUUID } = require('node:crypto');
 const { LeakError } = require('./leak-error.js');
-const { settle } = require('./settle.js');
+const { settle, getGc, tick } = require('./settle.js');
 const { withSnapshot } = require('./snapshot.js');
 const { invalidArgType } = require('../errors.js');
 
@@ -94,8 +95,14 @@ async function assertCollected(...args) {
   for (const h of handles) {
     if (!isHandle(h)) throw invalidArgType('handles', 'handles returned by track()', h);
   }
+  // Fast path, one GC: end the current task first (a WeakRef keeps its target alive until the
+  // task that created or read it ends), then collect.
+  await tick();
+  getGc()();
+  if (handles.every((h) => h.weakRef.deref() === undefined)) return;
+  // Something held them until a callback ran, or they are alive: settle properly (deref() above
+  // kept the live ones until this task ends; settle's turns end it before its second GC).
   await settle();
-  // deref() keeps a live target until this task ends; takeSettled's macrotask turns end it.
   const alive = handles.filter((h) => h.weakRef.deref() !== undefined);
   if (!alive.length) return;
 
