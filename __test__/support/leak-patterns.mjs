@@ -1,6 +1,9 @@
-// The code patterns the test-suite assertions are checked against: one that leaks an object per
-// call, and clean ones that allocate, cache lazily, use timers and promises without leaking.
-// Shared by __test__/testing.test.mjs and the determinism runs in __test__/stress/.
+// The code patterns the test-suite assertions are checked against: ones that leak per call (a
+// 32-byte object, strings only, closures, every other call, listeners, replies from a worker
+// thread), and clean ones that allocate, cache lazily, use timers and promises without leaking.
+// Shared by __test__/testing*.test.mjs and the determinism runs in __test__/stress/.
+import { Worker } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
 export class Leaky {
   constructor(i) {
     this.i = i;
@@ -46,3 +49,64 @@ export async function allClean() {
   await clean.timers();
   await clean.promises();
 }
+
+// Leaks of every kind, each with the class findLeaks reports for it (a name, or a pattern where
+// Node versions name it differently) and how many objects of it 10 calls leave. Each keeps its objects in a module-level array of its own.
+const kept = { strings: [], closures: [], half: [], replies: [] };
+let halfCalls = 0;
+let listenerBus;
+let echo;
+/** A worker thread that answers every message with a copy of it (unref'd: never keeps a test alive). */
+function echoWorker() {
+  if (!echo) {
+    echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))", { eval: true });
+    echo.unref();
+  }
+  return echo;
+}
+export const leaks = {
+  /** One 32-byte object per call (a class instance with one field). */
+  object: { fn: leaky, className: 'Leaky', count: 10 },
+  /** One string per call, nothing else. */
+  strings: { fn: () => void kept.strings.push(`request ${kept.strings.length} at ${Math.random()}`), className: '(concatenated string)', count: 10 },
+  /** One closure per call. */
+  closures: {
+    fn: () => {
+      const n = kept.closures.length;
+      kept.closures.push(() => n);
+    },
+    className: 'Function',
+    count: 10,
+  },
+  /** One object every other call. */
+  everyOtherCall: {
+    fn: () => {
+      if (halfCalls++ % 2) kept.half.push(new Leaky(halfCalls));
+    },
+    className: 'Leaky',
+    count: 5,
+  },
+  /** One event listener per call, never removed. */
+  listeners: {
+    fn: () => {
+      listenerBus ??= new EventEmitter().setMaxListeners(0);
+      listenerBus.on('tick', function onTick() {});
+    },
+    className: 'Function',
+    count: 10,
+  },
+  /** Each call sends a message to a worker thread and keeps the copy it sends back. */
+  workerReplies: {
+    fn: () =>
+      new Promise((resolve) => {
+        const w = echoWorker();
+        w.once('message', (m) => {
+          kept.replies.push(m);
+          resolve();
+        });
+        w.postMessage({ at: kept.replies.length, payload: 'x'.repeat(20) });
+      }),
+    className: /^(Object|\{.*payload.*\})$/,
+    count: 10,
+  },
+};

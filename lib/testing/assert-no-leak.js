@@ -28,7 +28,7 @@
  * For a given program the verdict is the same on every run (the tests run it 50 times).
  */
 const { formatBytes } = require('../format.js');
-const { validateFunction, validateObject, validateNumber, validateAbortSignal, invalidArgValue } = require('../errors.js');
+const { validateFunction, validateObject, validateNumber, validateBoolean, validateAbortSignal, invalidArgType, invalidArgValue } = require('../errors.js');
 const { LeakError } = require('./leak-error.js');
 const { classFilter } = require('./class-filter.js');
 const { Guard, runAsync, runSync } = require('./guard.js');
@@ -38,9 +38,9 @@ const sampling = require('./sampling.js');
 
 const MAX_CALLS = 10_000;
 
-/** An integer in [min, MAX_CALLS]: anything else is a bad value (ERR_INVALID_ARG_VALUE). */
+/** An integer in [min, MAX_CALLS]: a number that is not one is a bad value (ERR_INVALID_ARG_VALUE). */
 function callCount(value, name, min) {
-  validateNumber(value, name);
+  if (typeof value !== 'number') throw invalidArgType(name, 'a number', value);
   if (!Number.isInteger(value) || value < min || value > MAX_CALLS) {
     throw invalidArgValue(name, value, `must be an integer from ${min} to ${MAX_CALLS}`);
   }
@@ -86,6 +86,30 @@ function allocationSiteOf(cluster, survivors) {
   return best ? best.site : null;
 }
 
+/**
+ * The verdict on a findLeaks report of round-1 survivors: the clusters that count (JS heap
+ * objects, not an engine cache, not an ignored class) as candidates, and those at or above the
+ * threshold as leaks. `survivors` (allocation samples) name where each was allocated.
+ */
+function judge(report, { iterations, ignored, survivors = [] }) {
+  const threshold = leakThreshold(iterations);
+  const candidates = report.clusters
+    .filter((c) => !ignored(c.className))
+    .map((c) => ({
+      className: c.className,
+      count: c.count,
+      perIteration: Math.round((c.count / iterations) * 100) / 100,
+      retainedSize: c.retainedSize,
+      shallowSize: c.shallowSize,
+      objects: c.objects,
+      path: c.path.text,
+      pathSteps: c.path.steps,
+      sampleIds: c.sampleIds,
+      allocatedAt: c.sampleSizes ? allocationSiteOf(c, survivors) : null,
+    }));
+  return { candidates, leaks: candidates.filter((c) => c.count >= threshold) };
+}
+
 /** Validated options of assertNoLeak (and of the matchers). */
 function noLeakOptions(fn, options, { sync = false } = {}) {
   validateFunction(fn, 'fn');
@@ -96,8 +120,10 @@ function noLeakOptions(fn, options, { sync = false } = {}) {
     ignored: classFilter(options.ignore),
     signal: options.signal,
     timeout: options.timeout,
+    screen: options.screen ?? true,
   };
   validateAbortSignal(o.signal);
+  validateBoolean(o.screen, 'options.screen');
   if (o.timeout !== undefined) {
     if (sync) throw invalidArgValue('options.timeout', o.timeout, 'cannot interrupt a synchronous check (use the asynchronous form)');
     validateNumber(o.timeout, 'options.timeout', 1, 2 ** 31 - 1);
@@ -125,25 +151,11 @@ function* noLeakSteps(fn, o, guard, stackStart) {
   yield* guard.repeat(fn, warmup);
   for (let i = 0; i < 3; i++) yield* guard.turn();
 
-  const screened = yield* screen(fn, { iterations, threshold, guard });
+  const screened = o.screen ? yield* screen(fn, { iterations, threshold, guard }) : { verdict: 'skipped' };
   if (screened.verdict === 'clean') return result('screen', [], [], { screen: screened });
 
   const { report, survivors } = yield* measureExactly(fn, { iterations, guard });
-  const candidates = report.clusters
-    .filter((c) => !ignored(c.className))
-    .map((c) => ({
-      className: c.className,
-      count: c.count,
-      perIteration: Math.round((c.count / iterations) * 100) / 100,
-      retainedSize: c.retainedSize,
-      shallowSize: c.shallowSize,
-      objects: c.objects,
-      path: c.path.text,
-      pathSteps: c.path.steps,
-      sampleIds: c.sampleIds,
-      allocatedAt: allocationSiteOf(c, survivors),
-    }));
-  const leaks = candidates.filter((c) => c.count >= threshold);
+  const { candidates, leaks } = judge(report, { iterations, ignored, survivors });
   const out = result('snapshot', leaks, candidates, { screen: screened });
   if (leaks.length) {
     const err = new LeakError(leakMessage(leaks, iterations), { kind: 'assertNoLeak', ...out });
@@ -155,7 +167,7 @@ function* noLeakSteps(fn, o, guard, stackStart) {
 
 /**
  * @param {() => unknown | Promise<unknown>} fn
- * @param {{ iterations?: number, warmup?: number, ignore?: string | RegExp | Array<string | RegExp>, signal?: AbortSignal, timeout?: number }} [options]
+ * @param {{ iterations?: number, warmup?: number, ignore?: string | RegExp | Array<string | RegExp>, signal?: AbortSignal, timeout?: number, screen?: boolean }} [options]
  */
 async function assertNoLeak(fn, options = {}) {
   const o = noLeakOptions(fn, options);
@@ -178,4 +190,4 @@ function assertNoLeakSync(fn, options = {}) {
   return runSync(noLeakSteps(fn, o, guard, assertNoLeakSync));
 }
 
-module.exports = { assertNoLeak, assertNoLeakSync };
+module.exports = { assertNoLeak, assertNoLeakSync, judge };
