@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { leaks, clean, leaky } from './support/leak-patterns.mjs';
+import { leaks, clean, leaky, allClean } from './support/leak-patterns.mjs';
 import { threeSnapshotCheck } from './support/three-snapshots.mjs';
 
 const require = createRequire(import.meta.url);
@@ -78,6 +78,14 @@ test('clean code passes, decided by the screen without a heap snapshot once warm
     assert.deepEqual(again.leaks, [], name);
     assert.equal(again.method, 'screen', `${name}: ${JSON.stringify(again.screen)}`);
     t.diagnostic(`${name}: first ${first.method} ${first.screen.objects?.join('/')}, again ${again.method} ${again.screen.objects.join('/')} in ${Math.round(again.durationMs)} ms`);
+  }
+});
+
+test('deterministic, short (50 runs in test:stress): 3 × no false positive, every leak caught', async () => {
+  for (let run = 0; run < 3; run++) {
+    assert.deepEqual((await assertNoLeak(allClean)).leaks, [], `run ${run}`);
+    const { report } = await leakOf(leaks.object.fn);
+    assert.ok(report?.leaks.some((l) => l.className === 'Leaky' && l.count === 10), `run ${run}`);
   }
 });
 

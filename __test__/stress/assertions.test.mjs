@@ -1,10 +1,13 @@
 // Long runs of heapsnap's test-suite assertions (lib/testing), moved out of `npm test` into
-// `npm run test:stress` (CI runs both): assertNoLeak's determinism over 50 runs, the JS heap over
-// repeated calls, and the time each call takes on this process (printed).
+// `npm run test:stress` (CI runs both): assertNoLeak's determinism over 50 runs (every kind of
+// leak caught, no false positive), its agreement with the three-snapshot method over 5, the JS
+// heap over repeated calls, and the time each call takes on this process (printed). A short
+// version of the determinism runs is in __test__/testing-screen.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { leaky, allClean } from '../support/leak-patterns.mjs';
+import { leaks, clean, allClean } from '../support/leak-patterns.mjs';
+import { threeSnapshotCheck } from '../support/three-snapshots.mjs';
 
 const require = createRequire(import.meta.url);
 const { assertNoLeak, track } = require('../fixtures/runners/heapsnap.js');
@@ -19,27 +22,53 @@ class Tracked {
   }
 }
 
-test(`assertNoLeak is deterministic: ${RUNS} runs, no false positive, every leak caught`, async (t) => {
+test(`assertNoLeak is deterministic: ${RUNS} runs, no false positive, every kind of leak caught`, async (t) => {
   let falsePositives = 0;
-  let caught = 0;
+  const missed = {};
   const started = performance.now();
+  const byMethod = { screen: 0, snapshot: 0 };
   for (let run = 0; run < RUNS; run++) {
     try {
-      await assertNoLeak(allClean);
+      byMethod[(await assertNoLeak(allClean)).method]++;
     } catch (err) {
       falsePositives++;
       t.diagnostic(`run ${run}: false positive: ${err.message}`);
     }
-    try {
-      await assertNoLeak(leaky);
-    } catch (err) {
-      if (err.code === 'ERR_HEAPSNAP_LEAK' && err.report.leaks.some((l) => l.className === 'Leaky' && l.count === 10)) caught++;
-      else t.diagnostic(`run ${run}: unexpected: ${err.message}`);
+    for (const [name, { fn, className, count }] of Object.entries(leaks)) {
+      const named = (c) => (className instanceof RegExp ? className.test(c) : c === className);
+      try {
+        await assertNoLeak(fn);
+        missed[name] = (missed[name] ?? 0) + 1;
+        t.diagnostic(`run ${run}: ${name} passed`);
+      } catch (err) {
+        if (!(err.code === 'ERR_HEAPSNAP_LEAK' && err.report.leaks.some((l) => named(l.className) && l.count === count))) {
+          missed[name] = (missed[name] ?? 0) + 1;
+          t.diagnostic(`run ${run}: ${name}: unexpected: ${err.message}`);
+        }
+      }
     }
   }
-  t.diagnostic(`${RUNS} × (clean + leaky) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  t.diagnostic(`${RUNS} × (clean + ${Object.keys(leaks).length} leaks) in ${((performance.now() - started) / 1000).toFixed(1)} s; clean decided by ${byMethod.screen} screens, ${byMethod.snapshot} snapshots`);
   assert.equal(falsePositives, 0);
-  assert.equal(caught, RUNS);
+  assert.deepEqual(missed, {});
+});
+
+test('5 runs: the screen passes exactly what the three-snapshot method passes', async (t) => {
+  const cases = { ...Object.fromEntries(Object.entries(leaks).map(([k, v]) => [k, v.fn])), ...clean, allClean };
+  for (let run = 0; run < 5; run++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const old = (await threeSnapshotCheck(fn)).leaks.map((l) => `${l.className}×${l.count}`).sort();
+      let now = [];
+      try {
+        await assertNoLeak(fn);
+      } catch (err) {
+        if (err.code !== 'ERR_HEAPSNAP_LEAK') throw err;
+        now = err.report.leaks.map((l) => `${l.className}×${l.count}`).sort();
+      }
+      assert.deepEqual(now, old, `run ${run}: ${name}`);
+    }
+  }
+  t.diagnostic(`${Object.keys(cases).length} patterns agree over 5 runs`);
 });
 
 test('repeated assertions do not grow the JS heap (parsed snapshots live off-heap and are freed)', async (t) => {

@@ -27,12 +27,9 @@
 const inspector = require('node:inspector');
 const { post, withEvent } = require('./inspector.js');
 const { getGc } = require('./settle.js');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { Parser, HeapSnapshot } = require('../snapshot.js');
+const { Parser } = require('../snapshot.js');
 const { takeSnapshot } = require('../capture/take-snapshot.js');
-const { writeHeapSnapshot } = require('../capture/write-heap-snapshot.js');
+const { takeSnapshotSync } = require('./snapshot.js');
 const { findLeaks, findLeaksSync } = require('../leaks.js');
 const { captureError } = require('../errors.js');
 const sampling = require('./sampling.js');
@@ -110,20 +107,11 @@ function* finalSnapshot(guard) {
   }
   let snap;
   try {
-    snap = guard.sync ? writtenSnapshot() : yield takeSnapshot({ signal: guard.signal });
+    snap = guard.sync ? takeSnapshotSync() : yield takeSnapshot({ signal: guard.signal });
   } finally {
     abandon();
   }
   return snap;
-}
-
-function writtenSnapshot() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapsnap-test-'));
-  try {
-    return HeapSnapshot.openSync(writeHeapSnapshot(path.join(dir, 'final.heapsnapshot')));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // Sampling markers (sampling.js) of the rounds, in fixed slots: holding them allocates nothing.

@@ -9,49 +9,18 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const v8 = require('node:v8');
 const { settle } = require('./settle.js');
 const { takeSnapshot } = require('../capture/take-snapshot.js');
+const { writeHeapSnapshot } = require('../capture/write-heap-snapshot.js');
+const { HeapSnapshot } = require('../snapshot.js');
 const { throwIfAborted } = require('../errors.js');
-
-const checkSignal = (signal) => throwIfAborted(signal);
 
 /** Settles the heap, then takes and parses this thread's heap snapshot. The caller disposes it. */
 async function takeSettled({ signal } = {}) {
-  checkSignal(signal);
+  throwIfAborted(signal);
   await settle();
-  checkSignal(signal);
+  throwIfAborted(signal);
   return takeSnapshot(signal ? { signal } : {});
-}
-
-/**
- * A private temporary folder (mode 0700: snapshots hold every string of the heap) for snapshots
- * whose object ids are all that is needed; `using`-style: call `.remove()` in a finally.
- */
-function tempSnapshots(count = 3) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapsnap-test-'));
-  // The file names exist before the first snapshot, so no string made for them is "new" in a
-  // later one (they would otherwise show up as survivors of the measured rounds).
-  const names = Array.from({ length: count }, (_, i) => path.join(dir, `${i + 1}.heapsnapshot`));
-  let n = 0;
-  return {
-    /**
-     * Settles the heap, then writes its snapshot with V8's own writer and returns the path.
-     * No JS object of the capture exists after it (unlike a stream), and the ids-only reader
-     * that `findLeaks` uses for baseline and target files skips the full analysis.
-     */
-    async write({ signal } = {}) {
-      checkSignal(signal);
-      await settle();
-      checkSignal(signal);
-      const file = names[n++];
-      v8.writeHeapSnapshot(file);
-      return file;
-    },
-    remove() {
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Runs `fn(snapshot)` on a fresh settled snapshot and disposes it before returning. */
@@ -64,4 +33,18 @@ async function withSnapshot(fn, options) {
   }
 }
 
-module.exports = { takeSettled, withSnapshot, tempSnapshots, checkSignal };
+/**
+ * This thread's heap snapshot, synchronously (no settling: that needs the event loop): V8 writes
+ * it into a private temporary folder (0700, the file 0600; snapshots hold every string of the
+ * heap), it is parsed, and the folder is removed. The caller disposes the snapshot.
+ */
+function takeSnapshotSync() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapsnap-test-'));
+  try {
+    return HeapSnapshot.openSync(writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { withSnapshot, takeSnapshotSync };
