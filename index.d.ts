@@ -571,13 +571,36 @@ export declare function analyzeInWorker(
 // ---- Leak assertions for test suites (lib/testing) -------------------------------------------------
 
 export interface AssertNoLeakOptions {
-  /** Calls per round (default 10). */
+  /** Calls per round, 2 to 10000 (default 10). */
   iterations?: number;
-  /** Calls before the baseline, so lazy caches fill first (default 2). */
+  /** Calls before the first round, so lazy caches fill first; 0 to 10000 (default 2). */
   warmup?: number;
   /** Classes to ignore. */
   ignore?: string | RegExp | Array<string | RegExp>;
+  /** Rejects with an AbortError at once, even while a call of `fn` is pending. */
   signal?: AbortSignalLike;
+  /**
+   * Milliseconds for the whole check; then it rejects with an AbortError whose `cause` is a
+   * TimeoutError, even while a call of `fn` never settles. No default.
+   */
+  timeout?: number;
+  /**
+   * false skips the allocation screen: every check takes the heap snapshot (default true).
+   */
+  screen?: boolean;
+}
+/** Where the objects of a leak were allocated: the innermost function of your code on their allocation stack. */
+export interface AllocationSite {
+  functionName: string;
+  /** The script's path or URL. */
+  url: string;
+  /** Where the function starts (V8's allocation stacks are made of functions), 1-based. */
+  line: number;
+  column: number;
+  /** That frame and its caller. */
+  frames: Array<{ functionName: string; url: string; line: number; column: number }>;
+  /** "open (/app/sessions.js:14:1) ← handler (/app/server.js:30:5)" */
+  text: string;
 }
 export interface LeakCandidate {
   className: string;
@@ -589,19 +612,33 @@ export interface LeakCandidate {
   path: string;
   pathSteps: PathStep[];
   sampleIds: number[];
+  /** null when no allocation sample matched (another sampling profiler was running). */
+  allocatedAt: AllocationSite | null;
 }
 export interface AssertNoLeakResult {
   iterations: number;
   warmup: number;
   threshold: number;
+  /**
+   * What decided: 'screen' (V8's sampling heap profiler, no heap snapshot: the common passing
+   * case) or 'snapshot' (the exact check: one heap snapshot).
+   */
+  method: 'screen' | 'snapshot';
+  /**
+   * The screen's reading: per round, the objects allocated in it still alive at the end
+   * ('unavailable' when another sampling profiler runs, 'skipped' with `screen: false`).
+   */
+  screen: { verdict: 'clean' | 'suspicious' | 'unavailable' | 'skipped'; objects?: number[]; reason?: string };
   leaks: LeakCandidate[];
   candidates: LeakCandidate[];
   durationMs: number;
 }
 /**
- * Runs `fn` `warmup` times, takes a baseline, runs two rounds of `iterations` calls, and throws a
- * LeakError when objects made in the first round survive the second in a number that grows with
- * the calls (at least max(2, iterations/2) of one shape).
+ * Calls `fn` `warmup` times, then in rounds of `iterations` calls, and throws a LeakError when
+ * objects made in a round are still alive after the next in a number that grows with the calls
+ * (at least max(2, iterations/2) of one class and holder path). A clean `fn` is cleared by V8's
+ * sampling heap profiler, without a heap snapshot; otherwise one heap snapshot decides, and the
+ * error names the class, where its objects were allocated and the path that holds them.
  */
 export declare function assertNoLeak(fn: () => unknown, options?: AssertNoLeakOptions): Promise<AssertNoLeakResult>;
 export interface TrackHandle {

@@ -1,7 +1,7 @@
+// Types of `heapsnap/vitest`: importing it adds toLeak / toLeakAsync to vitest's assertions.
 import type { LeakMatchers, matchers as leakMatchers } from './matchers.js';
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface
   interface Assertion<T = any> extends LeakMatchers<void> {}
 }
 
