@@ -17,7 +17,11 @@ const { pump, pushSink } = require('../streams.js');
 const { snapshotOptions } = require('./snapshot-options.js');
 const { optionsObject, validateAbortSignal, throwIfAborted, captureError, describeCause } = require('../errors.js');
 
-async function takeSnapshot(options) {
+/**
+ * `internal.afterCapture()` (the leak assertions) runs once V8 has built the snapshot and before
+ * it is streamed: the snapshot's content is final then.
+ */
+async function takeSnapshot(options, internal) {
   const o = optionsObject(options);
   validateAbortSignal(o.signal);
   const v8opts = snapshotOptions(o);
@@ -28,6 +32,8 @@ async function takeSnapshot(options) {
     stream = v8opts ? v8.getHeapSnapshot(v8opts) : v8.getHeapSnapshot();
   } catch (err) {
     throw captureError(`v8.getHeapSnapshot() failed: ${describeCause(err)}`, { cause: err });
+  } finally {
+    internal?.afterCapture?.();
   }
   await pump(stream, pushSink((chunk) => parser.push(chunk)), { signal: o.signal, what: "this process's heap snapshot", capture: true });
   return parser.finish();

@@ -24,7 +24,7 @@
  *      applies (V8 internals, objects only the system holds, objects owned by another leaked
  *      object), clustered by retainer path and counted. Only this stage fails a function, and
  *      its message names the class, the path that holds the objects and where they were
- *      allocated (from the allocation stacks sampled during its rounds).
+ *      allocated (from the allocation stacks the screen sampled).
  * For a given program the verdict is the same on every run (the tests run it 50 times).
  */
 const { formatBytes } = require('../format.js');
@@ -67,8 +67,8 @@ function leakMessage(leaks, iterations) {
 }
 
 /**
- * Where the objects of a cluster were allocated: the allocation site whose surviving round-1
- * samples have the sizes of the cluster's objects, most of them first.
+ * Where the objects of a cluster were allocated: the allocation site whose surviving samples
+ * (the screen's, of the same function) have the sizes of the cluster's objects, most of them.
  */
 function allocationSiteOf(cluster, survivors) {
   const sizes = new Set(cluster.sampleSizes);
@@ -154,9 +154,10 @@ function* noLeakSteps(fn, o, guard, stackStart) {
   const screened = o.screen ? yield* screen(fn, { iterations, threshold, guard }) : { verdict: 'skipped' };
   if (screened.verdict === 'clean') return result('screen', [], [], { screen: screened });
 
-  const { report, survivors } = yield* measureExactly(fn, { iterations, guard });
+  const { report } = yield* measureExactly(fn, { iterations, guard });
+  const { survivors, ...screenReport } = screened;
   const { candidates, leaks } = judge(report, { iterations, ignored, survivors });
-  const out = result('snapshot', leaks, candidates, { screen: screened });
+  const out = result('snapshot', leaks, candidates, { screen: screenReport });
   if (leaks.length) {
     const err = new LeakError(leakMessage(leaks, iterations), { kind: 'assertNoLeak', ...out });
     Error.captureStackTrace?.(err, stackStart);

@@ -10,10 +10,10 @@
  *
  *   stamp A                  every object alive now has an id
  *   marker M1, stamp B       M1's id b1 is larger than all of them
- *   round 1 (N calls), settle (a GC, a few event-loop turns)
+ *   round 1 (N calls), a few event-loop turns
  *   stamp C                  round-1 objects still alive get ids, all > b1
  *   marker M2, stamp D       M2's id b2 is larger than all of those; round-2 objects get larger ones
- *   round 2 (N calls), settle
+ *   round 2 (N calls), a GC and a few event-loop turns
  *   snapshot S3              (see finalSnapshot for how tracking ends)
  *
  * Objects of S3 with b1 < id < b2 are exactly the round-1 objects that survived, the candidates
@@ -27,12 +27,11 @@
 const inspector = require('node:inspector');
 const { post, withEvent } = require('./inspector.js');
 const { getGc } = require('./settle.js');
-const { Parser } = require('../snapshot.js');
+const { Parser, HeapSnapshot } = require('../snapshot.js');
 const { takeSnapshot } = require('../capture/take-snapshot.js');
-const { takeSnapshotSync } = require('./snapshot.js');
+const { writePrivateSnapshot } = require('./snapshot.js');
 const { findLeaks, findLeaksSync } = require('../leaks.js');
 const { captureError } = require('../errors.js');
-const sampling = require('./sampling.js');
 
 const GROUP = 'heapsnap-assertion-markers';
 const TURNS = 3;
@@ -41,9 +40,8 @@ function stamp() {
   post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: false });
 }
 
-/** A GC and a few event-loop turns for the callbacks it let run (as settle.js, in steps). */
-function* settle(guard) {
-  getGc()();
+/** A few event-loop turns: callbacks scheduled by the calls run (timers, immediates, I/O). */
+function* turns(guard) {
   for (let i = 0; i < TURNS; i++) yield* guard.turn();
 }
 
@@ -79,17 +77,16 @@ function abandon() {
 /**
  * The final snapshot, taken while the ids of the stamps are in place, and tracking stopped.
  *
- * Stopping tracking without clearing the isolate's ids takes a snapshot V8 streams to this
- * session as JSON inside protocol messages: a quarter slower than Node's own snapshot stream,
- * and its global object is named "global / ". So the final snapshot is Node's (the one every
- * capture of this library takes), and tracking is stopped by disabling this session's heap
- * profiler, which resets heap object ids in the isolate, and V8 stops tracking object moves
- * (which any earlier snapshot had turned on, and which every GC then pays for). Only when an
- * inspector server is open (`--inspect`: DevTools may be comparing snapshots by id) are ids kept,
- * at the price of the slower stream.
- *
- * Synchronously (the `toLeak` matcher), Node's snapshot is written by V8 into a private
- * temporary folder (0700) and read back.
+ * While tracking, V8 also walks the heap (a GC and a pass over every object) whenever the event
+ * loop turns 50 ms after the last such walk (the statistics DevTools draws on its allocation
+ * timeline), so tracking stops as soon as V8 has built the snapshot, before it is streamed
+ * (synchronously: written into a private temporary folder, then read). Stopping tracking
+ * without clearing the isolate's ids would mean another snapshot (V8 takes one and streams it to
+ * this session as JSON inside protocol messages), so tracking is stopped by disabling this
+ * session's heap profiler: V8 resets heap object ids in the isolate, and stops tracking object
+ * moves (which any earlier snapshot had turned on, and which every GC then pays for). Only when
+ * an inspector server is open (`--inspect`: DevTools may be comparing snapshots by id) are the
+ * ids kept, at the price of that slower stream.
  */
 function* finalSnapshot(guard) {
   if (inspector.url() !== undefined) {
@@ -105,51 +102,48 @@ function* finalSnapshot(guard) {
     release();
     return guard.sync ? parser.finishSync() : yield parser.finish({ signal: guard.signal });
   }
-  let snap;
+  if (!guard.sync) return yield takeSnapshot({ signal: guard.signal }, { afterCapture: abandon });
+  let written;
   try {
-    snap = guard.sync ? takeSnapshotSync() : yield takeSnapshot({ signal: guard.signal });
+    written = writePrivateSnapshot();
   } finally {
     abandon();
   }
-  return snap;
+  try {
+    return HeapSnapshot.openSync(written.file);
+  } finally {
+    written.remove();
+  }
 }
-
-// Sampling markers (sampling.js) of the rounds, in fixed slots: holding them allocates nothing.
-const held = [null, null];
 
 /**
  * Steps (guard.js) that run the two rounds of `fn` with stamps and return the leak report of one
- * snapshot, and the allocation samples (sampling.js) of the round-1 objects still alive at the
- * end, for the "allocated in" of the message (empty when another sampling profiler runs). Each
- * cluster gets `sampleSizes`: the sizes of its sample objects.
+ * snapshot; each cluster gets `sampleSizes`, the sizes of its sample objects (to match them with
+ * allocation samples).
+ *
+ * Before a stamp only the event loop turns (callbacks of the round run, and what they allocate
+ * belongs to it): a GC there would change nothing, as an object that is garbage at a stamp is
+ * either collected then or given an id and then not alive in the final snapshot. Before the
+ * final snapshot the heap is settled as for every snapshot of the assertions.
  *
  * @param {Function} fn
  * @param {{ iterations: number, guard: import('./guard.js').Guard }} options
- * @returns {Generator<unknown, { report: object, survivors: object[], snapshotMs: number }>}
+ * @returns {Generator<unknown, { report: object, snapshotMs: number }>}
  */
 function* measureExactly(fn, { iterations, guard }) {
   let tracking = false;
-  let sampled = false;
-  let survivors = [];
   try {
-    yield* settle(guard);
+    yield* turns(guard);
     tracking = true;
     stamp();
     const m1 = marker();
-    sampled = sampling.start();
-    if (sampled) held[0] = sampling.mark();
     yield* guard.repeat(fn, iterations);
-    yield* settle(guard);
+    yield* turns(guard);
     stamp();
     const m2 = marker();
-    if (sampled) held[1] = sampling.mark();
     yield* guard.repeat(fn, iterations);
-    yield* settle(guard);
-    if (sampled) {
-      const parts = sampling.windows(sampling.stop());
-      sampled = false;
-      if (parts.length === 3) survivors = parts[1];
-    }
+    getGc()();
+    yield* turns(guard);
     if (idOf(m1.objectId) !== m1.id) {
       throw captureError('the heap object ids of this thread were reset during the assertion (another inspector session disabled its heap profiler); run it again');
     }
@@ -168,13 +162,11 @@ function* measureExactly(fn, { iterations, guard }) {
       const options = { signal: guard.signal, includeSystem: true, profile: 'assertion' };
       const report = guard.sync ? findLeaksSync(boundaries, options) : yield findLeaks(boundaries, options);
       for (const c of report.clusters) c.sampleSizes = c.sampleIds.map((id) => snap.node(id)?.selfSize ?? 0);
-      return { report, survivors, snapshotMs };
+      return { report, snapshotMs };
     } finally {
       snap.dispose();
     }
   } finally {
-    held[0] = held[1] = null;
-    if (sampled) sampling.cancel();
     if (tracking) abandon();
   }
 }

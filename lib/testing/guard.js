@@ -105,6 +105,7 @@ class Guard {
 
   /** Calls `fn` `times` times, one after the other, yielding what it returns. */
   *repeat(fn, times) {
+    this.#lastYield = performance.now();
     for (let i = 0; i < times; i++) {
       this.check();
       yield this.result(fn());

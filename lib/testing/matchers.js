@@ -24,7 +24,7 @@ function verdict(ctx, name, outcome) {
   };
 }
 
-function settle(run) {
+function outcomeOf(run) {
   try {
     return { result: run() };
   } catch (err) {
@@ -36,7 +36,7 @@ function settle(run) {
 const matchers = {
   /** Synchronous leak check of a synchronous function (see assertNoLeakSync). */
   toLeak(fn, options) {
-    return verdict(this, 'toLeak', settle(() => assertNoLeakSync(fn, options)));
+    return verdict(this, 'toLeak', outcomeOf(() => assertNoLeakSync(fn, options)));
   },
   /** assertNoLeak: `fn` may be async; await the expectation. */
   async toLeakAsync(fn, options) {

@@ -37,8 +37,9 @@ const held = new Array(ROUNDS).fill(null);
 
 /**
  * Steps (guard.js) of the screen.
- * @returns {Generator<unknown, { verdict: 'clean' | 'suspicious' | 'unavailable', objects?: number[], reason?: string }>}
- *   objects: r1, r2, r3
+ * @returns {Generator<unknown, { verdict: 'clean' | 'suspicious' | 'unavailable', objects?: number[], reason?: string, survivors?: object[] }>}
+ *   objects: r1, r2, r3; survivors: their samples (sampling.js), which tell where a leak found
+ *   next by the exact measurement was allocated
  */
 function* screen(fn, { iterations, threshold, guard }) {
   if (!primed) {
@@ -63,8 +64,8 @@ function* screen(fn, { iterations, threshold, guard }) {
   const parts = sampling.windows(samples);
   if (parts.length !== ROUNDS + 1) return { verdict: 'unavailable', reason: 'the sampling markers were not found in the profile' };
   const objects = parts.slice(1).map((p) => p.length);
-  const clean = objects.some((n) => n < threshold);
-  return { verdict: clean ? 'clean' : 'suspicious', objects };
+  if (objects.some((n) => n < threshold)) return { verdict: 'clean', objects };
+  return { verdict: 'suspicious', objects, survivors: parts.slice(1).flat() };
 }
 
 module.exports = { screen };

@@ -9,16 +9,19 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { settle } = require('./settle.js');
+const v8 = require('node:v8');
+const { getGc, tick } = require('./settle.js');
 const { takeSnapshot } = require('../capture/take-snapshot.js');
-const { writeHeapSnapshot } = require('../capture/write-heap-snapshot.js');
-const { HeapSnapshot } = require('../snapshot.js');
 const { throwIfAborted } = require('../errors.js');
 
-/** Settles the heap, then takes and parses this thread's heap snapshot. The caller disposes it. */
+/**
+ * Settles the heap, then takes and parses this thread's heap snapshot. The caller disposes it.
+ * (A GC and event-loop turns; the snapshot's own GCs are the second half of settle.js.)
+ */
 async function takeSettled({ signal } = {}) {
   throwIfAborted(signal);
-  await settle();
+  getGc()();
+  for (let i = 0; i < 3; i++) await tick();
   throwIfAborted(signal);
   return takeSnapshot(signal ? { signal } : {});
 }
@@ -34,17 +37,19 @@ async function withSnapshot(fn, options) {
 }
 
 /**
- * This thread's heap snapshot, synchronously (no settling: that needs the event loop): V8 writes
- * it into a private temporary folder (0700, the file 0600; snapshots hold every string of the
- * heap), it is parsed, and the folder is removed. The caller disposes the snapshot.
+ * Writes this thread's heap snapshot synchronously (no settling: that needs the event loop):
+ * V8 writes it into a private temporary folder (0700: snapshots hold every string of the heap;
+ * the file is read once and deleted, so it needs neither the atomic rename nor the fsync of
+ * `writeHeapSnapshot`). Returns the file and `remove()`, which deletes the folder.
  */
-function takeSnapshotSync() {
+function writePrivateSnapshot() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapsnap-test-'));
   try {
-    return HeapSnapshot.openSync(writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot')));
-  } finally {
+    return { file: v8.writeHeapSnapshot(path.join(dir, 'heap.heapsnapshot')), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
 }
 
-module.exports = { withSnapshot, takeSnapshotSync };
+module.exports = { withSnapshot, writePrivateSnapshot };
