@@ -28,13 +28,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeSnapshots, SNAPSHOT_DIR } from './gen/make-snapshots.mjs';
+import { ensureMemlab as installMemlab, MEMLAB_DIR, MEMLAB_VERSION } from './memlab.mjs';
 import { buildHeapSnapshot, ENV_VAR as HEAP_SNAPSHOT_ENV, HOW_TO as HEAP_SNAPSHOT_HOW_TO, runHeapSnapshot } from './heap-snapshot.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '..');
 const BENCH_DIR = join(REPO, '.bench');
-const MEMLAB_DIR = join(BENCH_DIR, 'memlab');
-const MEMLAB_VERSION = '2.0.5';
 const LOG_DIR = join(BENCH_DIR, 'logs');
 const PROGRAM = join(here, 'gen', 'realistic-program.js');
 const REPLICATE = join(here, 'gen', 'replicate.mjs');
@@ -121,35 +120,6 @@ function heapsnapStatus() {
   } catch (e) {
     return { ok: false, why: `index.js failed to load (is the addon built? npm run build): ${e.message.split('\n')[0]}` };
   }
-}
-
-function installedMemlabVersion() {
-  try {
-    return JSON.parse(readFileSync(join(MEMLAB_DIR, 'node_modules', 'memlab', 'package.json'), 'utf8')).version;
-  } catch {
-    return null;
-  }
-}
-
-async function ensureMemlab() {
-  const have = installedMemlabVersion();
-  if (have === MEMLAB_VERSION && existsSync(join(MEMLAB_DIR, 'node_modules', '@memlab', 'heap-analysis', 'package.json'))) {
-    note(`memlab ${have}: reusing ${MEMLAB_DIR}`);
-    return;
-  }
-  mkdirSync(MEMLAB_DIR, { recursive: true });
-  // Its own package.json, so npm can never mistake the repo's for the project to install into.
-  if (!existsSync(join(MEMLAB_DIR, 'package.json'))) {
-    writeFileSync(join(MEMLAB_DIR, 'package.json'), JSON.stringify({ name: 'heapsnap-bench-memlab', private: true }, null, 2) + '\n');
-  }
-  const args = ['install', '--prefix', MEMLAB_DIR, `memlab@${MEMLAB_VERSION}`, '--no-audit', '--no-fund', '--save-exact'];
-  note(`memlab: PUPPETEER_SKIP_DOWNLOAD=1 npm ${args.join(' ')}`);
-  await new Promise((ok, bad) => {
-    const child = spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' }, shell: process.platform === 'win32' });
-    child.on('error', bad);
-    child.on('close', (code) => (code === 0 ? ok() : bad(new Error(`npm install exited with ${code}`))));
-  });
-  if (installedMemlabVersion() !== MEMLAB_VERSION) throw new Error(`memlab ${MEMLAB_VERSION} did not install into ${MEMLAB_DIR}`);
 }
 
 /** Reads the file once so that no tool pays for a cold page cache. */
@@ -533,7 +503,7 @@ async function main() {
       }
     }
   }
-  if (tools.includes('memlab') && opts.sizes.length) await ensureMemlab();
+  if (tools.includes('memlab') && opts.sizes.length) await installMemlab(note);
   show(`tools: ${tools.map((t) => (t === 'heap-snapshot' && heapSnapshot ? `heap-snapshot ${heapSnapshot.version}${heapSnapshot.commit ? ` (${heapSnapshot.commit})` : ''}` : t === 'memlab' ? `memlab ${MEMLAB_VERSION}` : t)).join(', ')}; ` +
     `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
