@@ -114,6 +114,11 @@ export declare class NativeSnapshot {
   columns(): Columns
   /** The snapshot's object ids. */
   idSet(): IdSet
+  /**
+   * The snapshot's object ids up to `max_id` (inclusive): what existed at an earlier moment
+   * whose last assigned id was `max_id` (ids only grow within one process).
+   */
+  idSetUpTo(maxId: number): IdSet
   /** Frees the native memory now (later calls throw). */
   dispose(): void
 }

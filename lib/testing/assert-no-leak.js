@@ -87,9 +87,10 @@ function allocationSiteOf(cluster, survivors) {
 }
 
 /**
- * The verdict on a findLeaks report of round-1 survivors: the clusters that count (JS heap
- * objects, not an engine cache, not an ignored class) as candidates, and those at or above the
- * threshold as leaks. `survivors` (allocation samples) name where each was allocated.
+ * The verdict on a findLeaks report of round-1 survivors (asked with the 'assertion' profile,
+ * whose rules already dropped what is not a JS heap object a function made, and V8's template
+ * caches): the clusters of classes not ignored are the candidates, and those at or above the
+ * threshold the leaks. `survivors` (allocation samples) name where each was allocated.
  */
 function judge(report, { iterations, ignored, survivors = [] }) {
   const threshold = leakThreshold(iterations);
