@@ -20,12 +20,15 @@ const bin = (name) => join(repo, 'node_modules', '.bin', name);
 const TIMEOUT = 300_000;
 
 function run(args, { cwd = repo, env } = {}) {
+  // Without NODE_TEST_CONTEXT: inherited from this test runner, it makes a child `node --test`
+  // skip its files ("run() is being called recursively") and exit 0 having run nothing.
+  const { NODE_TEST_CONTEXT, ...inherited } = process.env;
   const r = spawnSync(process.execPath, args, {
     cwd,
     encoding: 'utf8',
     timeout: TIMEOUT,
     maxBuffer: 64 << 20,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...env },
+    env: { ...inherited, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...env },
   });
   if (r.error) throw r.error;
   return r;
@@ -96,20 +99,28 @@ const examples = join(repo, 'examples', 'test-suite');
 test('examples/test-suite: node --test', (t) => {
   const r = run(['--test', '--test-reporter=tap', join(examples, 'node-test.test.mjs')]);
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-2000));
+  // Every test of the example ran and passed (none skipped, the file not skipped as a whole).
+  const count = (what) => Number(r.stdout.match(new RegExp(`^# ${what} (\\d+)$`, 'm'))?.[1]);
+  assert.equal(count('tests'), 4, r.stdout.slice(-3000) + r.stderr.slice(-2000));
+  assert.equal(count('pass'), 4);
   t.diagnostic(r.stdout.split('\n').filter((l) => /^# (pass|fail|duration)/.test(l)).join(' | '));
 });
 
 test('examples/test-suite: jest', { skip: skipReason('jest') }, () => {
   const r = run([bin('jest'), '--rootDir', examples, '--testMatch', '**/jest.test.js', '--ci', '--no-cache', '--watchman=false']);
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+  assert.match(r.stderr, /^Tests:\s+4 passed, 4 total$/m, r.stderr.slice(-3000));
 });
 
 test('examples/test-suite: vitest', { skip: skipReason('vitest') }, () => {
   const r = run([bin('vitest'), 'run', 'vitest.test.mjs', '--root', examples, '--watch=false', '--no-cache']);
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+  assert.match(r.stdout, /^\s*Tests\s+4 passed \(4\)$/m, r.stdout.slice(-3000));
 });
 
 test('examples/test-suite: mocha', { skip: skipReason('mocha') }, () => {
   const r = run([bin('mocha'), '--no-config', '--no-package', join(examples, 'mocha.test.js')]);
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+  assert.match(r.stdout, /^\s*3 passing\b/m, r.stdout.slice(-3000));
+  assert.doesNotMatch(r.stdout, /pending/, r.stdout.slice(-3000));
 });
