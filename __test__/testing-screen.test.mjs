@@ -3,7 +3,8 @@
 // exact stage's one snapshot names the class, where its objects were allocated and what holds
 // them. Also: timeout and abort while fn never settles, option checks, the synchronous form, and
 // the interplay with other users of V8's heap profiler (another sampling profiler, --heap-prof,
-// --inspect) and with optimized code. Long runs: __test__/stress/assertions.test.mjs.
+// --inspect) and with optimized code. Every kind of leak, the agreement with the three-snapshot
+// method, and long runs: __test__/stress/assertions.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import inspector from 'node:inspector';
@@ -14,60 +15,22 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { leaks, clean, leaky, allClean } from './support/leak-patterns.mjs';
-import { threeSnapshotCheck } from './support/three-snapshots.mjs';
+import { leakOf, expectCaught } from './support/leak-checks.mjs';
 
 const require = createRequire(import.meta.url);
-const { assertNoLeak, LeakError } = require('./fixtures/runners/heapsnap.js');
+const { assertNoLeak } = require('./fixtures/runners/heapsnap.js');
 const { matchers } = require('../lib/testing/matchers.js');
 const ownSession = require('../lib/testing/inspector.js');
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-async function leakOf(fn, options) {
-  try {
-    const r = await assertNoLeak(fn, options);
-    return { passed: r };
-  } catch (err) {
-    if (!(err instanceof LeakError)) throw err;
-    return { err, report: err.report };
-  }
-}
-
-test('every kind of leak is caught, with its class, count, allocation site and holder', async (t) => {
-  for (const [name, { fn, className, count }] of Object.entries(leaks)) {
-    const { err, report } = await leakOf(fn);
-    assert.ok(err, `${name}: passed`);
-    assert.equal(report.method, 'snapshot', name);
-    assert.equal(report.screen.verdict, 'suspicious', name);
-    assert.ok(report.screen.objects.every((n) => n >= report.threshold), `${name}: ${report.screen.objects}`);
-    const named = (c) => (className instanceof RegExp ? className.test(c) : c === className);
-    const leak = report.leaks.find((l) => named(l.className) && l.count === count);
-    assert.ok(leak, `${name}: ${report.leaks.map((l) => `${l.className}×${l.count}`)}`);
-    assert.ok(leak.allocatedAt, `${name}: no allocation site`);
-    const line = err.message.split('\n').find((l) => l.startsWith(`  ${leak.className}: `));
-    assert.match(line ?? err.message, new RegExp(`per iteration \\(${count} objects\\)`));
-    assert.match(err.message, /\n {4}allocated in .+\n {4}.+→ .+@\d+\)/);
-    t.diagnostic(`${name}: ${report.screen.objects.join('/')} → ${leak.className}×${leak.count} in ${leak.allocatedAt.text.split(' ← ')[0]} (${Math.round(report.durationMs)} ms)`);
-  }
+// Every kind of leak, each checked this way, and the agreement with the three-snapshot method
+// over every pattern: __test__/stress/assertions.test.mjs (npm run test:stress).
+test('leaks of an object, of strings only, of closures, of a bound Node function are caught, with class, count, allocation site and holder', async (t) => {
+  for (const name of ['object', 'strings', 'closures', 'boundNodeFunction']) await expectCaught(t, name, leaks[name]);
   // The frame names the user's function and file.
   const { report } = await leakOf(leaks.object.fn);
   assert.equal(report.leaks[0].allocatedAt.functionName, 'leaky');
   assert.match(report.leaks[0].allocatedAt.url, /leak-patterns\.mjs$/);
-});
-
-test('the screen agrees with the three-snapshot method: it never passes what that one reports', async (t) => {
-  for (const [name, fn] of [
-    ['object', leaks.object.fn],
-    ['strings', leaks.strings.fn],
-    ['lazyCache', clean.lazyCache],
-    ['timers', clean.timers],
-  ]) {
-    const old = await threeSnapshotCheck(fn);
-    const now = await leakOf(fn);
-    const oldSays = old.leaks.map((l) => `${l.className}×${l.count}`).sort();
-    const nowSays = (now.report?.leaks ?? []).map((l) => `${l.className}×${l.count}`).sort();
-    assert.deepEqual(nowSays, oldSays, name);
-    t.diagnostic(`${name}: three snapshots ${oldSays.join(', ') || 'no leak'}; now ${nowSays.join(', ') || `no leak (${now.passed.method})`}`);
-  }
 });
 
 test('clean code passes, decided by the screen without a heap snapshot once warmed up', async (t) => {

@@ -1,6 +1,7 @@
 // Long runs of heapsnap's test-suite assertions (lib/testing), moved out of `npm test` into
-// `npm run test:stress` (CI runs both): assertNoLeak's determinism over 50 runs (every kind of
-// leak caught, no false positive), its agreement with the three-snapshot method over 5, the JS
+// `npm run test:stress` (CI runs both): every kind of leak caught with its message,
+// assertNoLeak's determinism over 50 runs (every kind of leak caught, no false positive), its
+// agreement with the three-snapshot method (four patterns, then every pattern over 5 runs), the JS
 // heap over repeated calls, and the time each call takes on this process (printed). A short
 // version of the determinism runs is in __test__/testing-screen.test.mjs.
 import { test } from 'node:test';
@@ -8,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { leaks, clean, allClean } from '../support/leak-patterns.mjs';
 import { threeSnapshotCheck } from '../support/three-snapshots.mjs';
+import { leakOf, expectCaught } from '../support/leak-checks.mjs';
 
 const require = createRequire(import.meta.url);
 const { assertNoLeak, track } = require('../fixtures/runners/heapsnap.js');
@@ -21,6 +23,26 @@ class Tracked {
     this.name = name;
   }
 }
+
+test('every kind of leak is caught, with its class, count, allocation site and holder', async (t) => {
+  for (const [name, kind] of Object.entries(leaks)) await expectCaught(t, name, kind);
+});
+
+test('the screen agrees with the three-snapshot method: it never passes what that one reports', async (t) => {
+  for (const [name, fn] of [
+    ['object', leaks.object.fn],
+    ['strings', leaks.strings.fn],
+    ['lazyCache', clean.lazyCache],
+    ['timers', clean.timers],
+  ]) {
+    const old = await threeSnapshotCheck(fn);
+    const now = await leakOf(fn);
+    const oldSays = old.leaks.map((l) => `${l.className}×${l.count}`).sort();
+    const nowSays = (now.report?.leaks ?? []).map((l) => `${l.className}×${l.count}`).sort();
+    assert.deepEqual(nowSays, oldSays, name);
+    t.diagnostic(`${name}: three snapshots ${oldSays.join(', ') || 'no leak'}; now ${nowSays.join(', ') || `no leak (${now.passed.method})`}`);
+  }
+});
 
 test(`assertNoLeak is deterministic: ${RUNS} runs, no false positive, every kind of leak caught`, async (t) => {
   let falsePositives = 0;

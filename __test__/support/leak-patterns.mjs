@@ -1,6 +1,7 @@
 // The code patterns the test-suite assertions are checked against: ones that leak per call (a
-// 32-byte object, strings only, closures, every other call, listeners, replies from a worker
-// thread), and clean ones that allocate, cache lazily, use timers and promises without leaking.
+// 32-byte object, strings only, closures, every other call, listeners, a bound function of
+// Node's, replies from a worker thread), and clean ones that allocate, cache lazily, use timers
+// and promises without leaking.
 // Shared by __test__/testing*.test.mjs and the determinism runs in __test__/stress/.
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
@@ -95,6 +96,11 @@ export const leaks = {
     className: 'Function',
     count: 10,
   },
+  /**
+   * The code under test is a bound function of Node's, so no frame of the user's is on the
+   * stack: each call keeps a PerformanceMark in the performance timeline.
+   */
+  boundNodeFunction: { fn: performance.mark.bind(performance, 'heapsnap-leak-pattern'), className: 'PerformanceMark', count: 10 },
   /** Each call sends a message to a worker thread and keeps the copy it sends back. */
   workerReplies: {
     fn: () =>

@@ -25,6 +25,7 @@ const { post } = require('./inspector.js');
 const INTERVAL = 1;
 const MARKER = 'heapsnapSamplingMarker';
 const INSPECTOR = require.resolve('./inspector.js');
+const GUARD = require.resolve('./guard.js');
 const OWN_DIR = __dirname;
 
 let foldingOff = false;
@@ -96,12 +97,25 @@ function stop() {
     const stack = stackOf(s.nodeId);
     const top = stack[0];
     const marker = top !== undefined && top.functionName === MARKER && top.url === __filename;
-    // The assertions' own allocations: made in this directory (their frames, feedback vectors
-    // and compiled code), or by the inspector calls they make.
-    if (!marker && ((top && top.url.startsWith(OWN_DIR)) || stack.some((f) => f.url === INSPECTOR))) continue;
+    if (!marker && isOwn(stack)) continue;
     samples.push({ size: s.size, ordinal: s.ordinal, stack, marker });
   }
   return samples.sort((a, b) => a.ordinal - b.ordinal);
+}
+
+/**
+ * The assertions' own allocations: made by the inspector calls they make, or under their own
+ * code: its frames, feedback vectors and compiled code, and what Node allocates for it, such as
+ * the promise hooks' records of its awaits when an async hook tracks promise destruction (node
+ * --test does: one 16-byte record per promise, alive until the hook has run). The innermost frame
+ * that is neither Node's (`node:`) nor a builtin decides; `repeat` of guard.js, which calls the
+ * code under test, is not its own: when that code is itself a builtin (a bound `push`), what it
+ * allocates has no frame of the user's.
+ */
+function isOwn(stack) {
+  if (stack.some((f) => f.url === INSPECTOR)) return true;
+  const frame = stack.find((f) => f.url && !f.url.startsWith('node:'));
+  return frame !== undefined && frame.url.startsWith(OWN_DIR) && !(frame.url === GUARD && frame.functionName === 'repeat');
 }
 
 /** Stops sampling without reading the profile (after an error or an abort). */
@@ -139,7 +153,8 @@ function windows(samples) {
  */
 function allocationSite(stack) {
   const user = stack.filter((f) => f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_DIR));
-  const frames = (user.length ? user : stack).slice(0, 2).map((f) => ({ functionName: f.functionName || '(anonymous)', url: f.url, line: f.line, column: f.column }));
+  const notOurs = stack.filter((f) => !f.url.startsWith(OWN_DIR));
+  const frames = (user.length ? user : notOurs.length ? notOurs : stack).slice(0, 2).map((f) => ({ functionName: f.functionName || '(anonymous)', url: f.url, line: f.line, column: f.column }));
   if (!frames.length) return null;
   const text = frames.map((f) => `${f.functionName} (${f.url ? `${f.url}:${f.line}:${f.column}` : 'native'})`).join(' ← ');
   return { ...frames[0], frames, text };
