@@ -1,5 +1,5 @@
 // npx jest --rootDir examples/test-suite --testMatch '**/jest.test.js'
-// In a project: list 'heapsnap/jest' in jest's setupFilesAfterEach instead of requiring it here.
+// In a project: list 'heapsnap/jest' in jest's setupFilesAfterEnv instead of requiring it here.
 require('heapsnap/jest'); // registers expect(fn).toLeak() and expect(fn).toLeakAsync()
 const { track } = require('heapsnap');
 const sessions = require('./sessions.js');

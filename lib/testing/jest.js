@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `heapsnap/jest`: the leak matchers for jest. List it in `setupFilesAfterEach` (or require it
+ * `heapsnap/jest`: the leak matchers for jest. List it in `setupFilesAfterEnv` (or require it
  * at the top of a test file) and they are registered on jest's `expect`:
  *
  *   expect(fn).not.toLeak()               synchronous fn
