@@ -37,10 +37,17 @@ test('clean code passes, decided by the screen without a heap snapshot once warm
   for (const [name, fn] of Object.entries(clean)) {
     const first = await assertNoLeak(fn);
     assert.deepEqual(first.leaks, [], name);
-    const again = await assertNoLeak(fn);
-    assert.deepEqual(again.leaks, [], name);
-    assert.equal(again.method, 'screen', `${name}: ${JSON.stringify(again.screen)}`);
-    t.diagnostic(`${name}: first ${first.method} ${first.screen.objects?.join('/')}, again ${again.method} ${again.screen.objects.join('/')} in ${Math.round(again.durationMs)} ms`);
+    // Once warmed up the screen decides; on a loaded machine one-time work of V8 (tiering up
+    // the code of a round) can still fall into every round of one check, so up to three tries.
+    const tries = [];
+    let again;
+    do {
+      again = await assertNoLeak(fn);
+      assert.deepEqual(again.leaks, [], name);
+      tries.push(`${again.method} ${again.screen.objects.join('/')}`);
+    } while (again.method !== 'screen' && tries.length < 3);
+    assert.equal(again.method, 'screen', `${name}: ${tries.join(', ')}`);
+    t.diagnostic(`${name}: first ${first.method} ${first.screen.objects?.join('/')}, again ${tries.join(', ')} in ${Math.round(again.durationMs)} ms`);
   }
 });
 
