@@ -248,6 +248,12 @@ export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit
  */
 export declare function findLeaksNative(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null): Promise<LeakReport>
 
+/**
+ * `find_leaks_native` on the calling thread (the synchronous leak assertion, whose snapshot is
+ * small: the process of a test).
+ */
+export declare function findLeaksNativeSync(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null): LeakReport
+
 export interface GrowthReport {
   classes: Array<ClassGrowth>
   collections: Array<CollectionGrowth>

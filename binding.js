@@ -846,6 +846,7 @@ module.exports.diffSnapshots = nativeBinding.diffSnapshots
 module.exports.externalMemory = nativeBinding.externalMemory
 module.exports.findGrowthNative = nativeBinding.findGrowthNative
 module.exports.findLeaksNative = nativeBinding.findLeaksNative
+module.exports.findLeaksNativeSync = nativeBinding.findLeaksNativeSync
 module.exports.loadAnalysis = nativeBinding.loadAnalysis
 module.exports.openFile = nativeBinding.openFile
 module.exports.openFileSync = nativeBinding.openFileSync
