@@ -108,6 +108,13 @@ export declare class NativeSnapshot {
   instances(class: string): Array<number>
   /** Retainer path of one object (shortest from a root over non-weak edges), or null. */
   retainerPath(id: number): RetainerPath | null
+  /**
+   * The stack that allocated an object, innermost frame first, or null (no allocation
+   * tracking in the snapshot, or allocated before it started).
+   */
+  allocationStack(id: number): Array<StackFrame> | null
+  /** Whether the snapshot was taken with allocation tracking (it carries allocation stacks). */
+  get hasAllocationStacks(): boolean
   /** Strings whose text occurs more than once, by total retained size. */
   duplicatedStrings(limit?: number | undefined | null): Array<DuplicateGroup>
   /** Every per-node number as typed arrays, indexed by ordinal. */
@@ -142,6 +149,13 @@ export interface ClassGrowth {
   className: string
   counts: Array<number>
   sizes: Array<number>
+}
+
+/** One class of a mixed cluster (a Map's keys and values). */
+export interface ClusterPart {
+  className: string
+  count: number
+  retainedSize: number
 }
 
 export interface CollectionGrowth {
@@ -259,14 +273,36 @@ export interface GrowthReport {
   collections: Array<CollectionGrowth>
 }
 
+/** The variable or property that holds a leak (`responseCache (Map) ← server.js`). */
+export interface Holder {
+  text: string
+  name: string
+  className: string
+  id: number
+  location?: SourceLocation
+}
+
 export interface LeakCluster {
   className: string
+  /** What leaked, as a developer names it. */
+  name: string
+  location?: SourceLocation
   count: number
+  /** How many times the objects were allocated apart. */
+  repeats: number
   retainedSize: number
   shallowSize: number
   objects: number
   path: RetainerPath
+  holder?: Holder
+  retains?: Retained
+  /** Top frames of a sample's allocation stack (empty without allocation tracking). */
+  allocation: Array<StackFrame>
+  /** Classes of a mixed cluster, largest first (empty when one class). */
+  parts: Array<ClusterPart>
   sampleIds: Array<number>
+  /** Why a set-aside cluster is not reported: `'one-off'` or `'node-internal'`. */
+  setAside?: string
 }
 
 export interface LeakOptions {
@@ -279,11 +315,21 @@ export interface LeakOptions {
    * only, engine caches excluded).
    */
   profile?: string
+  /** Keep objects only a running function's locals hold (default: true for 'snapshots'). */
+  includeStack?: boolean
+  /** Repeats a cluster needs to count as a leak (default 5 for 'snapshots', 1 for 'assertion'). */
+  minCount?: number
+  /** How many actions ran between baseline and target: minCount becomes max(2, ceil(actions / 2)). */
+  actions?: number
 }
 
 export interface LeakReport {
   clusters: Array<LeakCluster>
   totals: LeakTotals
+  /** Clusters set aside (each says why in `setAside`), largest first. */
+  setAsideClusters: Array<LeakCluster>
+  setAside: Array<SetAside>
+  minCount: number
 }
 
 export interface LeakTotals {
@@ -327,6 +373,7 @@ export interface NodeInfo {
   edgeCount: number
   retainerCount: number
   detachedness: number
+  location?: SourceLocation
 }
 
 export interface NodePage {
@@ -342,6 +389,7 @@ export interface NodeRef {
   distance: number
   /** `'user' | 'system' | 'unreachable'`. */
   reachability: string
+  location?: SourceLocation
 }
 
 export interface NodeRow {
@@ -402,10 +450,46 @@ export interface PhaseTiming {
 /** Reads only the object ids of a snapshot file (edges and strings are skipped unparsed). */
 export declare function readIds(path: string, control: TaskControl, options?: OpenOptions | undefined | null): Promise<IdSet>
 
+/** The largest class of the program's own code a cluster keeps alive. */
+export interface Retained {
+  className: string
+  count: number
+  size: number
+  location?: SourceLocation
+}
+
 export interface RetainerPath {
   root: NodeRef
   steps: Array<PathStep>
   text: string
+}
+
+/** What one leak rule set aside. */
+export interface SetAside {
+  reason: string
+  objects: number
+  clusters: number
+  retainedSize: number
+}
+
+/**
+ * Where in the source a node comes from. `line` and `column` are 1-based, as editors show
+ * them; `url` is the script's name as the snapshot has it ('' when it does not name it).
+ */
+export interface SourceLocation {
+  scriptId: number
+  url: string
+  line: number
+  column: number
+}
+
+/** One frame of an allocation stack (line and column 1-based, 0 when unknown). */
+export interface StackFrame {
+  functionName: string
+  url: string
+  scriptId: number
+  line: number
+  column: number
 }
 
 export interface SummaryRow {
@@ -417,4 +501,6 @@ export interface SummaryRow {
   distance: number
   /** `'user' | 'system' | 'unreachable'`: what reaches the class's nearest object. */
   reachability: string
+  /** The constructor's location, for classes DevTools splits by it (`key` "12,3,4,Foo"). */
+  location?: SourceLocation
 }

@@ -77,6 +77,28 @@ export interface Progress {
   totalBytes: number;
 }
 
+/**
+ * Where in the source a node comes from, read from the snapshot itself. `line` and `column`
+ * are **1-based**, as editors show them (V8 stores them 0-based); `url` is the script's name
+ * as V8 has it: an absolute path for CommonJS, a `file:` URL for ES modules, `node:…` for
+ * Node's own, `''` when the snapshot does not name the script.
+ */
+export interface SourceLocation {
+  scriptId: number;
+  url: string;
+  line: number;
+  column: number;
+}
+
+/** One frame of an allocation stack (line and column 1-based; 0 when unknown). */
+export interface StackFrame {
+  functionName: string;
+  url: string;
+  scriptId: number;
+  line: number;
+  column: number;
+}
+
 /** One row of DevTools' Summary view. */
 export interface SummaryRow {
   /** DevTools' class key: `",Foo"`, or `"scriptId,line,col,Foo"` for a located constructor. */
@@ -91,6 +113,8 @@ export interface SummaryRow {
   distance: number;
   /** What reaches the class' nearest object (the meaning of `distance`'s special values). */
   reachability: Reachability;
+  /** The constructor's location, for classes DevTools splits by it (`key` `"12,3,4,Foo"`). */
+  location?: SourceLocation;
 }
 
 /** DevTools' Statistics view (`getStatistics()`). */
@@ -130,6 +154,11 @@ export interface NodeInfo {
   retainerCount: number;
   /** 0 unknown, 1 attached, 2 detached (after DevTools' propagation). */
   detachedness: number;
+  /**
+   * Where in the source it comes from: a function's definition; an object's constructor;
+   * absent when V8 records none (strings, arrays, V8's internals).
+   */
+  location?: SourceLocation;
 }
 
 export interface Edge {
@@ -234,8 +263,19 @@ export declare class HeapSnapshot {
    * (`",Map"` for a class without a location, `"81,0,23,Foo"` for a constructor defined in a script).
    */
   instances(className: string): number[];
-  /** The shortest retainer path of an object from a root, or null for an unknown id. */
+  /**
+   * The shortest retainer path of an object from a root (among equally short ones, the one
+   * through the program's own code rather than Node's or a test runner's), or null for an
+   * unknown id.
+   */
   retainerPath(id: number): RetainerPath | null;
+  /**
+   * The call stack that allocated an object, innermost frame first; null when the snapshot was
+   * taken without allocation tracking or the object is older than the tracking.
+   */
+  allocationStack(id: number): StackFrame[] | null;
+  /** True when the snapshot was taken with allocation tracking. */
+  readonly hasAllocationStacks: boolean;
   /** Strings whose text occurs more than once, by total retained size. */
   duplicatedStrings(options?: { limit?: number }): Array<{ value: string; count: number; totalSelfSize: number; totalRetainedSize: number; sampleIds: number[] }>;
   /** Summary of the objects allocated after `base` (DevTools' "Objects allocated between snapshots"). */
@@ -306,6 +346,7 @@ export interface PathNode {
   name: string;
   distance: number;
   reachability: Reachability;
+  location?: SourceLocation;
 }
 
 export interface PathStep {
@@ -325,21 +366,51 @@ export interface RetainerPath {
 }
 
 export interface LeakCluster {
+  /** The class of its objects (of most of them by retained size, when mixed: a Map's values). */
   className: string;
+  /**
+   * What leaked, as a developer names it: a function's name (`onConfigChange`), a bound
+   * function's target and `this` (`bound onExit (this: Logger)`), a timer's callback
+   * (`Timeout → poll`), or the class.
+   */
+  name: string;
+  /** Where what leaked is defined (a function's definition, an object's constructor). */
+  location?: SourceLocation;
   /** Leaked objects of this shape that no other leaked object owns. */
   count: number;
+  /** How many times they were allocated apart (objects hanging off one new object count once). */
+  repeats: number;
   /** Σ retained size of those objects (no object counted twice). */
   retainedSize: number;
   shallowSize: number;
   /** Leaked objects they own, themselves included. */
   objects: number;
   path: RetainerPath;
+  /**
+   * The variable or property nearest to the leak that the program named:
+   * `responseCache (Map) ← server.js` (a module-level binding), `'config' listeners on bus`.
+   */
+  holder?: { text: string; name: string; className: string; id: number; location?: SourceLocation };
+  /** The largest class of the program's own code the cluster keeps alive. */
+  retains?: { className: string; count: number; size: number; location?: SourceLocation };
+  /** Top frames of a sample's allocation stack; empty without allocation tracking. */
+  allocation: StackFrame[];
+  /** The classes of a mixed cluster (a Map's keys and values are one leak), largest first; empty when one. */
+  parts: Array<{ className: string; count: number; retainedSize: number }>;
   sampleIds: number[];
+  /** On set-aside clusters only: why (`'one-off'`, `'node-internal'`). */
+  setAside?: string;
 }
 
 export interface LeakReport {
   clusters: LeakCluster[];
   totals: { leakedObjects: number; topLevel: number; retainedSize: number; clusters: number };
+  /** Clusters not reported as leaks (one-off, held only by Node's own state), largest first. */
+  setAsideClusters: LeakCluster[];
+  /** What each rule set aside: `{ reason, objects, clusters, retainedSize }`, rules that set nothing aside omitted. */
+  setAside: Array<{ reason: string; objects: number; clusters: number; retainedSize: number }>;
+  /** The repeat count a cluster needed (see {@link FindLeaksOptions.minCount}). */
+  minCount: number;
 }
 
 export interface FindLeaksOptions extends TaskOptions {
@@ -358,6 +429,15 @@ export interface FindLeaksOptions extends TaskOptions {
    * and target given as HeapSnapshots are checked against final (ERR_HEAPSNAP_MISMATCH).
    */
   allowMismatch?: boolean;
+  /**
+   * A leak repeats: a cluster whose objects were allocated apart fewer than this many times is
+   * set aside as one-off (listed in `setAsideClusters`). Default 5 (`'snapshots'`), 1 (`'assertion'`).
+   */
+  minCount?: number;
+  /** How many actions ran between baseline and target: `minCount` becomes max(2, ceil(actions / 2)). */
+  actions?: number;
+  /** Keep objects only a running function's locals hold (V8's stack roots). Default true for 'snapshots'. */
+  includeStack?: boolean;
 }
 
 /** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */
@@ -375,7 +455,7 @@ export interface GrowthReport {
 export declare function findGrowth(snapshots: SnapshotInput[], options?: TaskOptions & { limit?: number }): Promise<GrowthReport>;
 
 /** A human rendering of a findLeaks report. */
-export declare function formatLeaks(report: LeakReport, options?: { limit?: number }): string;
+export declare function formatLeaks(report: LeakReport, options?: { limit?: number; setAside?: boolean }): string;
 
 // ---- Capture (lib/capture) ------------------------------------------------------------------------
 

@@ -29,7 +29,11 @@ test('summary: table by default, --json with the documented shape, --limit/--fil
   assert.deepEqual(Object.keys(j).sort(), ['classes', 'edgeCount', 'file', 'nodeCount', 'totalSize']);
   assert.equal(j.classes.length, 1);
   assert.equal(j.classes[0].count, 42, '40 + the first record + the warm-up one');
-  assert.deepEqual(Object.keys(j.classes[0]).sort(), ['className', 'count', 'distance', 'key', 'reachability', 'retainedSize', 'shallowSize']);
+  // a located class (its key is "scriptId,line,col,Class") carries its 1-based location
+  assert.deepEqual(Object.keys(j.classes[0]).sort(), ['className', 'count', 'distance', 'key', 'location', 'reachability', 'retainedSize', 'shallowSize']);
+  const [, line, column] = j.classes[0].key.split(',').map(Number);
+  assert.deepEqual([j.classes[0].location.line, j.classes[0].location.column], [line + 1, column + 1]);
+  assert.match(j.classes[0].location.url, /leak-scenario\.js$/);
   const byCount = JSON.parse(cli('summary', final, '--json', '--sort', 'count', '--limit', '3').stdout).classes;
   assert.ok(byCount[0].count >= byCount[1].count && byCount[1].count >= byCount[2].count);
 });

@@ -58,4 +58,16 @@ function printable(text) {
   });
 }
 
-module.exports = { formatBytes, formatDistance, parseBytes, printable };
+/**
+ * `server.js:42` for a source location `{ scriptId, url, line, column }` (the script's file
+ * name and its 1-based line; Node's own modules whole, `node:events:219`), '' for none.
+ */
+function shortLocation(loc) {
+  if (!loc) return '';
+  const url = loc.url || '';
+  let file = url ? url.split(/[?#]/)[0] : `script #${loc.scriptId}`;
+  if (url && !url.startsWith('node:')) file = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1) || url;
+  return `${file}:${loc.line}`;
+}
+
+module.exports = { formatBytes, formatDistance, parseBytes, printable, shortLocation };

@@ -6,7 +6,7 @@
 const { HeapSnapshot, nativeOf, taskOptions, specialFile } = require('./snapshot.js');
 const { binding, runTask } = require('./native.js');
 const { toPath } = require('./fs.js');
-const { formatBytes, printable } = require('./format.js');
+const { formatBytes, printable, shortLocation } = require('./format.js');
 const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, validateInteger, mismatchError } = require('./errors.js');
 
 function isPathLike(x) {
@@ -151,10 +151,13 @@ function idsUpTo(snap, maxId, name) {
 function nativeLeakOptions(o) {
   return {
     includeSystem: o.includeSystem,
+    includeStack: o.includeStack,
     ignoreClasses: o.ignoreClasses,
     samples: o.samples,
     maxClusters: o.maxClusters,
     profile: o.profile,
+    minCount: o.minCount,
+    actions: o.actions,
   };
 }
 
@@ -171,23 +174,76 @@ async function findGrowth(snapshots, options) {
   }
 }
 
-/** Human rendering of a findLeaks report (snapshot text made `printable`: safe on a terminal). */
-function formatLeaks(report, { limit = 10 } = {}) {
-  const { clusters, totals } = report;
-  if (!clusters.length) return 'No leaks found: nothing allocated during the action survived it.\n';
+/** `createSession at sessions.js:12` for one allocation-stack frame. */
+function frameText(f) {
+  const where = f.line ? shortLocation(f) : f.url ? shortLocation({ ...f, line: '?' }) : '';
+  return `${f.functionName || '(anonymous)'}${where ? ` at ${where}` : ''}`;
+}
+
+const ASIDE_WHY = {
+  'one-off': (n) => `allocated fewer than ${n} times (one-off)`,
+  'node-internal': () => "held only by Node's own state",
+};
+
+/** "11 one-off cluster(s) (89 objects) …": what set-aside clusters were, by reason. */
+function setAsideText(report) {
+  const rows = (report.setAside ?? []).filter((a) => a.clusters > 0);
+  return rows.map((a) => `${a.clusters} cluster(s) of ${a.objects} object(s) ${(ASIDE_WHY[a.reason] ?? (() => a.reason))(report.minCount)}`).join('; ');
+}
+
+/** One cluster's heading and details, indented. */
+function clusterLines(c, rank) {
   const lines = [
-    `${totals.topLevel} leaked object(s) in ${totals.clusters} cluster(s), retaining ${formatBytes(totals.retainedSize)}` +
-      ` (${totals.leakedObjects} objects in all)`,
-    '',
+    `#${rank} ${c.className} ×${c.count}: retains ${formatBytes(c.retainedSize)}` +
+      ` (shallow ${formatBytes(c.shallowSize)}, ${c.objects} objects)`,
   ];
-  clusters.slice(0, limit).forEach((c, i) => {
-    lines.push(`#${i + 1} ${printable(c.className)} ×${c.count}: retains ${formatBytes(c.retainedSize)} (shallow ${formatBytes(c.shallowSize)}, ${c.objects} objects)`);
-    lines.push(`   ${printable(c.path.text)}`);
-    lines.push(`   sample ids: ${c.sampleIds.map((x) => '@' + x).join(' ')}`);
-    lines.push('');
-  });
-  if (clusters.length > limit) lines.push(`… ${clusters.length - limit} more cluster(s)`);
-  return lines.join('\n') + '\n';
+  // what leaked and where it is defined: `onConfigChange at leaky-app.js:51`
+  const loc = shortLocation(c.location);
+  if (loc || (c.name && c.name !== c.className)) lines.push(`   ${c.name || c.className}${loc ? ` at ${loc}` : ''}`);
+  if (c.holder) lines.push(`   held by ${c.holder.text}`);
+  if (c.retains) lines.push(`   keeps alive ${c.retains.className} ×${c.retains.count}${c.retains.location ? ` (${shortLocation(c.retains.location)})` : ''}`);
+  const others = (c.parts ?? []).slice(1);
+  if (others.length) lines.push(`   with ${others.map((p) => `${p.className} ×${p.count}`).join(', ')} (the same entries)`);
+  if (c.allocation?.length) lines.push(`   allocated in ${c.allocation.slice(0, 3).map(frameText).join(' ← ')}`);
+  lines.push(`   ${c.path.text}`);
+  lines.push(`   sample ids: ${c.sampleIds.map((x) => '@' + x).join(' ')}`);
+  return lines;
+}
+
+/**
+ * Human rendering of a findLeaks report. `setAside: true` also lists the clusters set aside
+ * (one-off, Node's own); their counts are always said.
+ */
+function formatLeaks(report, { limit = 10, setAside = false } = {}) {
+  const { clusters, totals } = report;
+  const aside = setAsideText(report);
+  const lines = [];
+  if (!clusters.length) {
+    lines.push(
+      aside
+        ? `No leaks found. Set aside: ${aside}.`
+        : 'No leaks found: nothing allocated during the action survived it.',
+    );
+  } else {
+    lines.push(
+      `${totals.topLevel} leaked object(s) in ${totals.clusters} cluster(s), retaining ${formatBytes(totals.retainedSize)}` +
+        ` (${totals.leakedObjects} objects in all)`,
+      '',
+    );
+    clusters.slice(0, limit).forEach((c, i) => lines.push(...clusterLines(c, i + 1), ''));
+    if (clusters.length > limit) lines.push(`… ${clusters.length - limit} more cluster(s)`);
+    if (aside) lines.push(`Set aside: ${aside}.`);
+  }
+  const asideClusters = report.setAsideClusters ?? [];
+  if (setAside && asideClusters.length) {
+    lines.push('', 'Set aside (not leaks by the rules above):', '');
+    asideClusters.slice(0, limit).forEach((c, i) => lines.push(...clusterLines(c, i + 1).map((l, j) => (j === 0 ? `${l} [${c.setAside}]` : l)), ''));
+    if (asideClusters.length > limit) lines.push(`… ${asideClusters.length - limit} more set-aside cluster(s)`);
+  } else if (aside) {
+    lines.push(`(${asideClusters.length} set-aside cluster(s) listed with --set-aside; --min-count 1 reports one-offs as leaks)`);
+  }
+  // snapshot text (class, function, property and file names) made safe on a terminal
+  return lines.map(printable).join('\n') + '\n';
 }
 
 module.exports = { diff, findLeaks, findLeaksSync, findGrowth, formatLeaks, asIdSet };

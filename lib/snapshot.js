@@ -356,6 +356,18 @@ class HeapSnapshot {
   columns() {
     return this.#native.columns();
   }
+  /**
+   * The call stack that allocated an object, innermost frame first:
+   * [{ functionName, url, scriptId, line, column }] (1-based line and column, 0 when unknown),
+   * or null when the snapshot was taken without allocation tracking or the object is older.
+   */
+  allocationStack(id) {
+    return this.#native.allocationStack(Number(id)) ?? null;
+  }
+  /** True when the snapshot was taken with allocation tracking (allocationStack() can answer). */
+  get hasAllocationStacks() {
+    return this.#native.hasAllocationStacks;
+  }
   /** The shortest retainer path of an object from a root: { root, steps, text }, or null. */
   retainerPath(id) {
     return this.#native.retainerPath(Number(id)) ?? null;

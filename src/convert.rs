@@ -3,11 +3,15 @@
 
 use crate::error::Failure;
 use crate::types;
+use heapsnap_core::analysis::allocations::Frame;
 use heapsnap_core::analysis::dupes::DuplicateGroup;
+use heapsnap_core::analysis::locations::SourceLocation;
 use heapsnap_core::analysis::pipeline::Timings;
 use heapsnap_core::analysis::summary::ClassAggregate;
 use heapsnap_core::diff::DiffRow;
-use heapsnap_core::leaks::{GrowthReport, LeakOptions, LeakReport, NodeRef, Profile, RetainerPath};
+use heapsnap_core::leaks::{
+  GrowthReport, LeakCluster, LeakOptions, LeakReport, NodeRef, Profile, RetainerPath,
+};
 use heapsnap_core::parse::strings::to_string_lossy;
 use heapsnap_core::snapshot::NodeInfo;
 use heapsnap_core::{Distance, OpenOptions};
@@ -58,19 +62,26 @@ pub fn open_options(o: Option<types::OpenOptions>) -> OpenOptions {
 
 pub fn leak_options(o: Option<types::LeakOptions>) -> Result<LeakOptions, Failure> {
   let o = o.unwrap_or_default();
-  let d = LeakOptions::default();
   let profile = match o.profile.as_deref() {
-    None => d.profile,
+    None => Profile::default(),
     Some(name) => Profile::from_name(name).ok_or_else(|| Failure::InvalidArgValue {
       message: format!("options.profile must be 'snapshots' or 'assertion', got '{name}'"),
     })?,
   };
+  let d = LeakOptions::for_profile(profile);
+  let min_count = match (o.min_count, o.actions) {
+    (Some(m), _) => m as u64,
+    (None, Some(a)) => LeakOptions::min_count_for_actions(a as u64),
+    (None, None) => d.min_count,
+  };
   Ok(LeakOptions {
     include_system: o.include_system.unwrap_or(d.include_system),
+    include_stack: o.include_stack.unwrap_or(d.include_stack),
     ignore_classes: o.ignore_classes.unwrap_or(d.ignore_classes),
     samples: o.samples.map_or(d.samples, |v| v as usize),
     max_clusters: o.max_clusters.map_or(d.max_clusters, |v| v as usize),
     profile,
+    min_count,
   })
 }
 
@@ -86,8 +97,29 @@ pub fn timings(t: &Timings) -> Vec<types::PhaseTiming> {
     .collect()
 }
 
-pub fn summary_row(a: ClassAggregate) -> types::SummaryRow {
+pub fn location(l: SourceLocation) -> types::SourceLocation {
+  types::SourceLocation {
+    script_id: l.script_id,
+    url: l.url,
+    line: l.line,
+    column: l.column,
+  }
+}
+
+pub fn frame(f: Frame) -> types::StackFrame {
+  types::StackFrame {
+    function_name: f.function_name,
+    url: f.url,
+    script_id: f.script_id,
+    line: f.line,
+    column: f.column,
+  }
+}
+
+/// A Summary row, with the location of a location-split class (`location`: from the snapshot).
+pub fn summary_row(a: ClassAggregate, location: Option<SourceLocation>) -> types::SummaryRow {
   types::SummaryRow {
+    location: location.map(self::location),
     reachability: reachability(a.distance),
     key: a.public_key,
     class_name: a.class_name,
@@ -115,6 +147,7 @@ pub fn node_info(n: NodeInfo) -> types::NodeInfo {
     edge_count: n.edge_count,
     retainer_count: n.retainer_count,
     detachedness: n.detachedness as u32,
+    location: n.location.map(location),
   }
 }
 
@@ -151,6 +184,7 @@ fn node_ref(r: NodeRef) -> types::NodeRef {
     name: r.name,
     distance: r.distance.get(),
     reachability: reachability(r.distance),
+    location: r.location.map(location),
   }
 }
 
@@ -171,27 +205,66 @@ pub fn retainer_path(p: RetainerPath) -> types::RetainerPath {
   }
 }
 
-pub fn leak_report(r: LeakReport) -> types::LeakReport {
-  types::LeakReport {
-    clusters: r
-      .clusters
+fn leak_cluster(c: LeakCluster) -> types::LeakCluster {
+  types::LeakCluster {
+    class_name: c.class_name,
+    name: c.name,
+    location: c.location.map(location),
+    count: c.count as f64,
+    repeats: c.repeats as f64,
+    retained_size: c.retained_size as f64,
+    shallow_size: c.shallow_size as f64,
+    objects: c.objects as f64,
+    path: retainer_path(c.path),
+    holder: c.holder.map(|h| types::Holder {
+      text: h.text,
+      name: h.name,
+      class_name: h.class_name,
+      id: h.id as f64,
+      location: h.location.map(location),
+    }),
+    retains: c.retains.map(|r| types::Retained {
+      class_name: r.class_name,
+      count: r.count as f64,
+      size: r.size as f64,
+      location: r.location.map(location),
+    }),
+    allocation: c.allocation.into_iter().map(frame).collect(),
+    parts: c
+      .parts
       .into_iter()
-      .map(|c| types::LeakCluster {
-        class_name: c.class_name,
-        count: c.count as f64,
-        retained_size: c.retained_size as f64,
-        shallow_size: c.shallow_size as f64,
-        objects: c.objects as f64,
-        path: retainer_path(c.path),
-        sample_ids: nums(c.sample_ids),
+      .map(|p| types::ClusterPart {
+        class_name: p.class_name,
+        count: p.count as f64,
+        retained_size: p.retained_size as f64,
       })
       .collect(),
+    sample_ids: nums(c.sample_ids),
+    set_aside: c.set_aside.map(str::to_string),
+  }
+}
+
+pub fn leak_report(r: LeakReport) -> types::LeakReport {
+  types::LeakReport {
+    clusters: r.clusters.into_iter().map(leak_cluster).collect(),
     totals: types::LeakTotals {
       leaked_objects: r.totals.leaked_objects as f64,
       top_level: r.totals.top_level as f64,
       retained_size: r.totals.retained_size as f64,
       clusters: r.totals.clusters as f64,
     },
+    set_aside_clusters: r.set_aside_clusters.into_iter().map(leak_cluster).collect(),
+    set_aside: r
+      .set_aside
+      .into_iter()
+      .map(|a| types::SetAside {
+        reason: a.reason,
+        objects: a.objects as f64,
+        clusters: a.clusters as f64,
+        retained_size: a.retained_size as f64,
+      })
+      .collect(),
+    min_count: r.min_count as f64,
   }
 }
 

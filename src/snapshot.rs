@@ -140,7 +140,13 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn summary(&self, env: Env) -> napi::Result<Vec<types::SummaryRow>> {
     self.query(&env, |s| {
-      s.summary().into_iter().map(convert::summary_row).collect()
+      s.summary()
+        .into_iter()
+        .map(|a| {
+          let loc = s.key_location(a.key);
+          convert::summary_row(a, loc)
+        })
+        .collect()
     })
   }
 
@@ -151,7 +157,10 @@ impl NativeSnapshot {
       Some(r) => s
         .summary_of_ids(r)
         .into_iter()
-        .map(convert::summary_row)
+        .map(|a| {
+          let loc = s.key_location(a.key);
+          convert::summary_row(a, loc)
+        })
         .collect(),
       None => Vec::new(),
     })
@@ -229,6 +238,22 @@ impl NativeSnapshot {
     self.query(&env, |s| {
       Self::ordinal(s, id).map(|v| convert::retainer_path(leaks::retainer_path(s, v)))
     })
+  }
+
+  /// The stack that allocated an object, innermost frame first, or null (no allocation
+  /// tracking in the snapshot, or allocated before it started).
+  #[napi(catch_unwind)]
+  pub fn allocation_stack(&self, env: Env, id: f64) -> napi::Result<Option<Vec<types::StackFrame>>> {
+    self.query(&env, |s| {
+      let v = Self::ordinal(s, id)?;
+      Some(s.allocation_stack(v)?.into_iter().map(convert::frame).collect())
+    })
+  }
+
+  /// Whether the snapshot was taken with allocation tracking (it carries allocation stacks).
+  #[napi(getter)]
+  pub fn has_allocation_stacks(&self, env: Env) -> napi::Result<bool> {
+    self.query(&env, |s| s.has_allocation_stacks())
   }
 
   /// Strings whose text occurs more than once, by total retained size.

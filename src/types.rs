@@ -37,6 +37,8 @@ pub struct SummaryRow {
   pub distance: i32,
   /// `'user' | 'system' | 'unreachable'`: what reaches the class's nearest object.
   pub reachability: String,
+  /// The constructor's location, for classes DevTools splits by it (`key` "12,3,4,Foo").
+  pub location: Option<SourceLocation>,
 }
 
 #[napi(object)]
@@ -49,6 +51,26 @@ pub struct NativeStatistics {
   pub strings: f64,
   pub js_arrays: f64,
   pub system: f64,
+}
+
+/// Where in the source a node comes from. `line` and `column` are 1-based, as editors show
+/// them; `url` is the script's name as the snapshot has it ('' when it does not name it).
+#[napi(object)]
+pub struct SourceLocation {
+  pub script_id: i32,
+  pub url: String,
+  pub line: u32,
+  pub column: u32,
+}
+
+/// One frame of an allocation stack (line and column 1-based, 0 when unknown).
+#[napi(object)]
+pub struct StackFrame {
+  pub function_name: String,
+  pub url: String,
+  pub script_id: i32,
+  pub line: u32,
+  pub column: u32,
 }
 
 #[napi(object)]
@@ -70,6 +92,7 @@ pub struct NodeInfo {
   pub edge_count: u32,
   pub retainer_count: u32,
   pub detachedness: u32,
+  pub location: Option<SourceLocation>,
 }
 
 #[napi(object)]
@@ -134,6 +157,7 @@ pub struct NodeRef {
   pub distance: i32,
   /// `'user' | 'system' | 'unreachable'`.
   pub reachability: String,
+  pub location: Option<SourceLocation>,
 }
 
 #[napi(object)]
@@ -151,15 +175,64 @@ pub struct RetainerPath {
   pub text: String,
 }
 
+/// The variable or property that holds a leak (`responseCache (Map) ← server.js`).
+#[napi(object)]
+pub struct Holder {
+  pub text: String,
+  pub name: String,
+  pub class_name: String,
+  pub id: f64,
+  pub location: Option<SourceLocation>,
+}
+
+/// The largest class of the program's own code a cluster keeps alive.
+#[napi(object)]
+pub struct Retained {
+  pub class_name: String,
+  pub count: f64,
+  pub size: f64,
+  pub location: Option<SourceLocation>,
+}
+
+/// One class of a mixed cluster (a Map's keys and values).
+#[napi(object)]
+pub struct ClusterPart {
+  pub class_name: String,
+  pub count: f64,
+  pub retained_size: f64,
+}
+
 #[napi(object)]
 pub struct LeakCluster {
   pub class_name: String,
+  /// What leaked, as a developer names it.
+  pub name: String,
+  pub location: Option<SourceLocation>,
   pub count: f64,
+  /// How many times the objects were allocated apart.
+  pub repeats: f64,
   pub retained_size: f64,
   pub shallow_size: f64,
   pub objects: f64,
   pub path: RetainerPath,
+  pub holder: Option<Holder>,
+  pub retains: Option<Retained>,
+  /// Top frames of a sample's allocation stack (empty without allocation tracking).
+  pub allocation: Vec<StackFrame>,
+  /// Classes of a mixed cluster, largest first (empty when one class).
+  pub parts: Vec<ClusterPart>,
   pub sample_ids: Vec<f64>,
+  /// Why a set-aside cluster is not reported: `'one-off'` or `'node-internal'`.
+  pub set_aside: Option<String>,
+}
+
+/// What one leak rule set aside.
+#[napi(object)]
+pub struct SetAside {
+  pub reason: String,
+  pub objects: f64,
+  pub clusters: f64,
+  pub retained_size: f64,
 }
 
 #[napi(object)]
@@ -174,6 +247,10 @@ pub struct LeakTotals {
 pub struct LeakReport {
   pub clusters: Vec<LeakCluster>,
   pub totals: LeakTotals,
+  /// Clusters set aside (each says why in `setAside`), largest first.
+  pub set_aside_clusters: Vec<LeakCluster>,
+  pub set_aside: Vec<SetAside>,
+  pub min_count: f64,
 }
 
 #[napi(object)]
@@ -186,6 +263,12 @@ pub struct LeakOptions {
   /// `'snapshots'` (default) or `'assertion'` (what `assertNoLeak` judges: JS heap objects
   /// only, engine caches excluded).
   pub profile: Option<String>,
+  /// Keep objects only a running function's locals hold (default: true for 'snapshots').
+  pub include_stack: Option<bool>,
+  /// Repeats a cluster needs to count as a leak (default 5 for 'snapshots', 1 for 'assertion').
+  pub min_count: Option<u32>,
+  /// How many actions ran between baseline and target: minCount becomes max(2, ceil(actions / 2)).
+  pub actions: Option<u32>,
 }
 
 #[napi(object)]

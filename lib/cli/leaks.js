@@ -18,7 +18,13 @@ module.exports = defineCommand({
   description: `
 Objects allocated after BASELINE, alive in TARGET and still alive in FINAL (after the
 action was undone) are leaks. They are grouped by the shape of the path that keeps
-them alive, ranked by retained size.`,
+them alive, ranked by retained size, and named after what leaked, where it is defined
+and who holds it.
+
+A leak repeats: objects allocated fewer than --min-count times apart (the first
+console.log creating process.stdout, a module loaded lazily, a cache filled once) are
+set aside as one-off, and so are objects only Node's own state holds; the report says
+how many were set aside and why (--set-aside lists them).`,
   options: {
     'fail-on-leak': { type: 'boolean', description: 'exit 1 when any leak is found' },
     'max-retained': {
@@ -30,6 +36,19 @@ them alive, ranked by retained size.`,
     },
     'ignore-class': { type: 'string', value: 'NAME', multiple: true, description: 'never report this class' },
     'include-system': { type: 'boolean', description: "also report objects only V8's system roots reach" },
+    'min-count': {
+      type: 'string',
+      value: 'N',
+      parse: count,
+      description: 'a leak must have been allocated at least N times apart\n(default 5); fewer is one-off, set aside and listed',
+    },
+    actions: {
+      type: 'string',
+      value: 'N',
+      parse: count,
+      description: 'how many actions ran between BASELINE and TARGET:\n--min-count becomes max(2, N/2 rounded up)',
+    },
+    'set-aside': { type: 'boolean', description: 'also list the clusters set aside (one-off, Node-internal)' },
     limit: { type: 'string', value: 'N', parse: count, default: 10, description: 'clusters shown' },
   },
   examples: [
@@ -39,7 +58,13 @@ them alive, ranked by retained size.`,
   async run({ values, positionals: [baseline, target, final], out, json, progress }) {
     const report = await findLeaks(
       { baseline, target, final },
-      { ignoreClasses: values['ignore-class'], includeSystem: values['include-system'], onProgress: progress('reading') },
+      {
+        ignoreClasses: values['ignore-class'],
+        includeSystem: values['include-system'],
+        minCount: values['min-count'],
+        actions: values.actions,
+        onProgress: progress('reading'),
+      },
     );
     const violations = [];
     if (values['fail-on-leak'] && report.clusters.length) violations.push(`${report.totals.topLevel} leaked object(s)`);
@@ -52,7 +77,7 @@ them alive, ranked by retained size.`,
     if (values.json) {
       json({ ...report, failed: violations.length > 0, violations });
     } else {
-      out(formatLeaks(report, { limit: values.limit }));
+      out(formatLeaks(report, { limit: values.limit, setAside: values['set-aside'] }));
       for (const v of violations) out(`FAIL: ${v}\n`);
     }
     return violations.length ? 1 : 0;

@@ -1,6 +1,7 @@
 'use strict';
 // `heapsnap path FILE @ID`: what keeps one object alive.
 const { HeapSnapshot } = require('../snapshot.js');
+const { shortLocation } = require('../format.js');
 const { defineCommand, UsageError, count, formatBytes, formatDistance, printable: p } = require('./common.js');
 
 module.exports = defineCommand({
@@ -35,12 +36,13 @@ would free it), and its direct retainers.`,
       }
       const retainers = (snap.retainers(id) ?? []).filter((r) => r.type !== 'weak').slice(0, values.retainers);
       if (values.json) {
-        json({ node, path, dominators: chain.map((n) => ({ id: n.id, className: n.className, name: n.name, retainedSize: n.retainedSize })), retainers });
+        json({ node, path, dominators: chain.map((n) => ({ id: n.id, className: n.className, name: n.name, location: n.location ?? null, retainedSize: n.retainedSize })), retainers });
         return 0;
       }
-      out(`@${node.id} ${p(node.className)} "${p(node.name)}": shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${formatDistance(node)}\n\n`);
+      const where = node.location ? ` at ${p(shortLocation(node.location))}:${node.location.column}` : '';
+      out(`@${node.id} ${p(node.className)} "${p(node.name)}"${where}: shallow ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, distance ${formatDistance(node)}\n\n`);
       out(`Retainer path:\n  ${path ? p(path.text) : '(no path from a root)'}\n\nDominator chain (freeing any of these frees it):\n`);
-      for (const n of chain.slice(1)) out(`  @${n.id} ${p(n.className)} (retains ${formatBytes(n.retainedSize)})\n`);
+      for (const n of chain.slice(1)) out(`  @${n.id} ${p(n.className)}${n.location ? ` (${p(shortLocation(n.location))})` : ''} (retains ${formatBytes(n.retainedSize)})\n`);
       out('\nRetainers:\n');
       for (const r of retainers) {
         const from = snap.node(r.fromId);

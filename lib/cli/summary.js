@@ -1,6 +1,7 @@
 'use strict';
 // `heapsnap summary FILE`: DevTools' Summary view, classes by retained size.
 const { HeapSnapshot } = require('../snapshot.js');
+const { shortLocation } = require('../format.js');
 const { CLASS_SORTS: SORTS } = require('../explore/model.js'); // the explorer's Summary sorts the same ways
 const { defineCommand, UsageError, count, table, truncate, formatDistance, formatBytes, printable } = require('./common.js');
 
@@ -50,7 +51,7 @@ distance from the roots. Numbers are identical to DevTools'.`,
       out(`${printable(file)}: ${snap.nodeCount} nodes, ${snap.edgeCount} edges, total ${formatBytes(snap.totalSize)}\n\n`);
       out(
         table(shown, [
-          { title: 'Class', get: (r) => truncate(r.className, 60), align: 'left' },
+          { title: 'Class', get: (r) => truncate(r.className + (r.location ? ` (${shortLocation(r.location)})` : ''), 60), align: 'left' },
           { title: 'Count', get: (r) => r.count },
           { title: 'Shallow', get: (r) => formatBytes(r.shallowSize) },
           { title: 'Retained', get: (r) => formatBytes(r.retainedSize) },

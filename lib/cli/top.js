@@ -1,6 +1,7 @@
 'use strict';
 // `heapsnap top FILE`: the largest objects by retained size, with their dominator chains.
 const { HeapSnapshot } = require('../snapshot.js');
+const { shortLocation } = require('../format.js');
 const { defineCommand, count, table, truncate, formatBytes } = require('./common.js');
 
 const SKIP_TYPES = new Set(['synthetic', 'hidden', 'array', 'code', 'object shape']);
@@ -36,7 +37,7 @@ the chain of objects that dominate it.`,
           chain.push(c.classNames[c.classIndexes[d]]);
           if (c.dominators[d] === d) break;
         }
-        return { id: n.id, className: n.className, name: n.name, retainedSize: n.retainedSize, shallowSize: n.selfSize, dominators: chain };
+        return { id: n.id, className: n.className, name: n.name, location: n.location ?? null, retainedSize: n.retainedSize, shallowSize: n.selfSize, dominators: chain };
       });
     } finally {
       snap.dispose();
@@ -44,7 +45,7 @@ the chain of objects that dominate it.`,
     if (values.json) return json(rows), 0;
     out(
       table(rows, [
-        { title: 'Object', get: (r) => `@${r.id} ${truncate(r.className, 40)}`, align: 'left' },
+        { title: 'Object', get: (r) => `@${r.id} ${truncate(r.className, 40)}${r.location ? ` (${shortLocation(r.location)})` : ''}`, align: 'left' },
         { title: 'Retained', get: (r) => formatBytes(r.retainedSize) },
         { title: 'Shallow', get: (r) => formatBytes(r.shallowSize) },
         { title: 'Dominated by', get: (r) => truncate(r.dominators.join(' ← '), 60), align: 'left' },

@@ -28,7 +28,7 @@
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { formatBytes, formatDistance } = require('../format.js');
+const { formatBytes, formatDistance, shortLocation } = require('../format.js');
 
 const TOP_CLASSES = 25;
 const TOP_GROWTH = 20;
@@ -110,6 +110,13 @@ function edgeLabel(type, name, original = name) {
   }
 }
 
+/** A phrase built from code names (`'tick' listeners on bus (EventEmitter) ← server.js`): kept
+ * when each of its words looks like code or a file name, else hidden whole. */
+function redactPhrase(text) {
+  const words = String(text).match(/[^\s'()←→:,]+/g) ?? [];
+  return words.every((w) => looksLikeCode(w) || /^[\w$.-]+\.[cm]?[jt]sx?$/.test(w) || /^node:[\w/]+$/.test(w) || /^\d+$/.test(w)) ? String(text) : redactedMarker(text);
+}
+
 function redactNode(node) {
   const className = redactClassName(node.className);
   const name = node.name ?? '';
@@ -135,6 +142,9 @@ function redactData(data) {
         shallowSize: c.shallowSize,
         objects: c.objects,
         sampleIds: c.sampleIds,
+        name: redactPhrase(c.name ?? ''),
+        where: shortLocation(c.location),
+        holder: c.holder ? redactPhrase(c.holder.text) : '',
         path: {
           root: c.path.root ? redactNode(c.path.root) : null,
           steps: c.path.steps.map((st) => {
@@ -351,8 +361,11 @@ function leaksSection(leaks) {
         `<li class="cluster" data-class="${esc(c.className)}">` +
         `<div class="cluster-head"><span class="rank">#${i + 1}</span><span class="cname">${esc(c.className)}</span>` +
         `<span class="badge">×${num(c.count)}</span>` +
+        (c.name && c.name !== c.className ? `<span class="lname">${esc(c.name)}</span>` : '') +
+        (c.where ? `<span class="where">${esc(c.where)}</span>` : '') +
         `<span class="metric"><b>${esc(formatBytes(c.retainedSize))}</b> retained</span>` +
         `<span class="metric muted">${esc(formatBytes(c.shallowSize))} shallow · ${num(c.objects)} objects</span></div>` +
+        (c.holder ? `<div class="holder">held by ${esc(c.holder)}</div>` : '') +
         `<div class="path" aria-label="Retainer path">${chain}</div>` +
         (c.sampleIds?.length ? `<div class="samples muted small">sample ids: ${c.sampleIds.map((x) => `@${esc(x)}`).join(' ')}</div>` : '') +
         `</li>`
@@ -413,6 +426,7 @@ td.up{color:var(--up)}td.down{color:var(--down)}
 .cluster{border:1px solid var(--line);border-radius:8px;padding:12px;margin-bottom:10px}
 .cluster-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:10px;margin-bottom:8px}
 .rank{color:var(--muted);font-weight:600}.cname{font-weight:600;font-size:15px;word-break:break-all}
+.lname{font-family:ui-monospace,monospace}.where{color:var(--muted);font-family:ui-monospace,monospace}.holder{margin:0 0 6px}
 .badge{background:#fee2e2;color:#991b1b;border-radius:10px;padding:0 8px;font-weight:600;font-size:12px}
 .metric b{color:var(--up)}
 .path{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px}

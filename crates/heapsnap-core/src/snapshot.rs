@@ -1,7 +1,9 @@
 //! A parsed and analysed snapshot: the graph plus every per-node number DevTools shows, and
 //! the queries the binding exposes (summary, statistics, node, edges, retainers, …).
 
+use crate::analysis::allocations::{Allocations, Frame};
 use crate::analysis::classes::{self, InterfaceDef};
+use crate::analysis::locations::{self as locs, SourceLocation, Sources};
 use crate::analysis::pipeline::{self, Timings};
 use crate::analysis::summary::{self, AggregateInput, ClassAggregate, ClassKey, Statistics};
 use crate::control::Control;
@@ -41,6 +43,8 @@ pub struct Snapshot {
   pub timings: Timings,
   /// Bytes of input parsed.
   pub input_bytes: u64,
+  /// Script names and allocation traces (see [`locations`](crate::analysis::locations)).
+  pub sources: Sources,
 }
 
 /// One node as the queries show it.
@@ -65,6 +69,8 @@ pub struct NodeInfo {
   pub retainer_count: u32,
   /// 0 unknown, 1 attached, 2 detached.
   pub detachedness: u8,
+  /// Where in the source the node comes from (closures; objects through their constructor).
+  pub location: Option<SourceLocation>,
 }
 
 /// One row of a node's outgoing or incoming edges.
@@ -305,7 +311,43 @@ impl Snapshot {
       edge_count: self.g.edges_of(v).len() as u32,
       retainer_count: self.g.retainers_of(v).len() as u32,
       detachedness: self.detachedness[i],
+      location: self.location(v),
     }
+  }
+
+  /// The source location of a node: its own (closures, generators, objects through their
+  /// constructor), with the script's name found in the snapshot.
+  pub fn location(&self, v: u32) -> Option<SourceLocation> {
+    let loc = *self.g.locations.get(&v)?;
+    SourceLocation::from_v8(loc, self.sources.scripts.url(&self.g, loc.script_id))
+  }
+
+  /// The source location of a Summary class key (objects split by constructor location).
+  pub fn key_location(&self, key: ClassKey) -> Option<SourceLocation> {
+    let loc = locs::key_location(key)?;
+    SourceLocation::from_v8(loc, self.sources.scripts.url(&self.g, loc.script_id))
+  }
+
+  /// Does the snapshot carry allocation stacks (taken with allocation tracking)?
+  pub fn has_allocation_stacks(&self) -> bool {
+    self.sources.allocations.is_some() && self.g.trace_node_id.is_some()
+  }
+
+  /// The stack that allocated node `v`, innermost frame first; `None` when the snapshot has no
+  /// allocation tracking or the node was allocated before tracking started.
+  pub fn allocation_stack(&self, v: u32) -> Option<Vec<Frame>> {
+    let traces = self.sources.allocations.as_ref()?;
+    let tid = *self.g.trace_node_id.as_ref()?.get(v as usize)?;
+    if tid == 0 {
+      return None;
+    }
+    let stack = traces.stack(tid);
+    (!stack.is_empty()).then(|| {
+      stack
+        .iter()
+        .map(|f| Allocations::frame(f, &self.g.strings))
+        .collect()
+    })
   }
 
   /// Object ids of every node, by ordinal.

@@ -8,6 +8,8 @@
 //! order is chosen so that the largest temporary (the BFS queue of distances) is gone before
 //! the dominator pass, which is the memory peak.
 
+use super::allocations::Allocations;
+use super::locations::Sources;
 use super::{classes, distances, dom, dominators, flags, shallow, summary};
 use crate::control::{Control, Phase, Step};
 use crate::error::{Error, Result};
@@ -156,7 +158,15 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let input_bytes = parsed.bytes;
   control.set_step(Step::Graph);
   room_for_analysis(parsed.nodes.ty.len() as u64, parsed.edges.ty.len() as u64)?;
+  let mut parsed = parsed;
+  let trace_tree = parsed.trace_tree.take();
+  let trace_functions = std::mem::take(&mut parsed.trace_function_infos);
   let mut g = Graph::from_parsed(parsed)?;
+  let sources = Sources {
+    scripts: Default::default(),
+    allocations: trace_tree.and_then(|t| Allocations::new(t, &trace_functions, &g.strings)),
+  };
+  drop(trace_functions);
   clock.lap("graph");
   control.check()?;
   control.set_step(Step::Detachedness);
@@ -245,5 +255,6 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     by_id: std::sync::OnceLock::new(),
     timings: clock.timings,
     input_bytes,
+    sources,
   })
 }

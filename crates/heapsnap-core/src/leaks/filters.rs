@@ -8,8 +8,12 @@
 //!   owns), with its retainer path: what they exclude is dropped with everything it owns.
 //!
 //! [`Rules::for_options`] picks the rules a call uses: the object rules always (the system-only
-//! one unless `include_system`), the ignored-classes rule when classes are given, and the
-//! [`Profile::Assertion`] rules for leak assertions in test suites.
+//! one unless `include_system`), the engine-held and template-cache rules always, the
+//! ignored-classes rule when classes are given, and the [`Profile::Assertion`] rule for leak
+//! assertions in test suites. [`Rules::new`] adds what a rule needs to know about one snapshot:
+//! which objects a running function's locals hold ([`StackHeld`]), which the system-only rule
+//! keeps (DevTools counts V8's stack roots as system roots, but a `main()` that builds the app
+//! in a local variable leaks through them like any module variable).
 
 use super::path::RetainerPath;
 use super::LeakOptions;
@@ -60,7 +64,8 @@ pub enum ObjectRule {
   /// as DOM nodes do, detached, and are kept only then.
   AttachedNative,
   /// Reached only from V8's system roots (handles, compilation caches) while the snapshot has
-  /// user roots: the engine holds them, not the program. `include_system` keeps them.
+  /// user roots: the engine holds them, not the program. `include_system` keeps them, and
+  /// [`Rules`] keeps those a running function's locals hold ([`StackHeld`]) unless told not to.
   SystemOnly,
   /// Owned (dominated) by code or by a map: allocation-site boilerplates and feedback, and
   /// property-name strings held by descriptor arrays, are V8's, not the app's.
@@ -119,11 +124,17 @@ pub enum ReportRule {
   /// Assertion profile: every embedder object, detached or not. A function under test makes
   /// JS heap objects (odd ids); native memory they hold shows in their retained size.
   NativeObject,
-  /// Assertion profile: objects held through V8's template instantiation caches
+  /// Objects held through V8's template instantiation caches
   /// (`{fast,slow}_template_instantiations_cache` of a native context). V8 caches one
   /// function per native API template on its first instantiation: bounded by the number of
   /// templates, never a leak, but a first use can create a dozen functions at once.
   TemplateCache,
+  /// Objects whose retainer path runs through V8's code or object shapes (property names in a
+  /// map's descriptors, constants of compiled functions, scope infos, feedback), or through the
+  /// engine's per-context caches (`serialized_objects`, `regexp_last_match_info`): the engine
+  /// made and keeps them when code first runs or an object shape first appears. The path is
+  /// the one shown, which prefers any equally short way through the program's objects.
+  EngineHeld,
 }
 
 const TEMPLATE_CACHES: [&str; 2] = [
@@ -131,18 +142,22 @@ const TEMPLATE_CACHES: [&str; 2] = [
   "slow_template_instantiations_cache",
 ];
 
+/// Internal slots of a native context where V8 keeps what it makes on first use.
+const ENGINE_CACHES: [&str; 2] = ["serialized_objects", "regexp_last_match_info"];
+
 impl ReportRule {
   pub fn name(self) -> &'static str {
     match self {
       ReportRule::IgnoredClass => "ignored-class",
       ReportRule::NativeObject => "native-object",
       ReportRule::TemplateCache => "template-cache",
+      ReportRule::EngineHeld => "engine-held",
     }
   }
 
   /// Does the rule read the path? (Paths cost a walk; rules that do not need one run first.)
   pub fn needs_path(self) -> bool {
-    matches!(self, ReportRule::TemplateCache)
+    matches!(self, ReportRule::TemplateCache | ReportRule::EngineHeld)
   }
 
   /// Is node `v` of `s` not to be reported by this rule? `path` is `v`'s retainer path; rules
@@ -159,7 +174,75 @@ impl ReportRule {
           .iter()
           .any(|st| st.edge_type == "internal" && TEMPLATE_CACHES.contains(&st.edge_name.as_str()))
       }),
+      ReportRule::EngineHeld => path.is_some_and(|p| {
+        let inner = p.steps.len().saturating_sub(1);
+        p.steps[..inner]
+          .iter()
+          .any(|st| matches!(st.node.node_type.as_str(), "code" | "object shape"))
+          || p
+            .steps
+            .iter()
+            .any(|st| st.edge_type == "internal" && ENGINE_CACHES.contains(&st.edge_name.as_str()))
+      }),
     }
+  }
+}
+
+/// The objects a running function's locals hold: reached from V8's `(Stack roots)` over
+/// non-weak edges through nodes only the system reaches (what a user root reaches is kept
+/// anyway). A script whose `main()` builds its app in a local variable and writes its
+/// snapshots from there holds everything through these roots.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StackHeld {
+  held: Vec<u64>,
+}
+
+impl StackHeld {
+  pub fn find(s: &Snapshot) -> StackHeld {
+    let g = &s.g;
+    let n = g.node_count;
+    let mut held = vec![0u64; n.div_ceil(64)];
+    let synthetic = g.meta.node_types.synthetic;
+    let weak = g.meta.edge_types.weak;
+    // (Stack roots) hangs off (GC roots), which hangs off the root
+    let mut stack: Vec<u32> = Vec::new();
+    for k in g.edges_of(g.root) {
+      let sub = g.edge_to[k];
+      if g.node_type[sub as usize] != synthetic {
+        continue;
+      }
+      for kk in g.edges_of(sub) {
+        let r = g.edge_to[kk];
+        if g.node_type[r as usize] == synthetic
+          && g.name_bytes(r).to_ascii_lowercase().starts_with(b"(stack roots")
+        {
+          stack.push(r);
+        }
+      }
+    }
+    while let Some(v) = stack.pop() {
+      for k in g.edges_of(v) {
+        let to = g.edge_to[k];
+        let (w, b) = (to as usize / 64, 1u64 << (to % 64));
+        if g.edge_type[k] == weak
+          || held[w] & b != 0
+          || s.distance[to as usize].reachability() != Reachability::System
+        {
+          continue;
+        }
+        held[w] |= b;
+        stack.push(to);
+      }
+    }
+    StackHeld { held }
+  }
+
+  #[inline]
+  pub fn contains(&self, v: u32) -> bool {
+    self
+      .held
+      .get(v as usize / 64)
+      .is_some_and(|w| w & (1 << (v % 64)) != 0)
   }
 }
 
@@ -168,9 +251,12 @@ impl ReportRule {
 pub struct Rules {
   pub object: Vec<ObjectRule>,
   pub report: Vec<ReportRule>,
+  /// What the system-only rule keeps (see [`StackHeld`]), when the search keeps it.
+  pub stack_held: Option<StackHeld>,
 }
 
 impl Rules {
+  /// The rules for `opts`, without per-snapshot knowledge (see [`Rules::new`]).
   pub fn for_options(opts: &LeakOptions) -> Rules {
     let object = ObjectRule::ALL
       .into_iter()
@@ -181,14 +267,32 @@ impl Rules {
       report.push(ReportRule::IgnoredClass);
     }
     if opts.profile == Profile::Assertion {
-      report.extend([ReportRule::NativeObject, ReportRule::TemplateCache]);
+      report.push(ReportRule::NativeObject);
     }
-    Rules { object, report }
+    report.extend([ReportRule::TemplateCache, ReportRule::EngineHeld]);
+    Rules {
+      object,
+      report,
+      stack_held: None,
+    }
+  }
+
+  /// The rules for `opts` on snapshot `s`: with the objects a running function holds when the
+  /// system-only rule applies and `opts.include_stack` keeps them.
+  pub fn new(opts: &LeakOptions, s: &Snapshot) -> Rules {
+    let mut r = Rules::for_options(opts);
+    if opts.include_stack && s.has_user_roots && r.object.contains(&ObjectRule::SystemOnly) {
+      r.stack_held = Some(StackHeld::find(s));
+    }
+    r
   }
 
   /// The first object rule that excludes `v`.
   pub fn object_exclusion(&self, s: &Snapshot, v: u32) -> Option<ObjectRule> {
-    self.object.iter().copied().find(|r| r.excludes(s, v))
+    self.object.iter().copied().find(|&r| {
+      r.excludes(s, v)
+        && !(r == ObjectRule::SystemOnly && self.stack_held.as_ref().is_some_and(|h| h.contains(v)))
+    })
   }
 
   /// The first report rule that excludes `v` without reading a path.
@@ -385,7 +489,14 @@ mod tests {
     };
     assert!(ReportRule::IgnoredClass.excludes(&s, 4, &opts, None));
     assert!(!ReportRule::IgnoredClass.excludes(&s, 3, &opts, None));
-    assert_eq!(Rules::for_options(&opts).report, vec![ReportRule::IgnoredClass]);
+    assert_eq!(
+      Rules::for_options(&opts).report,
+      vec![
+        ReportRule::IgnoredClass,
+        ReportRule::TemplateCache,
+        ReportRule::EngineHeld
+      ]
+    );
   }
 
   #[test]
@@ -413,14 +524,21 @@ mod tests {
 
   #[test]
   fn profiles_choose_the_report_rules() {
-    assert!(Rules::for_options(&LeakOptions::default()).report.is_empty());
+    assert_eq!(
+      Rules::for_options(&LeakOptions::default()).report,
+      vec![ReportRule::TemplateCache, ReportRule::EngineHeld]
+    );
     let assertion = Rules::for_options(&LeakOptions {
       profile: Profile::Assertion,
       ..Default::default()
     });
     assert_eq!(
       assertion.report,
-      vec![ReportRule::NativeObject, ReportRule::TemplateCache]
+      vec![
+        ReportRule::NativeObject,
+        ReportRule::TemplateCache,
+        ReportRule::EngineHeld
+      ]
     );
     assert_eq!(Profile::from_name("assertion"), Some(Profile::Assertion));
     assert_eq!(Profile::from_name("nope"), None);

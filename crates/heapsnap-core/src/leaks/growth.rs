@@ -33,27 +33,49 @@ pub struct GrowthReport {
   pub collections: Vec<CollectionGrowth>,
 }
 
-/// Entries an object holds: its own element/property edges plus those of its backing stores
-/// (`elements`, `properties`, `table`).
+/// Entries a collection or object holds, as its owner counts them: a Map's entries (not its
+/// hash table's key and value slots), a Set's members, an array's elements, an object's
+/// properties (`__proto__` aside).
+///
+/// V8 reports an object's elements and dictionary properties on the object itself, so backing
+/// stores are not descended (that counted them twice). A Map or Set keeps its entries in an
+/// ordered hash table reached by its `table` edge: after three header slots and a power-of-two
+/// number of buckets come the entries, each a key, a value (Maps only) and a chain slot. Only
+/// slots holding heap objects have edges, numbered by slot, so a Set has one edge per member
+/// whose key is an object, and a Map one or two per entry (key and value), grouped back into
+/// entries by slot: keys sit at one residue modulo 3 and values at the next, and the number of
+/// buckets decides which (a value slot is ≡ 0 exactly when keys are ≡ 2). Entries whose key and
+/// value are both small integers have no edge at all: no snapshot can count them.
 pub fn fan_out(s: &Snapshot, v: u32) -> u64 {
   let g = &s.g;
   let et = &g.meta.edge_types;
-  let mut n = 0u64;
-  for k in g.edges_of(v) {
-    let t = g.edge_type[k];
-    if t == et.element || t == et.property {
-      n += 1;
-    } else if t == et.internal
-      && matches!(
-        g.strings.get(g.edge_name[k] as usize),
-        b"elements" | b"properties" | b"table"
-      )
-    {
-      let store = g.edge_to[k];
-      n += g.edges_of(store).filter(|&kk| g.edge_type[kk] != et.weak).count() as u64;
+  if let Some(table) = crate::analysis::locations::internal_edge(g, v, b"table") {
+    let slots: Vec<u64> = g
+      .edges_of(table)
+      .filter(|&k| g.edge_type[k] != et.weak)
+      .filter_map(|k| {
+        std::str::from_utf8(g.strings.get(g.edge_name[k] as usize))
+          .ok()?
+          .parse()
+          .ok()
+      })
+      .collect();
+    let name = g.name_bytes(v);
+    if name == b"Set" || name == b"WeakSet" {
+      return slots.len() as u64;
     }
+    let key_residue = if slots.iter().any(|i| i % 3 == 0) { 2 } else { 1 };
+    let mut entries: Vec<u64> = slots.iter().map(|&i| i - (i + 3 - key_residue) % 3).collect();
+    entries.sort_unstable();
+    entries.dedup();
+    return entries.len() as u64;
   }
-  n
+  g.edges_of(v)
+    .filter(|&k| {
+      let t = g.edge_type[k];
+      t == et.element || (t == et.property && g.strings.get(g.edge_name[k] as usize) != b"__proto__")
+    })
+    .count() as u64
 }
 
 pub fn find_growth(snaps: &[&Snapshot], limit: usize) -> GrowthReport {

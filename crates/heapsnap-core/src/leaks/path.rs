@@ -5,6 +5,8 @@
 //! expanding the Retainers view. Its text form (`global → .cache (Map) → {table} → [12]
 //! (RequestLog @1234)`) is what reports print; its [`signature`] is what leak clusters group by.
 
+pub use super::finder::PathFinder;
+use crate::analysis::locations::SourceLocation;
 use crate::parse::strings::to_string_lossy;
 use crate::snapshot::Snapshot;
 use crate::types::Distance;
@@ -17,6 +19,8 @@ pub struct NodeRef {
   pub class_name: String,
   pub name: String,
   pub distance: Distance,
+  /// Where in the source it comes from (closures; objects through their constructor).
+  pub location: Option<SourceLocation>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,17 +74,23 @@ pub fn node_ref(s: &Snapshot, v: u32) -> NodeRef {
     class_name: s.class_name(v),
     name,
     distance: s.distance[v as usize],
+    location: s.location(v),
   }
 }
 
 fn node_label(r: &NodeRef) -> String {
   match r.node_type.as_str() {
     "array" if r.name.is_empty() => "(internal array)".to_string(),
+    "synthetic" if r.name.is_empty() => "(root)".to_string(),
     "synthetic" | "hidden" | "native" | "array" => r.name.clone(),
-    "closure" => format!(
-      "closure {}",
-      if r.name.is_empty() { "(anonymous)" } else { &r.name }
-    ),
+    // a function with where it is defined: `closure onConfigChange leaky-app.js:51`
+    "closure" => {
+      let name = if r.name.is_empty() { "(anonymous)" } else { &r.name };
+      match &r.location {
+        Some(l) => format!("closure {name} {}", l.short()),
+        None => format!("closure {name}"),
+      }
+    }
     "string" | "concatenated string" | "sliced string" => {
       let short: String = r.name.chars().take(30).collect();
       format!("string \"{short}\"")
@@ -91,51 +101,15 @@ fn node_label(r: &NodeRef) -> String {
 }
 
 /// The shortest retainer path of `v` from a root, over non-weak edges, consistent with
-/// DevTools' distances: each step goes to a retainer one closer to the roots.
+/// DevTools' distances (each step goes to a retainer one closer to the roots); among the
+/// paths of that length, one through the program's own code (see [`PathFinder`]).
 pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
-  let g = &s.g;
-  let weak = g.meta.edge_types.weak;
-  let mut rev: Vec<(usize, u32)> = Vec::new(); // (edge, target) from the leaf upwards
-  let mut cur = v;
-  let mut seen = rustc_hash::FxHashSet::default();
-  seen.insert(cur);
-  for _ in 0..1000 {
-    let d = s.distance[cur as usize].get();
-    if cur == g.root || d == 1 || d == 0 {
-      break;
-    }
-    // A retainer one step closer; else (unreachable or filtered) the closest non-weak one.
-    let mut best: Option<(i64, u32, usize)> = None;
-    for rk in g.retainers_of(cur).rev() {
-      let k = g.retainer_edges()[rk] as usize;
-      if g.edge_type[k] == weak {
-        continue;
-      }
-      let src = g.retainer_node[rk];
-      if seen.contains(&src) {
-        continue;
-      }
-      let ds = s.distance[src as usize].get() as i64;
-      let rank = if ds == d as i64 - 1 {
-        -1
-      } else if ds < 0 {
-        i64::MAX
-      } else {
-        ds
-      };
-      if best.is_none_or(|(r, _, _)| rank < r) {
-        best = Some((rank, src, k));
-        if rank == -1 {
-          break;
-        }
-      }
-    }
-    let Some((_, src, k)) = best else { break };
-    rev.push((k, cur));
-    seen.insert(src);
-    cur = src;
-  }
-  let root = node_ref(s, cur);
+  PathFinder::new(s).path(v)
+}
+
+/// A path from its edges, leaf upwards: `(edge, node it leads to)` from `v` to the root's child.
+pub(super) fn build_path(s: &Snapshot, v: u32, root: u32, rev: &[(usize, u32)]) -> RetainerPath {
+  let root = node_ref(s, root);
   let mut text = node_label(&root);
   let mut steps: Vec<PathStep> = Vec::new();
   let mut run = 0usize;
@@ -164,7 +138,7 @@ pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
     }
     steps.push(PathStep {
       edge_type: s.edge_type_name(k).to_string(),
-      edge_name: g.edge_name_string(k),
+      edge_name: s.g.edge_name_string(k),
       edge_label: label,
       node,
     });
@@ -172,21 +146,34 @@ pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
   RetainerPath { root, steps, text }
 }
 
+/// Is the path's leaf an entry of a Map or Set (held by its hash table)?
+pub(super) fn is_collection_entry(p: &RetainerPath) -> bool {
+  let n = p.steps.len();
+  n >= 2 && p.steps[n - 2].edge_type == "internal" && p.steps[n - 2].edge_name == "table"
+}
+
 /// Cluster signature of a path: the classes and edge names (indices abstracted) from the root
 /// down to the first object of the leaked class, whose own edge keeps only its type. So the
 /// members of one array, map or linked list (reached through `_next` or `_prev`) share one
-/// signature, while the same class held by different owners does not.
+/// signature, while the same class held by different owners does not. The keys and values of
+/// one Map are one signature (its entries), whatever their classes.
 pub(super) fn signature(p: &RetainerPath) -> String {
+  let entry = is_collection_entry(p);
   let leaf = p
     .steps
     .last()
     .map(|s| s.node.class_name.as_str())
     .unwrap_or(p.root.class_name.as_str());
   let mut sig = p.root.class_name.clone();
-  for st in &p.steps {
+  let last = p.steps.len().saturating_sub(1);
+  for (i, st) in p.steps.iter().enumerate() {
     sig.push('\u{1}');
     sig.push_str(&st.edge_type);
-    if st.node.class_name == leaf {
+    if entry && i == last {
+      sig.push_str("\u{1}\u{2}entry");
+      break;
+    }
+    if !entry && st.node.class_name == leaf {
       sig.push('\u{1}');
       sig.push_str(leaf);
       break;

@@ -46,6 +46,8 @@ pub struct Parsed {
   pub locations: Vec<u32>,
   pub samples: Vec<u32>,
   pub trace_function_infos: Vec<u32>,
+  /// The allocation trace tree, when the file has one in the expected shape.
+  pub trace_tree: Option<super::trace::TraceTree>,
   /// Bytes of input read.
   pub bytes: u64,
 }
@@ -210,6 +212,10 @@ impl StreamParser {
       locations: flat(self.locations.take()),
       samples: flat(self.samples.take()),
       trace_function_infos: flat(self.trace_function_infos.take()),
+      trace_tree: self.trace_tree_done.take().map(|mut t| {
+        t.layout = std::mem::take(&mut self.trace_layout);
+        t
+      }),
       bytes: self.offset,
       meta,
     })

@@ -18,6 +18,7 @@ pub mod header;
 pub mod numbers;
 mod skip;
 pub mod strings;
+pub mod trace;
 
 pub use file::{feed_file, parse_bytes, parse_file, read_ids};
 pub use finish::{EdgeColumns, NodeColumns, Parsed};
@@ -75,6 +76,10 @@ pub struct StreamParser {
   locations: Option<RecordSink>,
   samples: Option<RecordSink>,
   trace_function_infos: Option<RecordSink>,
+  /// The `trace_tree` being read while the skipper walks it (allocation tracking only).
+  trace_tree: Option<trace::TraceTreeReader>,
+  trace_tree_done: Option<trace::TraceTree>,
+  trace_layout: trace::TraceLayout,
   strings: Option<StringTable>,
   /// Top-level keys read so far (a set: a hostile file may hold millions of keys).
   seen: std::collections::HashSet<String>,
@@ -100,6 +105,9 @@ impl StreamParser {
       locations: None,
       samples: None,
       trace_function_infos: None,
+      trace_tree: None,
+      trace_tree_done: None,
+      trace_layout: trace::TraceLayout::default(),
       strings: None,
       seen: std::collections::HashSet::new(),
       failed: None,
@@ -252,6 +260,10 @@ impl StreamParser {
           "samples" => State::Open(Array::Samples),
           "trace_function_infos" => State::Open(Array::TraceFunctionInfos),
           "strings" => State::Open(Array::Strings),
+          "trace_tree" if !self.ids_only => {
+            self.trace_tree = Some(trace::TraceTreeReader::new());
+            State::Skip(RawValue::new(false, Section::Key(key)))
+          }
           _ => State::Skip(RawValue::new(false, Section::Key(key))),
         };
         (0, next)
@@ -270,6 +282,7 @@ impl StreamParser {
           )
         })?;
         let meta = Meta::from_header(&v, start)?;
+        self.trace_layout = trace::TraceLayout::from_header(&v);
         self.install_meta(meta)?;
         (used, State::AfterValue)
       }
@@ -286,6 +299,12 @@ impl StreamParser {
       }
       State::Skip(mut raw) => {
         let (used, done) = raw.feed(rest, base)?;
+        if let Some(t) = self.trace_tree.as_mut() {
+          t.feed(&rest[..used]);
+          if done {
+            self.trace_tree_done = self.trace_tree.take().and_then(trace::TraceTreeReader::finish);
+          }
+        }
         (used, if done { State::AfterValue } else { State::Skip(raw) })
       }
       State::Numbers(sec, mut st) => {
