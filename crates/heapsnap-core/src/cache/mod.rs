@@ -611,6 +611,9 @@ pub fn load(
     keys,
     interfaces,
     interface_names: AddedStrings::new(),
+    // script names are found again from the graph on first use; the allocation trace tree is
+    // not in the cache, so a snapshot loaded from it has no allocation stacks
+    sources: Default::default(),
     has_user_roots,
     total_size,
     statistics,
