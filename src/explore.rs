@@ -207,6 +207,7 @@ impl NativeExplorer {
             retained_size: a.retained_size as f64,
             distance: a.distance.get(),
             reachability: reachability(a.distance),
+            location: self.inner.s.key_location(a.key).map(crate::convert::location),
           })
           .collect(),
       )
