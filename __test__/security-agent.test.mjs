@@ -23,13 +23,37 @@ const NOBODY = 65534;
 const tempDir = (name) => fs.mkdtempSync(path.join(os.tmpdir(), `heapsnap-test-${name}-`));
 const linux = process.platform === 'linux';
 
-/** Why a second user cannot be tried here, or null when it can (root, setpriv, repo readable). */
+/**
+ * A copy of the package that user nobody can read: a checkout under a 0700 directory (a CI
+ * clone in a mktemp dir) is out of its reach, as node_modules of another user's app would not be.
+ */
+function readableCopy() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapsnap-test-pkg-'));
+  fs.chmodSync(dir, 0o755);
+  for (const f of fs.readdirSync(repo)) {
+    if (/^(index\.(js|mjs)|package\.json|binding\.js|.+\.node|lib|scripts)$/.test(f)) fs.cpSync(path.join(repo, f), path.join(dir, f), { recursive: true });
+  }
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const loads = (dir) =>
+  spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', `require(${JSON.stringify(path.join(dir, 'index.js'))})`], { encoding: 'utf8' });
+
+/** The package as user nobody loads it: this checkout, or a readable copy of it. */
+let nobodyPkg = repo;
+
+/** Why a second user cannot be tried here, or null when it can (root, setpriv, package readable). */
 function noSecondUser() {
   if (!linux) return 'needs Linux';
   if (process.getuid() !== 0) return 'needs root to run a child as another user (setpriv)';
-  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', `require(${JSON.stringify(path.join(repo, 'index.js'))})`], { encoding: 'utf8' });
+  let r = loads(repo);
   if (r.error) return `setpriv is not available (${r.error.code})`;
-  if (r.status !== 0) return `user nobody cannot load this checkout (${r.stderr.trim().split('\n').slice(-1)[0]})`;
+  if (r.status !== 0) {
+    nobodyPkg = readableCopy();
+    r = loads(nobodyPkg);
+  }
+  if (r.status !== 0) return `user nobody cannot load this package (${r.stderr.trim().split('\n').slice(-1)[0]})`;
   return null;
 }
 const secondUser = noSecondUser();
@@ -157,7 +181,7 @@ test('another local user gets nothing from the agent: no directory, no socket, n
     const attempt = asNobody(
       `require(process.argv[1]).captureRemote({ pid: Number(process.argv[2]) }, { dir: process.argv[3], timeout: 3000 })
         .then((f) => { console.log('GOT ' + f); }, (e) => { console.log('REFUSED ' + e.code + ' ' + e.message); });`,
-      [path.join(repo, 'index.js'), String(t.pid), outDir],
+      [path.join(nobodyPkg, 'index.js'), String(t.pid), outDir],
     );
     const tcp = await watchTcp(t.pid, attempt);
     const r = await attempt;
