@@ -279,14 +279,23 @@ function startAgent(options) {
       if (agent === a) agent = null;
       reject(captureError(`heapsnap agent: cannot listen on ${a.socketPath}: ${describeCause(err)}`, { cause: err, path: a.socketPath }));
     });
-    a.server.listen({ path: a.socketPath }, () => {
+    // The socket is made 0600 by bind() itself (umask 0177 for that synchronous call), so it is
+    // never visible with wider modes, not even between bind() and the chmod below (the 0700
+    // directory keeps others out either way; the agent runs on the main thread only).
+    const umask = process.umask(0o177);
+    try {
+      a.server.listen({ path: a.socketPath }, onListening);
+    } finally {
+      process.umask(umask);
+    }
+    function onListening() {
       try {
         fs.chmodSync(a.socketPath, 0o600);
       } catch {
         // the directory (0700) already keeps others out
       }
       resolve({ path: a.socketPath, pid: process.pid });
-    });
+    }
   });
   agent = a;
   return a.ready;
