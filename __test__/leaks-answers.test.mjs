@@ -209,10 +209,19 @@ snap('final');
 for (const t of timers) clearInterval(t);
 `,
   );
-  const report = await findLeaks(three(dir));
+  const report = await findLeaks(three(dir), { samples: 64 });
   const bound = report.clusters.find((c) => c.className === 'Function');
   assert.equal(bound?.name, 'bound onExit (this: Logger)');
-  assert.equal(bound.count, 12);
+  // The 12 bound functions are in it. Node 24 adds one getter closure of its own on the same
+  // path (count 13 there), so the bound ones are counted among the cluster's objects.
+  const final = await HeapSnapshot.open(three(dir).final);
+  try {
+    const boundFns = bound.sampleIds.filter((id) => final.node(id).name === 'native_bind');
+    assert.equal(boundFns.length, 12, `${bound.count} objects, ${boundFns.length} bound functions`);
+    assert.ok(bound.count - boundFns.length <= 1, `${bound.count} objects, ${boundFns.length} bound functions`);
+  } finally {
+    final.dispose();
+  }
   assert.match(bound.holder.text, /'beforeExit' listeners on process/);
   const timer = report.clusters.find((c) => c.className === 'Timeout');
   assert.equal(timer?.name, 'Timeout → poll');

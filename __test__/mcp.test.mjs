@@ -137,7 +137,10 @@ test('diff, diff_objects, leaks, growth, duplicated strings, search', async () =
 
   const dup = await call('duplicated_strings', { path: final, limit: 3 });
   const groups = api.duplicatedStrings({ limit: 3 });
-  assert.deepEqual(dup.structuredContent.strings.map((x) => [x.value, x.count]), groups.map((x) => [x.value, x.count]));
+  // the same groups in the same order; the explorer's engine clips a text to 300 characters (a
+  // Node 24 snapshot's largest duplicate is a whole source file's license header)
+  const clip = (v) => [...v].slice(0, 300).join('');
+  assert.deepEqual(dup.structuredContent.strings.map((x) => [x.value, x.count]), groups.map((x) => [clip(x.value), x.count]));
 
   const byId = await call('search', { path: final, query: `@${api.rootId}` });
   assert.equal(byId.structuredContent.nodes[0].id, api.rootId);
