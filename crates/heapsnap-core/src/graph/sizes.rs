@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 /// In `small`: the exact value is in `big`.
 const BIG: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sizes {
   small: Vec<u32>,
   big: HashMap<u32, u64>,
