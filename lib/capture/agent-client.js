@@ -18,6 +18,7 @@ const net = require('node:net');
 const path = require('node:path');
 const { agentDirCandidates, SOCKET_NAME, KEY_NAME, PROTOCOL } = require('./agent.js');
 const { captureError, abortError, describeCause } = require('../errors.js');
+const { socketInodes } = require('./inspector/target-process.js');
 
 const MAX_HEADER = 4096;
 
@@ -32,21 +33,8 @@ function uidOf(pid) {
 
 /** Linux: paths of the listening Unix sockets of `pid` named like its agent. null: cannot tell. */
 function listeningAgentSockets(pid) {
-  let fds;
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return null;
-  }
-  const inodes = new Set();
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
-  }
+  const inodes = socketInodes(pid);
+  if (!inodes) return null;
   let text;
   try {
     text = fs.readFileSync(`/proc/${pid}/net/unix`, 'utf8');

@@ -128,12 +128,8 @@ function parseAddress(hex) {
   return { host, port: Number.parseInt(port, 16) };
 }
 
-/**
- * The TCP sockets `pid` listens on, as [{ host, port, inode }], or null where this cannot be
- * known (not Linux, or /proc/<pid>/fd unreadable).
- */
-function listeningSockets(pid) {
-  if (process.platform !== 'linux') return null;
+/** Linux: the inodes of the sockets `pid` holds open (from /proc/<pid>/fd), or null if unreadable. */
+function socketInodes(pid) {
   let fds;
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -149,6 +145,17 @@ function listeningSockets(pid) {
       // fd closed meanwhile
     }
   }
+  return inodes;
+}
+
+/**
+ * The TCP sockets `pid` listens on, as [{ host, port, inode }], or null where this cannot be
+ * known (not Linux, or /proc/<pid>/fd unreadable).
+ */
+function listeningSockets(pid) {
+  if (process.platform !== 'linux') return null;
+  const inodes = socketInodes(pid);
+  if (!inodes) return null;
   const out = [];
   for (const table of ['net/tcp', 'net/tcp6']) {
     const text = readProc(pid, table);
@@ -220,4 +227,4 @@ function inspectorAddressOf(pid) {
   return addr;
 }
 
-module.exports = { assertAlive, assertNodeProcess, listeningSockets, inspectorAddressOf, parseHostPort };
+module.exports = { assertAlive, assertNodeProcess, listeningSockets, socketInodes, inspectorAddressOf, parseHostPort };
