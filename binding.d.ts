@@ -108,6 +108,8 @@ export declare class NativeSnapshot {
   instances(class: string): Array<number>
   /** Retainer path of one object (shortest from a root over non-weak edges), or null. */
   retainerPath(id: number): RetainerPath | null
+  /** DevTools' retainers tree of one object, flat in breadth-first order, or null. */
+  retainerTree(id: number, options?: RetainerTreeOptions | undefined | null): Array<RetainerTreeEntry> | null
   /**
    * The stack that allocated an object, innermost frame first, or null (no allocation
    * tracking in the snapshot, or allocated before it started).
@@ -257,6 +259,15 @@ export declare function externalMemory(): number
 export declare function findGrowthNative(snapshots: Array<NativeSnapshot>, limit?: number | undefined | null): Promise<GrowthReport>
 
 /**
+ * [`find_leaks_native`] with a caller's filters, on the JS thread (the filters are JS
+ * functions): `leakFilter(id)` keeps (true) or drops (false) an object about to be reported;
+ * `edgeFilter(type, name, fromId, toId)` allows (true) or forbids (false) an edge on retainer
+ * paths (memlab's `leakFilter` and `retainerReferenceFilter`). Each is called at most once per
+ * object or edge, and must not throw (lib/leaks.js wraps them).
+ */
+export declare function findLeaksFiltered(baseline: IdSet, target: IdSet, fin: NativeSnapshot, options?: LeakOptions | undefined | null, leakFilter?: ((arg: number) => boolean) | undefined | null, edgeFilter?: ((arg0: string, arg1: string, arg2: number, arg3: number) => boolean) | undefined | null): LeakReport
+
+/**
  * Leak candidates of `fin` (new since `baseline`, present at `target`), clustered by path,
  * off the JS thread.
  */
@@ -276,6 +287,8 @@ export interface GrowthReport {
 /** The variable or property that holds a leak (`responseCache (Map) ← server.js`). */
 export interface Holder {
   text: string
+  /** The path from the holder on (`server.js → ->responseCache (Map) → … (Response @12)`). */
+  path: string
   name: string
   className: string
   id: number
@@ -462,6 +475,30 @@ export interface RetainerPath {
   root: NodeRef
   steps: Array<PathStep>
   text: string
+}
+
+/** One entry of a retainers tree, flat in breadth-first order (see `retainerTree`). */
+export interface RetainerTreeEntry {
+  /** Index of the entry this one retains; -1 for the object itself. */
+  parent: number
+  depth: number
+  /** The edge by which this node holds its parent's ('' for the object itself). */
+  edgeType: string
+  edgeName: string
+  edgeLabel: string
+  node: NodeRef
+  /** Already on the branch above: listed, not expanded. */
+  cycle: boolean
+  /** Retainers not listed (cut by depth or maxNodes). */
+  omitted: number
+}
+
+/** Limits of a retainers tree. */
+export interface RetainerTreeOptions {
+  /** Levels of retainers (default 4). */
+  depth?: number
+  /** Entries in all, the object included (default 200). */
+  maxNodes?: number
 }
 
 /** What one leak rule set aside. */

@@ -845,6 +845,7 @@ module.exports.analysisFormatVersion = nativeBinding.analysisFormatVersion
 module.exports.diffSnapshots = nativeBinding.diffSnapshots
 module.exports.externalMemory = nativeBinding.externalMemory
 module.exports.findGrowthNative = nativeBinding.findGrowthNative
+module.exports.findLeaksFiltered = nativeBinding.findLeaksFiltered
 module.exports.findLeaksNative = nativeBinding.findLeaksNative
 module.exports.findLeaksNativeSync = nativeBinding.findLeaksNativeSync
 module.exports.loadAnalysis = nativeBinding.loadAnalysis

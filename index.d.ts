@@ -274,6 +274,12 @@ export declare class HeapSnapshot {
    * taken without allocation tracking or the object is older than the tracking.
    */
   allocationStack(id: number): StackFrame[] | null;
+  /**
+   * DevTools' Retainers tree of an object: the object (`edge: null`) and its retainers, each
+   * with the edge by which it holds its parent, nearest to a root first, cut at `depth` levels
+   * (default 4) and `maxNodes` entries (default 200). Null for an unknown id.
+   */
+  retainerTree(id: number, options?: { depth?: number; maxNodes?: number }): RetainerTreeNode | null;
   /** True when the snapshot was taken with allocation tracking. */
   readonly hasAllocationStacks: boolean;
   /** Strings whose text occurs more than once, by total retained size. */
@@ -365,6 +371,27 @@ export interface RetainerPath {
   text: string;
 }
 
+/** One entry of {@link HeapSnapshot.retainerTree}. */
+export interface RetainerTreeNode {
+  /** How this node holds its parent (null for the object itself). */
+  edge: { type: string; name: string; label: string } | null;
+  node: PathNode;
+  children: RetainerTreeNode[];
+  /** Already on the branch above: listed, not expanded. */
+  cycle: boolean;
+  /** Retainers left out (by `depth` or `maxNodes`). */
+  omitted: number;
+}
+
+/** An edge as `retainerReferenceFilter` sees it (`nameOrIndex` as memlab's `name_or_index`). */
+export interface FilterEdge {
+  type: string;
+  name: string;
+  nameOrIndex: string | number;
+  fromId: number;
+  toId: number;
+}
+
 export interface LeakCluster {
   /** The class of its objects (of most of them by retained size, when mixed: a Map's values). */
   className: string;
@@ -438,6 +465,16 @@ export interface FindLeaksOptions extends TaskOptions {
   actions?: number;
   /** Keep objects only a running function's locals hold (V8's stack roots). Default true for 'snapshots'. */
   includeStack?: boolean;
+  /**
+   * memlab's `leakFilter`: called on each object about to be reported (after the built-in
+   * rules), with the final snapshot; false drops it (and what it owns). Synchronous.
+   */
+  leakFilter?: (node: NodeInfo, snapshot: HeapSnapshot) => unknown;
+  /**
+   * memlab's `retainerReferenceFilter`: false forbids an edge on the retainer paths (and so
+   * on what clusters are keyed and named by). Called at most once per edge. Synchronous.
+   */
+  retainerReferenceFilter?: (edge: FilterEdge, snapshot: HeapSnapshot, isReferenceUsedByDefault: boolean) => unknown;
 }
 
 /** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */

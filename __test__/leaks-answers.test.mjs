@@ -5,40 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { repo } from './support/oracle.mjs';
 import { tempDir } from './support/programs.mjs';
+import { run, three, lineOf, SNAP } from './support/leak-runs.mjs';
 
 const require = createRequire(import.meta.url);
 const { HeapSnapshot, findLeaks, findGrowth, formatLeaks } = require('../index.js');
 const bin = join(repo, 'bin', 'heapsnap.js');
-
-/** Writes `source` to DIR/name and runs it with DIR as its argument; returns the script path. */
-function run(dir, name, source) {
-  const file = join(dir, name);
-  writeFileSync(file, source);
-  execFileSync(process.execPath, [file, dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
-  return file;
-}
-
-const three = (dir) => ({
-  baseline: join(dir, 'baseline.heapsnapshot'),
-  target: join(dir, 'target.heapsnapshot'),
-  final: join(dir, 'final.heapsnapshot'),
-});
-
-/** 1-based line of the first line of `file` containing `text`. */
-function lineOf(file, text) {
-  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} in ${file}`);
-  return i + 1;
-}
-
-const SNAP = `const v8 = require('v8'); const path = require('path');
-const snap = (n) => v8.writeHeapSnapshot(path.join(process.argv[2], n + '.heapsnapshot'));
-`;
 
 test('the demo leak names onConfigChange at leaky-app.js:LINE, held by the config listeners', async (t) => {
   const dir = tempDir(t);
@@ -276,4 +252,127 @@ snap('final');
   const id = json.clusters[0].sampleIds[0];
   const p = execFileSync(process.execPath, [bin, 'path', f.final, `@${id}`], { encoding: 'utf8' });
   assert.match(p, new RegExp(`onConfig" at server\\.js:${line}:\\d+`));
+});
+
+test('memlab-style leakFilter and retainerReferenceFilter', async (t) => {
+  const dir = tempDir(t);
+  run(
+    dir,
+    'filters.js',
+    `${SNAP}class Big { constructor() { this.buf = 'q'.repeat(4096); } }
+class Small { constructor() { this.n = 1; } }
+globalThis.viaA = { list: [] }; globalThis.viaB = { list: [] };
+snap('baseline');
+for (let i = 0; i < 10; i++) { const b = new Big(); viaA.list.push(b); viaB.list.push(b); viaA.list.push(new Small()); }
+snap('target');
+snap('final');
+`,
+  );
+  const files = three(dir);
+  const seen = [];
+  const onlyBig = await findLeaks(files, {
+    leakFilter(node, snapshot) {
+      seen.push(node.className);
+      assert.equal(typeof snapshot.node, 'function');
+      return node.className !== 'Small';
+    },
+  });
+  assert.deepEqual(onlyBig.clusters.map((c) => c.className), ['Big']);
+  assert.ok(seen.includes('Small') && seen.includes('Big'));
+  assert.ok(onlyBig.setAside.some((a) => a.reason === 'leak-filter' && a.objects >= 10));
+  // paths avoid what the edge filter forbids, as memlab's retainerReferenceFilter does
+  const noA = await findLeaks(files, {
+    leakFilter: (node) => node.className === 'Big',
+    retainerReferenceFilter: (edge) => edge.name !== 'viaA',
+  });
+  assert.match(noA.clusters[0].path.text, /^global → \.viaB \(/);
+  const noB = await findLeaks(files, {
+    leakFilter: (node) => node.className === 'Big',
+    retainerReferenceFilter: (edge) => edge.name !== 'viaB',
+  });
+  assert.match(noB.clusters[0].path.text, /^global → \.viaA \(/);
+  // a callback that throws rejects the search with its error
+  await assert.rejects(findLeaks(files, { leakFilter() { throw new Error('boom'); } }), /boom/);
+  await assert.rejects(findLeaks(files, { leakFilter: 42 }), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('retainerTree and heapsnap path --all: DevTools\' retainers tree with depth and node limits', async (t) => {
+  const dir = tempDir(t);
+  run(
+    dir,
+    'tree.js',
+    `${SNAP}class Shared { constructor() { this.v = 1; } }
+const shared = new Shared();
+globalThis.one = { held: shared }; globalThis.two = { held: shared, again: shared };
+globalThis.ring = { next: null }; ring.next = { next: ring, held: shared };
+snap('only');
+`,
+  );
+  const file = join(dir, 'only.heapsnapshot');
+  const s = await HeapSnapshot.open(file);
+  t.after(() => s.dispose());
+  const id = s.instances('Shared')[0];
+  const tree = s.retainerTree(id, { depth: 3, maxNodes: 100 });
+  assert.equal(tree.node.id, id);
+  assert.equal(tree.edge, null);
+  const labels = tree.children.map((c) => c.edge.label);
+  for (const l of ['.held', '.again']) assert.ok(labels.includes(l), `${l} in ${labels}`);
+  // sorted nearest to a root first
+  const d = tree.children.map((c) => c.node.distance).filter((x) => x >= 0 && x < 1e8);
+  assert.deepEqual(d, [...d].sort((a, b) => a - b));
+  // every retainer of the object is listed at the first level (DevTools' Retainers view)
+  assert.equal(tree.children.length, s.retainers(id).length);
+  const small = s.retainerTree(id, { depth: 1, maxNodes: 3 });
+  assert.equal(small.children.length, 2);
+  assert.ok(small.omitted > 0, 'what the budget cut is counted');
+  assert.ok(small.children.every((c) => c.children.length === 0));
+  assert.equal(s.retainerTree(123456789), null);
+  assert.throws(() => s.retainerTree(id, { depth: -1 }), { code: 'ERR_OUT_OF_RANGE' });
+  const out = execFileSync(process.execPath, [bin, 'path', file, `@${id}`, '--all', '--depth', '2'], { encoding: 'utf8' });
+  assert.match(out, /^Retainers of @\d+ Shared \(tree\.js:\d+\)/);
+  assert.match(out, /\n {2}\.held in Object @\d+/);
+  assert.match(out, /\n {4}\.one in /);
+  const json = JSON.parse(execFileSync(process.execPath, [bin, 'path', file, `@${id}`, '--all', '--json'], { encoding: 'utf8' }));
+  assert.equal(json.tree.node.id, id);
+});
+
+test("a server's Map cache is held by the module's variable, not through Node's timers and sockets", async (t) => {
+  const dir = tempDir(t);
+  run(
+    dir,
+    'server.js',
+    `${SNAP}const http = require('node:http');
+class Response { constructor(url) { this.url = url; this.body = 'r'.repeat(100) + url; } }
+const responseCache = new Map();
+const server = http.createServer((req, res) => {
+  if (!responseCache.has(req.url)) responseCache.set(req.url, new Response(req.url));
+  res.end('ok');
+});
+server.listen(0, '127.0.0.1', async () => {
+  const { port } = server.address();
+  const get = (p) => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p }, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject);
+  });
+  await get('/warm');
+  snap('baseline');
+  for (let i = 0; i < 20; i++) await get('/items/' + i);
+  snap('target');
+  snap('final');
+  server.close();
+  server.closeAllConnections();
+});
+`,
+  );
+  const report = await findLeaks(three(dir));
+  const top = report.clusters[0];
+  assert.equal(top?.className, 'Response', formatLeaks(report));
+  assert.equal(top.count, 20);
+  assert.equal(top.holder?.text, 'responseCache (Map) ← server.js');
+  // the path is DevTools' shortest, which here runs through Node's timers to the server; the
+  // answer starts at the program's variable
+  assert.match(top.holder.path, /^server\.js → ->responseCache \(Map\) → \{table\} \(\(internal array\)\) → \{\d+\} \(Response @\d+\)$/);
+  assert.ok(top.path.text.endsWith(top.holder.path.slice('server.js → '.length)), top.path.text);
+  const text = formatLeaks(report);
+  assert.match(text, /\n {3}server\.js → ->responseCache \(Map\)/);
+  assert.match(text, /\n {3}\(from a root: global → /);
 });

@@ -7,7 +7,7 @@ const { HeapSnapshot, nativeOf, taskOptions, specialFile } = require('./snapshot
 const { binding, runTask } = require('./native.js');
 const { toPath } = require('./fs.js');
 const { formatBytes, printable, shortLocation } = require('./format.js');
-const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, validateInteger, mismatchError } = require('./errors.js');
+const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, validateInteger, validateFunction, mismatchError } = require('./errors.js');
 
 function isPathLike(x) {
   return typeof x === 'string' || x instanceof URL;
@@ -108,8 +108,23 @@ async function findLeaks(snapshots, options) {
   const { baseline, target, final } = leakInputs(snapshots);
   const o = taskOptions(options);
   if (o.allowMismatch !== undefined) validateBoolean(o.allowMismatch, 'options.allowMismatch');
+  const { leakFilter, retainerReferenceFilter: edgeFilter } = o;
+  if (leakFilter != null) validateFunction(leakFilter, 'options.leakFilter');
+  if (edgeFilter != null) validateFunction(edgeFilter, 'options.retainerReferenceFilter');
   const ids = { signal: o.signal };
   const f = await asSnapshot(final, o, 'snapshots.final');
+  // the callbacks run inside the native search: an exception is kept and thrown after it
+  let thrown = null;
+  const guarded = (fn) => (...args) => {
+    if (thrown) return true;
+    try {
+      return Boolean(fn(...args));
+    } catch (err) {
+      thrown = { err };
+      return true;
+    }
+  };
+  const snap = f.snap;
   try {
     // Given as HeapSnapshots, baseline and target are checked against final; from files they
     // are read as ids only (fast), which cannot tell processes apart; as ids they are moments of
@@ -118,7 +133,22 @@ async function findLeaks(snapshots, options) {
     if (target instanceof HeapSnapshot) assertSameProcess(target, f.snap, ['snapshots.target', 'snapshots.final'], o);
     const idsAt = (x, name) => (typeof x === 'number' ? idsUpTo(f.snap, x, name) : asIdSet(x, ids, name));
     const [b, t] = await Promise.all([idsAt(baseline, 'snapshots.baseline'), idsAt(target, 'snapshots.target')]);
-    return await runTask(() => binding.findLeaksNative(b, t, nativeOf(f.snap), nativeLeakOptions(o)), { signal: o.signal });
+    if (!leakFilter && !edgeFilter) {
+      return await runTask(() => binding.findLeaksNative(b, t, nativeOf(snap), nativeLeakOptions(o)), { signal: o.signal });
+    }
+    // with JS filters the search runs on the JS thread, where they can be called
+    const report = binding.findLeaksFiltered(
+      b,
+      t,
+      nativeOf(snap),
+      nativeLeakOptions(o),
+      leakFilter ? guarded((id) => leakFilter(snap.node(id), snap)) : undefined,
+      edgeFilter
+        ? guarded((type, name, fromId, toId) => edgeFilter({ type, name, nameOrIndex: edgeNameOrIndex(type, name), fromId, toId }, snap, true))
+        : undefined,
+    );
+    if (thrown) throw thrown.err;
+    return report;
   } finally {
     if (f.owned) f.snap.dispose();
   }
@@ -161,6 +191,11 @@ function nativeLeakOptions(o) {
   };
 }
 
+/** memlab's `name_or_index`: a number for element and hidden edges, else the name. */
+function edgeNameOrIndex(type, name) {
+  return (type === 'element' || type === 'hidden') && /^\d+$/.test(name) ? Number(name) : name;
+}
+
 /** Classes and collections that grew at every step of a series (N >= 2 snapshots, one process). */
 async function findGrowth(snapshots, options) {
   if (!Array.isArray(snapshots) || snapshots.length < 2) throw invalidArgValue('snapshots', snapshots, 'must be an array of at least 2 snapshots');
@@ -201,11 +236,20 @@ function clusterLines(c, rank) {
   const loc = shortLocation(c.location);
   if (loc || (c.name && c.name !== c.className)) lines.push(`   ${c.name || c.className}${loc ? ` at ${loc}` : ''}`);
   if (c.holder) lines.push(`   held by ${c.holder.text}`);
+  // the path from the holder on; the full one when Node's or a runner's objects come first
+  const full = c.path.text;
+  const short = c.holder?.path;
   if (c.retains) lines.push(`   keeps alive ${c.retains.className} ×${c.retains.count}${c.retains.location ? ` (${shortLocation(c.retains.location)})` : ''}`);
   const others = (c.parts ?? []).slice(1);
   if (others.length) lines.push(`   with ${others.map((p) => `${p.className} ×${p.count}`).join(', ')} (the same entries)`);
   if (c.allocation?.length) lines.push(`   allocated in ${c.allocation.slice(0, 3).map(frameText).join(' ← ')}`);
-  lines.push(`   ${c.path.text}`);
+  const hops = (t) => t.split(' → ').length;
+  if (short && hops(full) - hops(short) >= 3) {
+    lines.push(`   ${short}`);
+    lines.push(`   (from a root: ${full})`);
+  } else {
+    lines.push(`   ${full}`);
+  }
   lines.push(`   sample ids: ${c.sampleIds.map((x) => '@' + x).join(' ')}`);
   return lines;
 }

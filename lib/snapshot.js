@@ -357,6 +357,30 @@ class HeapSnapshot {
     return this.#native.columns();
   }
   /**
+   * DevTools' Retainers tree of an object: `{ node, edge, children, cycle, omitted }`, the
+   * object at the top with `edge: null`; each child is a retainer with the edge by which it
+   * holds its parent (`{ type, name, label }`), sorted nearest to a root first. `depth`
+   * (default 4) and `maxNodes` (default 200) cut it; `omitted` counts retainers left out, and
+   * a retainer already on the branch above is marked `cycle` and not expanded. Null for an
+   * unknown id.
+   */
+  retainerTree(id, options) {
+    const o = optionsObject(options);
+    if (o.depth !== undefined) validateInteger(o.depth, 'options.depth', 0, 1000);
+    if (o.maxNodes !== undefined) validateInteger(o.maxNodes, 'options.maxNodes', 1, 1_000_000);
+    const flat = this.#native.retainerTree(Number(id), { depth: o.depth, maxNodes: o.maxNodes });
+    if (!flat) return null;
+    const entries = flat.map((e) => ({
+      edge: e.parent < 0 ? null : { type: e.edgeType, name: e.edgeName, label: e.edgeLabel },
+      node: e.node,
+      children: [],
+      cycle: e.cycle,
+      omitted: e.omitted,
+    }));
+    flat.forEach((e, i) => e.parent >= 0 && entries[e.parent].children.push(entries[i]));
+    return entries[0];
+  }
+  /**
    * The call stack that allocated an object, innermost frame first:
    * [{ functionName, url, scriptId, line, column }] (1-based line and column, 0 when unknown),
    * or null when the snapshot was taken without allocation tracking or the object is older.

@@ -10,7 +10,7 @@ use heapsnap_core::analysis::pipeline::Timings;
 use heapsnap_core::analysis::summary::ClassAggregate;
 use heapsnap_core::diff::DiffRow;
 use heapsnap_core::leaks::{
-  GrowthReport, LeakCluster, LeakOptions, LeakReport, NodeRef, Profile, RetainerPath,
+  GrowthReport, LeakCluster, LeakOptions, LeakReport, NodeRef, Profile, RetainerPath, TreeEntry, TreeLimits,
 };
 use heapsnap_core::parse::strings::to_string_lossy;
 use heapsnap_core::snapshot::NodeInfo;
@@ -205,6 +205,28 @@ pub fn retainer_path(p: RetainerPath) -> types::RetainerPath {
   }
 }
 
+pub fn tree_entry(e: TreeEntry) -> types::RetainerTreeEntry {
+  types::RetainerTreeEntry {
+    parent: e.parent.map_or(-1, |p| p as i32),
+    depth: e.depth,
+    edge_type: e.edge_type,
+    edge_name: e.edge_name,
+    edge_label: e.edge_label,
+    node: node_ref(e.node),
+    cycle: e.cycle,
+    omitted: e.omitted,
+  }
+}
+
+pub fn tree_limits(o: Option<types::RetainerTreeOptions>) -> TreeLimits {
+  let o = o.unwrap_or_default();
+  let d = TreeLimits::default();
+  TreeLimits {
+    depth: o.depth.unwrap_or(d.depth),
+    max_nodes: o.max_nodes.map_or(d.max_nodes, |n| n.max(1) as usize),
+  }
+}
+
 fn leak_cluster(c: LeakCluster) -> types::LeakCluster {
   types::LeakCluster {
     class_name: c.class_name,
@@ -218,6 +240,7 @@ fn leak_cluster(c: LeakCluster) -> types::LeakCluster {
     path: retainer_path(c.path),
     holder: c.holder.map(|h| types::Holder {
       text: h.text,
+      path: h.path,
       name: h.name,
       class_name: h.class_name,
       id: h.id as f64,

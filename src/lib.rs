@@ -27,9 +27,10 @@ pub mod types;
 use error::guard;
 use heapsnap_core::{diff, leaks, Control, Snapshot};
 use ids::IdSet;
-use napi::bindgen_prelude::{AsyncTask, Env, PromiseRaw};
+use napi::bindgen_prelude::{AsyncTask, Env, FnArgs, Function, PromiseRaw};
 use napi_derive::napi;
 use snapshot::NativeSnapshot;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tasks::{ReadIdsTask, SnapshotTask, Source, TaskControl, WorkTask};
@@ -121,6 +122,62 @@ pub fn find_leaks_native_sync(
   guard(&env, || {
     let (f, opts) = (fin.shared()?, convert::leak_options(options)?);
     Ok(convert::leak_report(leaks::find_leaks(&b, &t, &f, &opts)))
+  })
+}
+
+/// [`find_leaks_native`] with a caller's filters, on the JS thread (the filters are JS
+/// functions): `leakFilter(id)` keeps (true) or drops (false) an object about to be reported;
+/// `edgeFilter(type, name, fromId, toId)` allows (true) or forbids (false) an edge on retainer
+/// paths (memlab's `leakFilter` and `retainerReferenceFilter`). Each is called at most once per
+/// object or edge, and must not throw (lib/leaks.js wraps them).
+#[napi(catch_unwind)]
+pub fn find_leaks_filtered(
+  env: Env,
+  baseline: &IdSet,
+  target: &IdSet,
+  fin: &NativeSnapshot,
+  options: Option<types::LeakOptions>,
+  leak_filter: Option<Function<'_, f64, bool>>,
+  edge_filter: Option<Function<'_, FnArgs<(String, String, f64, f64)>, bool>>,
+) -> napi::Result<types::LeakReport> {
+  guard(&env, || {
+    let opts = convert::leak_options(options)?;
+    let s = fin.get()?;
+    // a callback that fails (it cannot throw: JS wraps it) counts as "keep"
+    let mut keep = |_: &Snapshot, v: u32| {
+      leak_filter
+        .as_ref()
+        .is_none_or(|f| f.call(s.g.id(v) as f64).unwrap_or(true))
+    };
+    let mut seen: HashMap<usize, bool> = HashMap::new();
+    let mut allow = |s: &Snapshot, k: usize, from: u32, to: u32| {
+      let Some(f) = edge_filter.as_ref() else {
+        return true;
+      };
+      *seen.entry(k).or_insert_with(|| {
+        let args = (
+          s.edge_type_name(k).to_string(),
+          s.g.edge_name_string(k),
+          s.g.id(from) as f64,
+          s.g.id(to) as f64,
+        );
+        f.call(args.into()).unwrap_or(true)
+      })
+    };
+    let hooks = leaks::LeakHooks {
+      leak_filter: if leak_filter.is_some() {
+        Some(&mut keep)
+      } else {
+        None
+      },
+      edge_filter: if edge_filter.is_some() {
+        Some(&mut allow)
+      } else {
+        None
+      },
+    };
+    let r = leaks::find_leaks_with(baseline.get(), target.get(), s, &opts, hooks);
+    Ok(convert::leak_report(r))
   })
 }
 

@@ -240,6 +240,25 @@ impl NativeSnapshot {
     })
   }
 
+  /// DevTools' retainers tree of one object, flat in breadth-first order, or null.
+  #[napi(catch_unwind)]
+  pub fn retainer_tree(
+    &self,
+    env: Env,
+    id: f64,
+    options: Option<types::RetainerTreeOptions>,
+  ) -> napi::Result<Option<Vec<types::RetainerTreeEntry>>> {
+    let limits = convert::tree_limits(options);
+    self.query(&env, |s| {
+      Self::ordinal(s, id).map(|v| {
+        leaks::retainer_tree(s, v, limits)
+          .into_iter()
+          .map(convert::tree_entry)
+          .collect()
+      })
+    })
+  }
+
   /// The stack that allocated an object, innermost frame first, or null (no allocation
   /// tracking in the snapshot, or allocated before it started).
   #[napi(catch_unwind)]

@@ -175,10 +175,39 @@ pub struct RetainerPath {
   pub text: String,
 }
 
+/// One entry of a retainers tree, flat in breadth-first order (see `retainerTree`).
+#[napi(object)]
+pub struct RetainerTreeEntry {
+  /// Index of the entry this one retains; -1 for the object itself.
+  pub parent: i32,
+  pub depth: u32,
+  /// The edge by which this node holds its parent's ('' for the object itself).
+  pub edge_type: String,
+  pub edge_name: String,
+  pub edge_label: String,
+  pub node: NodeRef,
+  /// Already on the branch above: listed, not expanded.
+  pub cycle: bool,
+  /// Retainers not listed (cut by depth or maxNodes).
+  pub omitted: u32,
+}
+
+/// Limits of a retainers tree.
+#[napi(object)]
+#[derive(Default)]
+pub struct RetainerTreeOptions {
+  /// Levels of retainers (default 4).
+  pub depth: Option<u32>,
+  /// Entries in all, the object included (default 200).
+  pub max_nodes: Option<u32>,
+}
+
 /// The variable or property that holds a leak (`responseCache (Map) ← server.js`).
 #[napi(object)]
 pub struct Holder {
   pub text: String,
+  /// The path from the holder on (`server.js → ->responseCache (Map) → … (Response @12)`).
+  pub path: String,
   pub name: String,
   pub class_name: String,
   pub id: f64,

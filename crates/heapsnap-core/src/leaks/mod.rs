@@ -29,12 +29,14 @@ pub mod finder;
 pub mod growth;
 pub mod naming;
 pub mod path;
+pub mod tree;
 
 pub use filters::{Profile, Rules};
 pub use finder::{EdgeFilter, PathFinder};
 pub use growth::{fan_out, find_growth, ClassGrowth, CollectionGrowth, GrowthReport};
 pub use naming::{Holder, Retained};
 pub use path::{edge_label, node_ref, retainer_path, NodeRef, PathStep, RetainerPath};
+pub use tree::{retainer_tree, TreeEntry, TreeLimits};
 
 use crate::analysis::allocations::Frame;
 use crate::analysis::locations::{origin, Origin, SourceLocation};

@@ -27,6 +27,10 @@ pub struct Holder {
   pub class_name: String,
   /// The object it names.
   pub id: u64,
+  /// The path from the holder on, as a developer reads it: `server.js → ->responseCache (Map)
+  /// → {table} ((internal array)) → {23} (Response @98037)` (what comes before it, often Node's
+  /// timers or a test runner, is in the full path).
+  pub path: String,
   /// Where the owner comes from: the script of a module-level binding, the constructor of an
   /// object's class.
   pub location: Option<SourceLocation>,
@@ -221,6 +225,7 @@ pub fn holder(s: &Snapshot, f: &mut PathFinder, path: &RetainerPath) -> Option<H
         name: st.edge_name.clone(),
         class_name: s.class_name(held),
         id: st.node.id,
+        path: format!("{owner_text} → {}", path.text_from(j - 1)),
         location,
       });
     }
@@ -231,6 +236,7 @@ pub fn holder(s: &Snapshot, f: &mut PathFinder, path: &RetainerPath) -> Option<H
     name: st.edge_name.clone(),
     class_name: st.node.class_name.clone(),
     id: st.node.id,
+    path: format!("{owner_text} → {}", path.text_from(j)),
     location,
   })
 }

@@ -146,6 +146,36 @@ pub(super) fn build_path(s: &Snapshot, v: u32, root: u32, rev: &[(usize, u32)]) 
   RetainerPath { root, steps, text }
 }
 
+impl RetainerPath {
+  /// The path's text from step `j` on (`->responseCache (Map) → {table} → … (Response @12)`),
+  /// runs of one step written once with a count, as in [`RetainerPath::text`].
+  pub fn text_from(&self, j: usize) -> String {
+    let steps = self.steps.get(j..).unwrap_or(&[]);
+    if steps.is_empty() {
+      return String::new();
+    }
+    let piece = |st: &PathStep| format!("{} ({})", st.edge_label, node_label(&st.node));
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+      let p = piece(&steps[i]);
+      let mut run = 1;
+      while i + run < steps.len() - 1 && piece(&steps[i + run]) == p {
+        run += 1;
+      }
+      let last = i + run == steps.len();
+      let mut text = if run > 1 { format!("{p} ×{run}") } else { p };
+      if last {
+        text.truncate(text.len() - 1);
+        text.push_str(&format!(" @{})", steps[i].node.id));
+      }
+      out.push(text);
+      i += run;
+    }
+    out.join(" → ")
+  }
+}
+
 /// Is the path's leaf an entry of a Map or Set (held by its hash table)?
 pub(super) fn is_collection_entry(p: &RetainerPath) -> bool {
   let n = p.steps.len();
