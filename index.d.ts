@@ -504,7 +504,17 @@ export interface SnapshotSwitches {
   exposeNumericValues?: boolean;
 }
 
-export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
+/**
+ * `true`: V8 records allocation stacks from this snapshot on (this and every later snapshot of
+ * the process carry the stacks of objects allocated since; see `allocationStack(id)`).
+ * `false`: stop recording after this snapshot. While on, allocation is slower and the process
+ * does not exit on its own: turn it off when done (`stopAllocationTracking()`).
+ */
+export interface AllocationTrackingOption {
+  trackAllocations?: boolean;
+}
+
+export interface WriteHeapSnapshotOptions extends SnapshotSwitches, AllocationTrackingOption {
   /** Directory for the file; a relative filename is resolved against it. Default: the cwd. */
   dir?: string | UrlLike;
 }
@@ -518,12 +528,17 @@ export interface WriteHeapSnapshotOptions extends SnapshotSwitches {
 export declare function writeHeapSnapshot(filename?: string | UrlLike, options?: WriteHeapSnapshotOptions): string;
 export declare function writeHeapSnapshot(options: WriteHeapSnapshotOptions): string;
 
-export interface TakeSnapshotOptions extends SnapshotSwitches {
+export interface TakeSnapshotOptions extends SnapshotSwitches, AllocationTrackingOption {
   signal?: AbortSignalLike;
 }
 
 /** This process's heap, streamed from v8.getHeapSnapshot() into the native parser: no file, no JS string. */
 export declare function takeSnapshot(options?: TakeSnapshotOptions): Promise<HeapSnapshot>;
+
+/** Starts recording allocation stacks in this process (no-op when on); see {@link AllocationTrackingOption}. */
+export declare function startAllocationTracking(): void;
+/** Stops recording allocation stacks (no-op when off). */
+export declare function stopAllocationTracking(): void;
 
 export interface CaptureWorkerOptions extends SnapshotSwitches {
   /** File name (resolved against dir). Default: Heap.<...>.<pid>.<worker.threadId>.<seq>.heapsnapshot. */

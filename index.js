@@ -24,6 +24,8 @@ module.exports = {
   analyzeInWorker: capture.analyzeInWorker,
   startAgent: agent.startAgent,
   stopAgent: agent.stopAgent,
+  startAllocationTracking: capture.startAllocationTracking,
+  stopAllocationTracking: capture.stopAllocationTracking,
   assertNoLeak: testing.assertNoLeak,
   track: testing.track,
   assertCollected: testing.assertCollected,

@@ -18,6 +18,8 @@ export const {
   analyzeInWorker,
   startAgent,
   stopAgent,
+  startAllocationTracking,
+  stopAllocationTracking,
   assertNoLeak,
   track,
   assertCollected,

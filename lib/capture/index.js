@@ -10,6 +10,7 @@
  *   captureOnNearHeapLimit(options?)        near OOM → file (Node's own writer)
  *   captureRemote(target, options?)         another process (pid/port/url) → file or HeapSnapshot
  *   analyzeInWorker(files, task, options?)  parse and analyse in a child process → plain JSON
+ *   start/stopAllocationTracking()          allocation stacks in this process's snapshots
  *
  * Each lives in its own file here (the inspector client in inspector/); errors carry a stable
  * `code` (see ../errors.js).
@@ -21,6 +22,7 @@ const { installSignalHandler } = require('./signal-handler.js');
 const { captureOnNearHeapLimit } = require('./near-heap-limit.js');
 const { captureRemote } = require('./capture-remote.js');
 const { analyzeInWorker } = require('./analyze-in-worker.js');
+const { startAllocationTracking, stopAllocationTracking } = require('./allocation-tracking.js');
 
 module.exports = {
   writeHeapSnapshot,
@@ -30,4 +32,6 @@ module.exports = {
   captureOnNearHeapLimit,
   captureRemote,
   analyzeInWorker,
+  startAllocationTracking,
+  stopAllocationTracking,
 };

@@ -20,6 +20,7 @@ const fs = require('node:fs');
 const v8 = require('node:v8');
 const { resolveTarget } = require('./filename.js');
 const { snapshotOptions } = require('./snapshot-options.js');
+const { withAllocationTracking } = require('./allocation-tracking.js');
 const { privateTempFile, placeFile, destinationOf } = require('../fs.js');
 const { captureError, describeCause, validateObject } = require('../errors.js');
 
@@ -47,7 +48,7 @@ function assertCompleteSnapshot(file) {
  * writeHeapSnapshot([filename][, options]) → absolute path
  * writeHeapSnapshot(options) → absolute path
  *
- * options: { dir, exposeInternals, exposeNumericValues }
+ * options: { dir, exposeInternals, exposeNumericValues, trackAllocations (see allocation-tracking.js) }
  */
 function writeHeapSnapshot(filename, options) {
   if (filename !== null && typeof filename === 'object' && !(filename instanceof URL) && options === undefined) {
@@ -63,8 +64,7 @@ function writeHeapSnapshot(filename, options) {
   const temp = privateTempFile(finalPath, 'a heap snapshot');
   try {
     try {
-      if (passThrough) v8.writeHeapSnapshot(temp.path, passThrough);
-      else v8.writeHeapSnapshot(temp.path);
+      withAllocationTracking(options, () => (passThrough ? v8.writeHeapSnapshot(temp.path, passThrough) : v8.writeHeapSnapshot(temp.path)));
     } catch (err) {
       throw captureError(`writing the heap snapshot for ${finalPath} failed: ${describeCause(err)}`, { cause: err, path: finalPath });
     }
