@@ -1,0 +1,83 @@
+// Leaks of real npm packages, at the versions their issue trackers reported them (pinned in
+// devDependencies), each next to a twin that applies the package's documented remedy: the leak
+// is cluster #1 with the right count, named after what leaked, its holder is the real one, it
+// carries the package's file:line; every twin passes `heapsnap leaks --fail-on-leak`. In
+// `npm run test:stress`: each case is a child process of ~7 s.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { repo } from '../support/oracle.mjs';
+import { tempDir } from '../support/programs.mjs';
+
+const require = createRequire(import.meta.url);
+const { findLeaks, formatLeaks } = require('../../index.js');
+const bin = join(repo, 'bin', 'heapsnap.js');
+const N = 20;
+
+function scenario(t, name, variant) {
+  const dir = tempDir(t);
+  execFileSync(process.execPath, [join(repo, '__test__', 'fixtures', 'package-leaks.js'), name, variant, dir, String(N)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
+  return { baseline: join(dir, 'baseline.heapsnapshot'), target: join(dir, 'target.heapsnapshot'), final: join(dir, 'final.heapsnapshot') };
+}
+
+/** 1-based line of `text` in an installed package's file. */
+function lineIn(file, text) {
+  const i = readFileSync(require.resolve(file), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${file}`);
+  return i + 1;
+}
+
+const EXPECT = {
+  winston: {
+    version: ['winston', '3.3.3'],
+    className: 'Function',
+    name: 'bound _uncaughtException (this: ExceptionHandler)',
+    holder: /^'uncaughtException' listeners on process/,
+    file: /node_modules\/winston\/lib\/winston\/exception-handler\.js$/,
+    line: () => lineIn('winston/lib/winston/exception-handler.js', '_uncaughtException(err) {'),
+    retains: /^(DerivedLogger|ExceptionHandler|Stream|WritableState)$/, // the largest class of the package's it keeps
+  },
+  nodeCache: {
+    version: ['node-cache', '5.1.2'],
+    className: 'Timeout',
+    name: 'Timeout → bound _checkData (this: NodeCache)',
+    holder: /timerListMap|TimersList|_idle/,
+    file: /node_modules\/node-cache\/lib\/node_cache\.js$/,
+    line: () => lineIn('node-cache/lib/node_cache.js', '_checkData(startPeriod = true) {'),
+    retains: /^NodeCache$/,
+  },
+};
+
+for (const [name, want] of Object.entries(EXPECT)) {
+  test(`${want.version.join('@')}: the leak is cluster #1, named, held and located`, async (t) => {
+    assert.equal(require(`${want.version[0]}/package.json`).version, want.version[1], 'the pinned version is installed');
+    const s = scenario(t, name, 'leaky');
+    const report = await findLeaks(s);
+    const top = report.clusters[0];
+    assert.ok(top, formatLeaks(report, { setAside: true }));
+    assert.equal(top.className, want.className);
+    assert.equal(top.count, N);
+    assert.equal(top.name, want.name);
+    assert.match(top.holder?.text ?? '', want.holder, top.path.text);
+    assert.match(top.location?.url ?? '', want.file);
+    assert.equal(top.location.line, want.line());
+    assert.match(top.retains?.className ?? '', want.retains);
+    assert.match(top.retains.location?.url ?? '', /\/node_modules\//, "a class of the package's own");
+    const cli = spawnSync(process.execPath, [bin, 'leaks', s.baseline, s.target, s.final, '--fail-on-leak'], { encoding: 'utf8' });
+    assert.equal(cli.status, 1);
+    assert.match(cli.stdout, new RegExp(`#1 ${want.className} ×${N}: `));
+  });
+
+  test(`${want.version.join('@')}: the twin with the documented remedy passes --fail-on-leak`, async (t) => {
+    const s = scenario(t, name, 'fixed');
+    const cli = spawnSync(process.execPath, [bin, 'leaks', s.baseline, s.target, s.final, '--fail-on-leak'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /^No leaks found/);
+  });
+}
