@@ -219,8 +219,7 @@ impl Snapshot {
       .retainers_of(v)
       .rev()
       .map(|rk| {
-        let k = self.g.retainer_edges()[rk] as usize;
-        let other = self.g.retainer_node[rk];
+        let (k, other) = self.g.retainer(rk);
         EdgeInfo {
           edge_type: self.edge_type_name(k).to_string(),
           name: self.g.edge_name_string(k),

@@ -137,21 +137,25 @@ fn distance_rank(d: Distance) -> i64 {
 /// how many there are.
 pub fn retainers(s: &Snapshot, v: u32, offset: usize, limit: usize) -> (usize, Vec<EdgeInfo>) {
   let g = &s.g;
-  // Slots in the file's (source, edge) order: the CSR holds them reversed.
-  let mut slots: Vec<(u32, usize)> = g
+  // Slots in the file's (source, edge) order: the CSR holds them reversed. Each with its rank,
+  // looked up once (a slot's source is a search).
+  let mut slots: Vec<((i64, u32), usize)> = g
     .retainers_of(v)
     .rev()
     .enumerate()
-    .map(|(i, rk)| (i as u32, rk))
+    .map(|(i, rk)| {
+      (
+        (distance_rank(s.distance[g.retainer(rk).1 as usize]), i as u32),
+        rk,
+      )
+    })
     .collect();
   let total = slots.len();
-  let rank = |&(i, rk): &(u32, usize)| (distance_rank(s.distance[g.retainer_node[rk] as usize]), i);
-  let page = page_by(&mut slots, offset, limit, |a, b| rank(a).cmp(&rank(b)));
+  let page = page_by(&mut slots, offset, limit, |a, b| a.0.cmp(&b.0));
   let rows = page
     .into_iter()
     .map(|(_, rk)| {
-      let k = g.retainer_edges()[rk] as usize;
-      let other = g.retainer_node[rk];
+      let (k, other) = g.retainer(rk);
       EdgeInfo {
         edge_type: s.edge_type_name(k).to_string(),
         name: g.edge_name_string(k),

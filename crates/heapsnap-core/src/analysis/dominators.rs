@@ -144,13 +144,18 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
 /// and the numbers of their sources) are independent here, so the memory system serves many at
 /// once instead of one after another inside the loop. Capacity is reserved for every retainer
 /// slot, but pages never written are never resident.
-fn predecessor_stream(g: &Graph, ret_essential: &[u64], vertex: &[u32], num: &[u32]) -> Vec<Vec<u32>> {
+fn predecessor_stream(
+  g: &Graph,
+  nodes: &[u32],
+  ret_essential: &[u64],
+  vertex: &[u32],
+  num: &[u32],
+) -> Vec<Vec<u32>> {
   use rayon::prelude::*;
   const BLOCK: usize = 1 << 15;
   let n = vertex.len() - 1;
-  let per_vertex = g.retainer_node.len() / n.max(1) + 2;
+  let per_vertex = nodes.len() / n.max(1) + 2;
   let first = &g.first_retainer;
-  let nodes = &g.retainer_node;
   // blocks from the top: block k holds w = n - k·BLOCK down to max(2, …)
   let tops: Vec<usize> = (2..=n).rev().step_by(BLOCK).collect();
   tops
@@ -221,13 +226,18 @@ fn prefetch<T>(p: *const T) {
 /// bytes. The semidominators are then turned into immediate dominators in place.
 fn semi_nca(
   g: &Graph,
+  sources: Vec<u32>,
   ret_essential: &[u64],
   nb: &mut Numbering,
   cancel: Option<&AtomicBool>,
 ) -> Result<Vec<u32>> {
   let count = nb.vertex.len() - 1;
-  let stream = predecessor_stream(g, ret_essential, &nb.vertex, &nb.num);
+  let stream = predecessor_stream(g, &sources, ret_essential, &nb.vertex, &nb.num);
+  // what the loop reads is in the stream now: the retainers' sources (4 bytes per edge) and
+  // the numbering by ordinal are given back before the forest is allocated
+  drop(sources);
   nb.num = Vec::new();
+  super::pipeline::give_back_free_memory();
   check(cancel)?;
   // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
   let mut forest = vec![[0u32; 2]; count + 1];
@@ -268,6 +278,7 @@ fn semi_nca(
   }
   drop(forest);
   drop(stream);
+  super::pipeline::give_back_free_memory();
   check(cancel)?;
   // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
   // final by then, so idom overwrites semi in place.
@@ -343,6 +354,7 @@ fn eval(v: u32, vx: &mut [Vx], stack: &mut Vec<u32>) -> u32 {
 /// graph's own order; returns the immediate dominator's number per DFS number.
 fn lengauer_tarjan(
   g: &Graph,
+  sources: &[u32],
   ret_essential: &[u64],
   nb: &mut Numbering,
   cancel: Option<&AtomicBool>,
@@ -368,7 +380,7 @@ fn lengauer_tarjan(
     let mut orphan = true;
     let mut semi = vx[w].semi;
     let range = g.retainers_of(nb.vertex[w]);
-    for (rk, &src) in range.clone().zip(&g.retainer_node[range]) {
+    for (rk, &src) in range.clone().zip(&sources[range]) {
       if !bit(ret_essential, rk) {
         continue;
       }
@@ -411,9 +423,12 @@ fn lengauer_tarjan(
   Ok(dom)
 }
 
-/// `essential` has a bit per edge, `ret_essential` the same bit per retainer slot.
+/// `sources` is the source node of every retainer slot (taken: it is given back as soon as it
+/// has been read); `essential` has a bit per edge, `ret_essential` the same bit per retainer
+/// slot.
 pub fn compute(
   g: &Graph,
+  sources: Vec<u32>,
   essential: &[u64],
   ret_essential: &[u64],
   self_size: &Sizes,
@@ -423,9 +438,9 @@ pub fn compute(
   let mut nb = number(g, essential, ret_essential);
   check(cancel)?;
   let idom = if nb.leftovers == 0 {
-    semi_nca(g, ret_essential, &mut nb, cancel)?
+    semi_nca(g, sources, ret_essential, &mut nb, cancel)?
   } else {
-    lengauer_tarjan(g, ret_essential, &mut nb, cancel)?
+    lengauer_tarjan(g, &sources, ret_essential, &mut nb, cancel)?
   };
   let vertex = std::mem::take(&mut nb.vertex);
   drop(nb);
@@ -728,7 +743,15 @@ mod tests {
     let ret_essential = g.build_retainers(&essential);
     let sizes = g.raw_self_size.clone();
     let leftovers = number(&g, &essential, &ret_essential).leftovers;
-    let new = compute(&g, &essential, &ret_essential, &sizes, None).unwrap();
+    let new = compute(
+      &g,
+      g.retainer_node.clone(),
+      &essential,
+      &ret_essential,
+      &sizes,
+      None,
+    )
+    .unwrap();
     let old = reference(&g, &essential, &ret_essential, &sizes, None).unwrap();
     (new, old, leftovers)
   }

@@ -105,6 +105,25 @@ impl Clock {
   }
 }
 
+/// Gives the pages of memory freed so far back to the system. glibc's allocator keeps freed
+/// blocks resident (below the top of its heaps, or once its mmap threshold has risen past our
+/// column sizes), so without this the temporaries of the parse and of each pass stay in the
+/// resident set: 51 MB of 225 MB at the end of a 152 MB file's analysis. Called where a phase
+/// has just dropped its temporaries; each call takes milliseconds.
+pub(crate) fn give_back_free_memory() {
+  #[cfg(all(target_os = "linux", target_env = "gnu"))]
+  {
+    extern "C" {
+      fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+    }
+    // SAFETY: glibc's malloc_trim takes each arena's lock and only releases pages of free
+    // chunks; it may be called from any thread at any time and touches no live allocation.
+    unsafe {
+      malloc_trim(0);
+    }
+  }
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
   let t = Instant::now();
   let v = f();
@@ -162,6 +181,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let trace_tree = parsed.trace_tree.take();
   let trace_functions = std::mem::take(&mut parsed.trace_function_infos);
   let mut g = Graph::from_parsed(parsed)?;
+  give_back_free_memory(); // the parse's buffers
   let sources = Sources {
     scripts: Default::default(),
     allocations: trace_tree.and_then(|t| Allocations::new(t, &trace_functions, &g.strings)),
@@ -192,11 +212,15 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     || shallow::redistribute(&g, has_user_roots),
     || timed(|| distances::compute(&g, &mut cache)),
   );
+  give_back_free_memory(); // distances' queue, before the peak
   clock.record("distances", dist_ms);
   clock.lap("shallowSizes+distances");
   control.check()?;
   // The dominator tree and the classes need only read the graph: run them at once.
   control.set_step(Step::Dominators);
+  // the dominator pass reads the retainers' sources once, then gives them back; nothing else
+  // needs them
+  let ret_sources = g.take_retainer_sources();
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
   let ((doms, dom_ms), ((interfaces, (key_of, keys)), class_ms)) = rayon::join(
@@ -204,6 +228,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       timed(|| {
         dominators::compute(
           &g,
+          ret_sources,
           &essential,
           &ret_essential,
           &self_size,
@@ -226,6 +251,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   drop(cache);
   interner.flush(&mut g.strings);
   let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
+  give_back_free_memory(); // the dominator pass's and the classes' temporaries
   clock.record("dominators", dom_ms);
   clock.record("classes", class_ms);
   clock.lap("dominated+keys");

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io::{Read, Write};
 
 /// The layout version of entries this engine writes and reads.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 const SECTIONS: u32 = 27;
 
@@ -236,7 +236,9 @@ pub fn save(s: &Snapshot, key: &[u8; 32], out: impl Write) -> std::io::Result<u6
   w.section(tag::EDGE_NAME, &g.edge_name)?;
   w.section(tag::EDGE_TO, &g.edge_to)?;
   w.section(tag::FIRST_RETAINER, &g.first_retainer)?;
-  w.section(tag::RETAINER_NODE, &g.retainer_node)?;
+  // format 3: a slot's source comes from its edge; the edges are rebuilt on first use when
+  // they were not built before the save
+  w.section(tag::RETAINER_NODE, &empty_u32)?;
   w.section(tag::RETAINER_EDGE, g.retainer_edge.get().unwrap_or(&empty_u32))?;
   w.section(tag::STRING_BYTES, &g.strings.bytes)?;
   w.section(tag::STRING_OFFSETS, &g.strings.offsets)?;
@@ -420,7 +422,7 @@ pub fn load(
   let edge_name = r.section::<u32>(tag::EDGE_NAME)?;
   let edge_to = r.section::<u32>(tag::EDGE_TO)?;
   let first_retainer = r.section::<u32>(tag::FIRST_RETAINER)?;
-  let retainer_node = r.section::<u32>(tag::RETAINER_NODE)?;
+  r.section::<u32>(tag::RETAINER_NODE)?; // empty since format 3
   let retainer_edge = r.section::<u32>(tag::RETAINER_EDGE)?;
   let string_bytes = r.section::<u8>(tag::STRING_BYTES)?;
   let string_offsets = r.section::<u64>(tag::STRING_OFFSETS)?;
@@ -464,9 +466,9 @@ pub fn load(
   check_len(&edge_name, e, "edge names")?;
   check_len(&edge_to, e, "edge targets")?;
   check_csr(&first_edge, n, e, "edge index")?;
-  check_csr(&first_retainer, n, retainer_node.len(), "retainer index")?;
+  check_csr(&first_retainer, n, e, "retainer index")?;
   check(
-    retainer_edge.is_empty() || retainer_edge.len() == retainer_node.len(),
+    retainer_edge.is_empty() || retainer_edge.len() == e,
     "retainer edges",
   )?;
   all_below(&retainer_edge, e.max(1), "retainer edges")?;
@@ -498,7 +500,6 @@ pub fn load(
   )?;
   all_below(&node_name, nstrings, "node names")?;
   all_below(&edge_to, n, "edge targets")?;
-  all_below(&retainer_node, n, "retainers")?;
   all_below(&dominator, n, "dominators")?;
   all_below(&dominated, n, "dominator tree")?;
   all_below(&key_of, keys.len(), "class keys")?;
@@ -579,7 +580,7 @@ pub fn load(
     edge_to,
     first_retainer,
     retainer_edge: retainer_lock,
-    retainer_node,
+    retainer_node: Vec::new(),
     strings: StringTable {
       bytes: string_bytes,
       offsets: string_offsets,

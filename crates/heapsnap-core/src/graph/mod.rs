@@ -49,12 +49,16 @@ pub struct Graph {
   pub edge_name: Vec<u32>,
   /// Target node ordinal.
   pub edge_to: Vec<u32>,
-  /// `first_retainer[i]..first_retainer[i+1]` index `retainer_edge` / `retainer_node`.
+  /// `first_retainer[i]..first_retainer[i+1]` are node i's retainer slots ([`Graph::retainer`]).
   pub first_retainer: Vec<u32>,
   /// Edge of each retainer slot; built on first use (`retainer_edges()`), as only queries
-  /// need it: the dominator pass gets an "essential" bit per slot instead.
+  /// need it: the dominator pass gets an "essential" bit per slot instead. A slot's source is
+  /// the edge's source, found in `first_edge`.
   pub(crate) retainer_edge: std::sync::OnceLock<Vec<u32>>,
-  pub retainer_node: Vec<u32>,
+  /// Source node of each retainer slot, from `build_retainers` until the dominator pass takes
+  /// it (`take_retainer_sources`) and drops it once read: a snapshot does not hold 4 bytes per
+  /// edge that the queries can do without.
+  pub(crate) retainer_node: Vec<u32>,
   pub strings: StringTable,
   pub locations: HashMap<u32, Location>,
   pub samples: Vec<u32>,
@@ -82,6 +86,27 @@ impl Graph {
     self
       .retainer_edge
       .get_or_init(|| retainers::edges(&self.first_edge, &self.edge_to, &self.first_retainer))
+  }
+
+  /// The edge and its source node of retainer slot `rk`.
+  #[inline]
+  pub fn retainer(&self, rk: usize) -> (usize, u32) {
+    let k = self.retainer_edges()[rk] as usize;
+    (k, self.edge_source(k))
+  }
+
+  /// The node whose outgoing edge `k` is (a binary search in `first_edge`).
+  #[inline]
+  pub fn edge_source(&self, k: usize) -> u32 {
+    // the first node whose edges start after k, less one; nodes without edges share a start
+    // with their successor and are skipped by the search
+    (self.first_edge.partition_point(|&f| f as usize <= k) - 1) as u32
+  }
+
+  /// Hands the retainers' source nodes to the one pass that reads them in bulk (the dominator
+  /// pass); the graph keeps the slots, whose sources the queries find from their edges.
+  pub(crate) fn take_retainer_sources(&mut self) -> Vec<u32> {
+    std::mem::take(&mut self.retainer_node)
   }
 
   #[inline]

@@ -139,8 +139,7 @@ impl<'a, 'f> PathFinder<'a, 'f> {
     let want = s.distance[u as usize].get().wrapping_sub(1);
     let mut out = Vec::new();
     for rk in g.retainers_of(u).rev() {
-      let k = g.retainer_edges()[rk] as usize;
-      let src = g.retainer_node[rk];
+      let (k, src) = g.retainer(rk);
       if g.edge_type[k] != weak && s.distance[src as usize].get() == want && self.allowed(k, src, u) {
         out.push((src, k as u32));
       }
@@ -229,8 +228,7 @@ impl<'a, 'f> PathFinder<'a, 'f> {
           let mut best: Option<(i64, u32, usize)> = None;
           let d = s.distance[cur as usize].get() as i64;
           for rk in g.retainers_of(cur).rev() {
-            let k = g.retainer_edges()[rk] as usize;
-            let src = g.retainer_node[rk];
+            let (k, src) = g.retainer(rk);
             if g.edge_type[k] == weak || seen.contains(&src) {
               continue;
             }

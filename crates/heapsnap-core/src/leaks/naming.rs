@@ -161,8 +161,7 @@ fn context_location(s: &Snapshot, ctx: u32) -> Option<SourceLocation> {
   let internal = g.meta.edge_types.internal;
   let closure = g.meta.node_types.closure;
   g.retainers_of(ctx).rev().find_map(|rk| {
-    let k = g.retainer_edges()[rk] as usize;
-    let src = g.retainer_node[rk];
+    let (k, src) = g.retainer(rk);
     (g.edge_type[k] == internal
       && g.node_type[src as usize] == closure
       && g.strings.get(g.edge_name[k] as usize) == b"context")
