@@ -4,7 +4,8 @@
 //
 //   node benchmark/bench.mjs [--sizes small,medium,large|none] [--quick] [--runs N]
 //                            [--only heapsnap,heap-snapshot,memlab] [--heap-snapshot DIR]
-//                            [--scale N[,N…]] [--scale-source large|medium] [--timeout S] [--json]
+//                            [--scale N[,N…]] [--scale-source large|medium] [--leak-copies N]
+//                            [--timeout S] [--json]
 //
 //   heapsnap:      HeapSnapshot.open(file) (parse, dominators, retained sizes, distances,
 //                  classes, statistics), then summary() and statistics();
@@ -18,7 +19,9 @@
 // the large one), ratios against heapsnap from the same run, RSS/file and the issue-15 targets.
 // --scale N writes (once, into .bench/snapshots) a snapshot of N copies of the source's graph
 // (gen/replicate.mjs) and prints s/GB and RSS/file per N, so cost per GB can be compared
-// across sizes. Writes .bench/results.json.
+// across sizes. --leak-copies N also times heapsnap's findLeaks on the leak series replicated N
+// times (N = 33 gives three ~365 MB files; one id stride for the three, so an object keeps its id
+// across them). Writes .bench/results.json.
 // Exit codes: 0 every requested measurement ran, 1 one failed or timed out, 2 usage error.
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, statfsSync, writeFileSync } from 'node:fs';
@@ -54,7 +57,7 @@ let show = say; // the human report; goes to stderr under --json so stdout stays
 
 const USAGE = 'usage: node benchmark/bench.mjs [--sizes small,medium,large|none] [--quick] [--runs N] [--memlab-runs N]\n' +
   '         [--only heapsnap,heap-snapshot,memlab] [--heap-snapshot DIR] [--scale N[,N...]] [--scale-source large|medium]\n' +
-  '         [--scale-runs N] [--timeout SECONDS] [--json]';
+  '         [--scale-runs N] [--leak-copies N] [--timeout SECONDS] [--json]';
 
 function usage(msg) {
   if (msg) note(`bench: ${msg}`);
@@ -82,6 +85,7 @@ function options() {
         scale: { type: 'string' },
         'scale-source': { type: 'string', default: 'large' },
         'scale-runs': { type: 'string', default: '1' },
+        'leak-copies': { type: 'string' },
         timeout: { type: 'string', default: '900' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -105,6 +109,7 @@ function options() {
     runs: positiveInt(values.runs, '--runs'),
     memlabRuns: values['memlab-runs'] ? positiveInt(values['memlab-runs'], '--memlab-runs') : null,
     scaleRuns: positiveInt(values['scale-runs'], '--scale-runs'),
+    leakCopies: values['leak-copies'] ? positiveInt(values['leak-copies'], '--leak-copies') : 1,
     heapSnapshotDir: values['heap-snapshot'] ?? process.env[HEAP_SNAPSHOT_ENV] ?? null,
   };
 }
@@ -337,6 +342,26 @@ async function ensureScaled(source, sourceName, copies) {
   return { file, bytes: r.bytes, copies, generated: true, meta };
 }
 
+/** Makes (once) the leak series replicated `copies` times, one id stride for all three files. */
+async function ensureLeakScaled(files, copies) {
+  const { replicate, largestId } = await import('./gen/replicate.mjs');
+  const sizes = files.map((f) => statSync(f).size);
+  const stride = Math.max(...files.map(largestId)) + 2;
+  return files.map((src, i) => {
+    const file = join(SNAPSHOT_DIR, `leak-x${copies}-${i + 1}.heapsnapshot`);
+    const metaFile = `${file.slice(0, -'.heapsnapshot'.length)}.meta.json`;
+    let meta = null;
+    try { meta = JSON.parse(readFileSync(metaFile, 'utf8')); } catch { /* made below */ }
+    if (existsSync(file) && meta && meta.sourceBytes === sizes[i] && meta.idStride === stride && meta.bytes === statSync(file).size) {
+      return { file, bytes: meta.bytes };
+    }
+    note(`leak series x${copies}: writing ${file.slice(REPO.length + 1)} ...`);
+    const r = replicate(src, copies, file, { idStride: stride });
+    writeFileSync(metaFile, JSON.stringify({ ...r, idStride: stride, source: src.slice(REPO.length + 1), createdAt: new Date().toISOString() }, null, 2) + '\n');
+    return { file, bytes: r.bytes };
+  });
+}
+
 function printScale(entries, sourceTotal) {
   show();
   show('== cost per GB across sizes (--scale: N copies of one snapshot in one file) ==');
@@ -382,7 +407,7 @@ function extraRows(run, detail = '') {
   ];
 }
 
-async function extras({ status, tools, timeoutMs, results }) {
+async function extras({ status, tools, timeoutMs, results, leakCopies = 1 }) {
   const api = status.api ?? {};
   const header = ['tool', 'phase', 'wall', 'peak RSS', ''];
   const right = [false, false, true, true, false];
@@ -398,6 +423,15 @@ async function extras({ status, tools, timeoutMs, results }) {
     show(table(rows, header, right));
     show('(memlab runs with its default leak filter, which targets browser leaks; see benchmark/README.md)');
     results.extras.findLeaks = { files, runs };
+    if (leakCopies > 1) {
+      const big = await ensureLeakScaled(files, leakCopies);
+      const run = await runNodeChild('heapsnap', 'findLeaks', { repo: REPO, files: big.map((f) => f.file) }, { timeoutMs: Math.max(timeoutMs, leakCopies * 60_000), logName: `leak-x${leakCopies}-heapsnap-findLeaks` });
+      show();
+      show(`== findLeaks on the leak series x${leakCopies} (${big.map((f) => `${(f.bytes / 1e6).toFixed(0)} MB`).join(', ')}) ==`);
+      show(table(extraRows(run, `leaks reported: ${run.checks?.leaks ?? 'n/a'}`), header, right));
+      if (run.workMs != null) show(`target (issue 15): findLeaks on three ~330 MB snapshots ≤ 3 s: ${(run.workMs / 1000).toFixed(2)} s (${run.workMs <= 3000 ? 'met' : 'not met'})`);
+      results.extras.findLeaksScaled = { copies: leakCopies, files: big, run };
+    }
   } else {
     show('skipped: index.js has no findLeaks export yet');
     results.extras.findLeaks = { skipped: 'no findLeaks export' };
@@ -541,7 +575,7 @@ async function main() {
     save();
   }
 
-  if (status.ok && opts.sizes.length) await extras({ status, tools, timeoutMs: opts.timeoutMs, results });
+  if (status.ok && opts.sizes.length) await extras({ status, tools, timeoutMs: opts.timeoutMs, results, leakCopies: opts.leakCopies });
 
   save();
   if (opts.json) say(JSON.stringify(results, null, 2));

@@ -3,7 +3,11 @@
 // benchmark's way to measure cost per GB and RSS/file at sizes no generator process can reach
 // (V8 itself needs ~5x the file to write a snapshot).
 //
-//   node benchmark/gen/replicate.mjs SOURCE.heapsnapshot N OUT.heapsnapshot [--json]
+//   node benchmark/gen/replicate.mjs SOURCE.heapsnapshot N OUT.heapsnapshot [--id-stride S] [--json]
+//
+// --id-stride S shifts ids by at least S per copy (default: just above the source's largest id).
+// Replicating the three snapshots of a leak series with one stride keeps an object's id the same
+// in all three, as findLeaks needs: e.g. a ~330 MB baseline/target/final from the 10 MB leak set.
 //
 // The result is one heap holding N copies of the source's graph under a single root, as if N
 // isolates shared one snapshot:
@@ -227,11 +231,22 @@ class Out {
   }
 }
 
+/** The largest V8-style (below 2^28) node id of a snapshot: a common `idStride` for a series. */
+export function largestId(sourceFile) {
+  const { sections, header } = readSource(sourceFile);
+  const nf = header.meta.node_fields.length;
+  const fId = header.meta.node_fields.indexOf('id');
+  const nodes = sections.get('nodes').values;
+  let maxId = 0;
+  for (let i = fId; i < nodes.length; i += nf) if (nodes[i] < 2 ** 28 && nodes[i] > maxId) maxId = nodes[i];
+  return maxId;
+}
+
 /**
  * Replicates `sourceFile` `copies` times into `outFile`. Returns a summary
  * ({ copies, nodes, edges, strings, bytes, seconds }).
  */
-export function replicate(sourceFile, copies, outFile, { log = () => {} } = {}) {
+export function replicate(sourceFile, copies, outFile, { log = () => {}, idStride: minStride = 0 } = {}) {
   if (!Number.isInteger(copies) || copies < 1) fail('N must be a positive integer');
   const t0 = performance.now();
   log(`replicate: reading ${sourceFile}`);
@@ -265,7 +280,8 @@ export function replicate(sourceFile, copies, outFile, { log = () => {} } = {}) 
     else if (id > maxId) maxId = id;
   }
   const hugeRank = new Map([...new Set(huge)].sort((a, b) => a - b).map((id, r) => [id, r]));
-  const idStride = maxId + 2 - (maxId % 2);
+  const stride0 = Math.max(maxId + 2, minStride);
+  const idStride = stride0 + (stride0 % 2);
   const hugeBase = Math.max(copies * idStride, huge.length ? Math.max(...hugeRank.keys()) + 2 : 0);
   const hugeBaseEven = hugeBase + (hugeBase % 2);
   const idOf = (c, id) => {
@@ -440,9 +456,11 @@ export function replicate(sourceFile, copies, outFile, { log = () => {} } = {}) 
 function main() {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const pos = args.filter((a) => a !== '--json');
-  if (pos.length !== 3 || pos.some((a) => a.startsWith('-'))) {
-    process.stderr.write('usage: node benchmark/gen/replicate.mjs SOURCE.heapsnapshot N OUT.heapsnapshot [--json]\n');
+  const at = args.indexOf('--id-stride');
+  const idStride = at >= 0 ? Number(args[at + 1]) : 0;
+  const pos = args.filter((a, i) => a !== '--json' && (at < 0 || (i !== at && i !== at + 1)));
+  if (pos.length !== 3 || pos.some((a) => a.startsWith('-')) || !Number.isSafeInteger(idStride) || idStride < 0) {
+    process.stderr.write('usage: node benchmark/gen/replicate.mjs SOURCE.heapsnapshot N OUT.heapsnapshot [--id-stride S] [--json]\n');
     process.exit(2);
   }
   const copies = Number(pos[1]);
@@ -450,7 +468,7 @@ function main() {
     process.stderr.write('replicate: N must be a positive integer\n');
     process.exit(2);
   }
-  const r = replicate(pos[0], copies, pos[2], { log: json ? () => {} : (l) => process.stderr.write(l + '\n') });
+  const r = replicate(pos[0], copies, pos[2], { idStride, log: json ? () => {} : (l) => process.stderr.write(l + '\n') });
   process.stdout.write(json ? JSON.stringify(r) + '\n'
     : `wrote ${pos[2]}: ${(r.bytes / 1e9).toFixed(2)} GB, ${r.nodes} nodes, ${r.edges} edges, ${r.strings} strings in ${r.seconds.toFixed(1)} s\n`);
 }
