@@ -140,21 +140,18 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
 /// numbered below w (its own number: such a vertex is not linked yet, so its `eval` is itself),
 /// or w when there is none, or 1 (the root) when w has no essential retainer at all (an orphan).
 ///
-/// Built in parallel, a block of vertices per task: the lookups by node ordinal (retainer slices
-/// and the numbers of their sources) are independent here, so the memory system serves many at
-/// once instead of one after another inside the loop. Capacity is reserved for every retainer
-/// slot, but pages never written are never resident.
-fn predecessor_stream(
-  g: &Graph,
-  nodes: &[u32],
-  ret_essential: &[u64],
-  vertex: &[u32],
-  num: &[u32],
-) -> Vec<Vec<u32>> {
+/// `nums` holds, per retainer slot, the DFS number of its source, or 0 for a slot whose edge is
+/// not essential (numbers start at 1).
+///
+/// Built in parallel, a block of vertices per task: the lookups by node ordinal (retainer
+/// slices) are independent here, so the memory system serves many at once instead of one after
+/// another inside the loop. Capacity is reserved for every retainer slot, but pages never
+/// written are never resident.
+fn predecessor_stream(g: &Graph, nums: &[u32], vertex: &[u32]) -> Vec<Vec<u32>> {
   use rayon::prelude::*;
   const BLOCK: usize = 1 << 15;
   let n = vertex.len() - 1;
-  let per_vertex = nodes.len() / n.max(1) + 2;
+  let per_vertex = nums.len() / n.max(1) + 2;
   let first = &g.first_retainer;
   // blocks from the top: block k holds w = n - k·BLOCK down to max(2, …)
   let tops: Vec<usize> = (2..=n).rev().step_by(BLOCK).collect();
@@ -166,33 +163,23 @@ fn predecessor_stream(
       let mut out = Vec::with_capacity((top - low + 1) * per_vertex * 2);
       for w in (low..=top).rev() {
         // Software pipeline over the next vertices of this block: the retainer slice start of
-        // w - 16, the retainer nodes and essential bits of w - 8, the numbers of the sources of
-        // w - 4 are requested now, so they are in cache when their turn comes.
+        // w - 16 and the retainers' numbers of w - 8 are requested now, so they are in cache
+        // when their turn comes.
         if w >= low + 16 {
           prefetch(&first[vertex[w - 16] as usize]);
         }
         if w >= low + 8 {
           let s = first[vertex[w - 8] as usize] as usize;
-          prefetch(nodes.as_ptr().wrapping_add(s));
-          prefetch(ret_essential.as_ptr().wrapping_add(s >> 6));
-        }
-        if w >= low + 4 {
-          let o = vertex[w - 4] as usize;
-          let (s, e) = (first[o] as usize, first[o + 1] as usize);
-          for &src in &nodes[s..e.min(s + 8)] {
-            prefetch(&num[src as usize]);
-          }
+          prefetch(nums.as_ptr().wrapping_add(s));
         }
         let cur = w as u32;
         let mut below = u32::MAX;
         let mut any = false;
-        let range = g.retainers_of(vertex[w]);
-        for (rk, &src) in range.clone().zip(&nodes[range]) {
-          if !bit(ret_essential, rk) {
+        for &v in &nums[g.retainers_of(vertex[w])] {
+          if v == 0 {
             continue;
           }
           any = true;
-          let v = num[src as usize];
           if v > cur {
             out.push(v);
           } else if v < below {
@@ -226,17 +213,31 @@ fn prefetch<T>(p: *const T) {
 /// bytes. The semidominators are then turned into immediate dominators in place.
 fn semi_nca(
   g: &Graph,
-  sources: Vec<u32>,
+  mut sources: Vec<u32>,
   ret_essential: &[u64],
   nb: &mut Numbering,
   cancel: Option<&AtomicBool>,
 ) -> Result<Vec<u32>> {
   let count = nb.vertex.len() - 1;
-  let stream = predecessor_stream(g, &sources, ret_essential, &nb.vertex, &nb.num);
-  // what the loop reads is in the stream now: the retainers' sources (4 bytes per edge) and
-  // the numbering by ordinal are given back before the forest is allocated
-  drop(sources);
+  // Each slot's source becomes its DFS number (0 for a non-essential edge), in place: the
+  // numbering by ordinal is then given back before the stream is built, the memory peak.
+  {
+    use rayon::prelude::*;
+    let num = &nb.num;
+    sources.par_iter_mut().enumerate().for_each(|(rk, s)| {
+      *s = if bit(ret_essential, rk) {
+        num[*s as usize]
+      } else {
+        0
+      };
+    });
+  }
   nb.num = Vec::new();
+  super::pipeline::give_back_free_memory();
+  let stream = predecessor_stream(g, &sources, &nb.vertex);
+  // what the loop reads is in the stream now: the retainers' numbers (4 bytes per edge) are
+  // given back before the forest is allocated
+  drop(sources);
   super::pipeline::give_back_free_memory();
   check(cancel)?;
   // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
