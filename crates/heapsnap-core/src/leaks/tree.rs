@@ -76,7 +76,10 @@ pub fn retainer_tree(s: &Snapshot, v: u32, limits: TreeLimits) -> Vec<TreeEntry>
     let mut rs: Vec<(u32, usize)> = g
       .retainers_of(u)
       .rev()
-      .map(|rk| (g.retainer_node[rk], g.retainer_edges()[rk] as usize))
+      .map(|rk| {
+        let (k, src) = g.retainer(rk);
+        (src, k)
+      })
       .collect();
     if rs.is_empty() || out[i].cycle {
       continue;
