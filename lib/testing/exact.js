@@ -84,25 +84,26 @@ function listen() {
  * A boundary in time: an id larger than that of every object alive now and smaller than that of
  * every object allocated later. Asynchronously, the largest id of the next walk V8 makes (due
  * 50 ms after its last one; on a large heap at the next turn of the event loop); synchronously,
- * or if no walk came, that of a marker object created after an explicit walk.
+ * or if no walk came, that of a marker object created after a walk (an explicit one unless
+ * `walked`: one just gave every live object an id) and then walked.
  */
-function* boundary(guard, walks) {
+function* boundary(guard, walks, walked = false) {
   if (!guard.sync) {
     const seen = walks.count;
     let timer;
-    const walked = new Promise((resolve) => {
+    const next = new Promise((resolve) => {
       walks.wake = resolve;
       timer = timers.setTimeout(resolve, WALK_WAIT_MS);
     });
     try {
-      yield guard.result(walked);
+      yield guard.result(next);
     } finally {
       walks.wake = null;
       timers.clearTimeout(timer);
     }
     if (walks.count > seen) return walks.last;
   }
-  stamp();
+  if (!walked) stamp();
   return marker().id;
 }
 
@@ -195,7 +196,7 @@ function* measureExactly(fn, { iterations, guard }) {
     tracking = true;
     stamp();
     const m0 = { objectId: result.objectId, id: idOf(result.objectId) };
-    const b1 = yield* boundary(guard, walks);
+    const b1 = yield* boundary(guard, walks, true);
     yield* guard.repeat(fn, iterations);
     yield* turns(guard, ROUND_TURNS);
     const b2 = yield* boundary(guard, walks);
