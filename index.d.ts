@@ -736,11 +736,18 @@ export interface AllocationSite {
 }
 export interface LeakCandidate {
   className: string;
+  /** What leaked as a developer names it (a listener's function name), else the class: {@link LeakCluster.name}. */
+  name: string;
+  /** Where what leaked is defined (a function's definition, an object's constructor), or null. */
+  location: SourceLocation | null;
+  /** The variable or property nearest to the leak that the program named, or null: {@link LeakCluster.holder}. */
+  holder: { text: string; path?: string; name: string; className: string; id: number; location?: SourceLocation } | null;
   count: number;
   perIteration: number;
   retainedSize: number;
   shallowSize: number;
   objects: number;
+  /** The retainer path of one object from a root (the message prints `holder.path` when there is a holder). */
   path: string;
   pathSteps: PathStep[];
   sampleIds: number[];

@@ -24,6 +24,8 @@ test('assertNoLeak passes non-leaky code and names the leak of a leaky one', asy
     assert.match(err.message, /^1 class leaked: objects created by 10 calls are still alive after 10 more calls/);
     assert.match(err.message, /\n {2}Leaky: 1 per iteration \(10 objects\), retaining \d+(\.\d)? (B|KB)\n/);
     assert.match(err.message, /->leakyStore \(Array\) → \[\d+\] \(Leaky @\d+\)$/);
+    // the holder findLeaks names (the variable and its module), then the path from it
+    assert.match(err.message, /\n {4}held by leakyStore \(Array\) ← leak-patterns\.mjs\n {4}allocated in leaky \(.*leak-patterns\.mjs:\d+:\d+\)\n {4}leak-patterns\.mjs → ->leakyStore/);
     const [leak] = err.report.leaks;
     assert.equal(err.report.kind, 'assertNoLeak');
     assert.equal(err.report.iterations, 10);
@@ -31,6 +33,9 @@ test('assertNoLeak passes non-leaky code and names the leak of a leaky one', asy
     assert.equal(leak.className, 'Leaky');
     assert.equal(leak.count, 10);
     assert.equal(leak.perIteration, 1);
+    assert.equal(leak.holder.name, 'leakyStore');
+    assert.equal(leak.name, 'Leaky');
+    assert.match(leak.location.url, /leak-patterns\.mjs$/);
     assert.ok(leak.retainedSize >= leak.shallowSize && leak.shallowSize > 0);
     assert.ok(leak.pathSteps.some((s) => s.edgeName === 'leakyStore'));
     assert.equal(leak.path, leak.pathSteps.length ? leak.path : '');

@@ -52,6 +52,12 @@ function leakThreshold(iterations) {
   return Math.max(2, Math.ceil(iterations / 2));
 }
 
+/** `file:LINE` of a source location, `null` for Node's own code (not what a user looks for). */
+function where(location) {
+  if (!location?.url || location.url.startsWith('node:')) return null;
+  return `${location.url.replace(/^file:\/\//, '')}:${location.line}`;
+}
+
 function leakMessage(leaks, iterations) {
   const n = leaks.length;
   const lines = [
@@ -60,16 +66,22 @@ function leakMessage(leaks, iterations) {
   for (const l of leaks) {
     const per = Number.isInteger(l.perIteration) ? String(l.perIteration) : l.perIteration.toFixed(2);
     lines.push(`  ${l.className}: ${per} per iteration (${l.count} objects), retaining ${formatBytes(l.retainedSize)}`);
+    // What leaked as the program names it (a listener's function name), and the variable or
+    // property nearest to it that the program owns (with its module).
+    const what = l.name && l.name !== l.className ? `${l.name}, ` : '';
+    const defined = where(l.location);
+    if (l.holder) {
+      lines.push(`    ${what}held by ${l.holder.text}`);
+    } else if (what) {
+      lines.push(`    ${what.slice(0, -2)}${defined ? ` (${defined})` : ''}`);
+    }
     if (l.allocatedAt) lines.push(`    allocated in ${l.allocatedAt.text}`);
-    lines.push(`    ${l.path}`);
+    else if (defined) lines.push(`    allocated by ${l.name || l.className}, defined at ${defined}`);
+    lines.push(`    ${l.holder?.path || l.path}`);
   }
   return lines.join('\n');
 }
 
-/**
- * Where the objects of a cluster were allocated: the allocation site whose surviving samples
- * (the screen's, of the same function) have the sizes of the cluster's objects, most of them.
- */
 function allocationSiteOf(cluster, survivors) {
   const sizes = new Set(cluster.sampleSizes);
   const bySite = new Map();
@@ -103,6 +115,9 @@ function judge(report, { iterations, ignored, survivors = [] }) {
       retainedSize: c.retainedSize,
       shallowSize: c.shallowSize,
       objects: c.objects,
+      name: c.name,
+      location: c.location ?? null,
+      holder: c.holder ?? null,
       path: c.path.text,
       pathSteps: c.path.steps,
       sampleIds: c.sampleIds,
