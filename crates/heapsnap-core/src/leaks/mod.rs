@@ -421,9 +421,19 @@ pub fn find_leaks_with(
       continue;
     }
     let root = allocation_root(baseline, &path);
-    let sig = signature(&path);
     let r = fin.retained[v as usize];
     let class = fin.class_name(v);
+    let mut sig = signature(&path);
+    if class == "Timeout" || class == "Immediate" {
+      // the timers of one list share their path (list → _idlePrev …): a leaked timer and one
+      // of Node's own must not be one cluster, so timers are told apart by what they run
+      let (name, loc) = naming::leak_name(fin, v);
+      sig.push('\u{1}');
+      sig.push_str(&name);
+      if let Some(l) = loc {
+        sig.push_str(&format!("\u{1}{}:{}:{}", l.script_id, l.line, l.column));
+      }
+    }
     let i = *index.entry(sig).or_insert_with(|| {
       building.push(Building {
         cluster: LeakCluster {

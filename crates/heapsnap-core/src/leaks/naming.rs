@@ -270,6 +270,13 @@ fn describe_owner(
   if is_global(&name, &class) {
     return ("global".into(), None);
   }
+  // a property of a function of the program (`createDebug.instances`): the function's name
+  if s.g.node_type[owner as usize] == s.g.meta.node_types.closure && program_class(f, owner) {
+    let name = function_name(s, owner);
+    if name != "(anonymous)" {
+      return (name, s.location(owner));
+    }
+  }
   if program_class(f, owner) {
     return (class, s.location(owner));
   }

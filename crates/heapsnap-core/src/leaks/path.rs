@@ -194,6 +194,15 @@ pub(super) fn signature(p: &RetainerPath) -> String {
     .last()
     .map(|s| s.node.class_name.as_str())
     .unwrap_or(p.root.class_name.as_str());
+  // A closure is told from the functions on its way by what it is (name and location), not
+  // by its class: every function is a `Function`, and the path to a leaked listener often runs
+  // through others (`.setTimeout`, a timer's callback), where it must not stop.
+  let leaf_node = p.steps.last().map(|s| &s.node);
+  let is_closure = leaf_node.is_some_and(|n| n.node_type == "closure");
+  let same_as_leaf = |n: &NodeRef| match leaf_node {
+    Some(l) if is_closure => n.node_type == "closure" && n.name == l.name && n.location == l.location,
+    _ => n.class_name == leaf,
+  };
   let mut sig = p.root.class_name.clone();
   let last = p.steps.len().saturating_sub(1);
   for (i, st) in p.steps.iter().enumerate() {
@@ -203,7 +212,7 @@ pub(super) fn signature(p: &RetainerPath) -> String {
       sig.push_str("\u{1}\u{2}entry");
       break;
     }
-    if !entry && st.node.class_name == leaf {
+    if !entry && same_as_leaf(&st.node) {
       sig.push('\u{1}');
       sig.push_str(leaf);
       break;
@@ -225,4 +234,72 @@ pub(super) fn signature(p: &RetainerPath) -> String {
     sig.push_str(&st.node.class_name);
   }
   sig
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn node(id: u64, node_type: &str, class_name: &str, name: &str, line: u32) -> NodeRef {
+    NodeRef {
+      id,
+      node_type: node_type.into(),
+      class_name: class_name.into(),
+      name: name.into(),
+      distance: Distance(0),
+      location: (line > 0).then(|| SourceLocation {
+        script_id: 7,
+        url: "/app/node_modules/pkg/index.js".into(),
+        line,
+        column: 1,
+      }),
+    }
+  }
+
+  fn step(edge_type: &str, edge_name: &str, n: NodeRef) -> PathStep {
+    PathStep {
+      edge_type: edge_type.into(),
+      edge_name: edge_name.into(),
+      edge_label: String::new(),
+      node: n,
+    }
+  }
+
+  /// global → .setTimeout (closure) → {context} → ->req → ._events → .connect → [i] (closure `name`)
+  fn listener(id: u64, name: &str, line: u32) -> RetainerPath {
+    RetainerPath {
+      root: node(1, "object", "global", "global", 0),
+      steps: vec![
+        step(
+          "property",
+          "setTimeout",
+          node(2, "closure", "Function", "setTimeout", 139),
+        ),
+        step(
+          "internal",
+          "context",
+          node(3, "object", "system / Context", "", 0),
+        ),
+        step("context", "req", node(4, "object", "ClientRequest", "", 0)),
+        step("property", "_events", node(5, "object", "Object", "", 0)),
+        step("property", "connect", node(6, "array", "Array", "", 0)),
+        step(
+          "element",
+          &id.to_string(),
+          node(id, "closure", "Function", name, line),
+        ),
+      ],
+      text: String::new(),
+    }
+  }
+
+  #[test]
+  fn a_closure_is_told_from_the_functions_on_its_way() {
+    // the path runs through another function (setTimeout): the signature goes on past it, so
+    // listeners of different holders are not one cluster, and one function's listeners are
+    let a = signature(&listener(100, "connect", 24));
+    assert_eq!(a, signature(&listener(101, "connect", 24)));
+    assert!(a.contains("connect"), "{a:?}");
+    assert!(a.contains("ClientRequest"), "{a:?}");
+  }
 }
