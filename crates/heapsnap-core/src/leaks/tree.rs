@@ -120,3 +120,76 @@ pub fn retainer_tree(s: &Snapshot, v: u32, limits: TreeLimits) -> Vec<TreeEntry>
   }
   out
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// root -[0]-> A, root -[1]-> B, A -.x-> C, B -.x-> C, C -.x-> A (a cycle through C).
+  fn graph() -> Snapshot {
+    let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","property","weak","hidden"],"string_or_number","node"]}"#;
+    let nodes = "0,1,1,0,2, 1,2,3,10,1, 1,4,5,20,1, 1,5,7,30,1";
+    let edges = "0,0,5, 0,1,10, 1,3,15, 1,3,15, 1,3,5";
+    let text = format!(
+      r#"{{"snapshot":{{"meta":{meta},"node_count":4,"edge_count":5}},"nodes":[{nodes}],"edges":[{edges}],"strings":["<dummy>","","A","x","B","C"]}}"#
+    );
+    Snapshot::from_bytes(text.as_bytes()).expect("a valid snapshot")
+  }
+
+  fn ids(t: &[TreeEntry], parent: usize) -> Vec<u64> {
+    let mut v: Vec<u64> = t
+      .iter()
+      .filter(|e| e.parent == Some(parent))
+      .map(|e| e.node.id)
+      .collect();
+    v.sort_unstable();
+    v
+  }
+
+  #[test]
+  fn retainers_their_retainers_and_the_cycle() {
+    let s = graph();
+    let c = s.ordinal_of(7).expect("C");
+    let t = retainer_tree(&s, c, TreeLimits::default());
+    assert_eq!(t[0].node.id, 7);
+    assert_eq!(t[0].parent, None);
+    assert_eq!(ids(&t, 0), vec![3, 5], "{t:?}");
+    assert!(t
+      .iter()
+      .filter(|e| e.parent == Some(0))
+      .all(|e| e.edge_label == ".x"));
+    let a = t.iter().position(|e| e.node.id == 3).expect("A listed");
+    assert_eq!(ids(&t, a), vec![1, 7], "A is held by the root and by C");
+    let back = t
+      .iter()
+      .find(|e| e.parent == Some(a) && e.node.id == 7)
+      .expect("C under A");
+    assert!(back.cycle, "C closes a cycle: listed, not expanded");
+  }
+
+  #[test]
+  fn depth_and_node_limits_count_what_they_cut() {
+    let s = graph();
+    let c = s.ordinal_of(7).expect("C");
+    let one = retainer_tree(
+      &s,
+      c,
+      TreeLimits {
+        depth: 1,
+        max_nodes: 100,
+      },
+    );
+    assert_eq!(one.len(), 3);
+    assert!(one[1..].iter().all(|e| e.omitted > 0), "{one:?}");
+    let two = retainer_tree(
+      &s,
+      c,
+      TreeLimits {
+        depth: 4,
+        max_nodes: 2,
+      },
+    );
+    assert_eq!(two.len(), 2);
+    assert_eq!(two[0].omitted, 1);
+  }
+}
