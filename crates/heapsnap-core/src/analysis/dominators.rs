@@ -452,12 +452,15 @@ pub fn compute(
     let d = idom[w] as usize;
     sum[d - 1] += sum[w - 1];
   }
-  let mut dominator = vec![0u32; n];
+  // one scatter at a time, each temporary given back before the next result is allocated
   let mut retained = vec![0u64; n];
   for w in 1..=n {
-    let o = vertex[w] as usize;
-    dominator[o] = vertex[idom[w] as usize];
-    retained[o] = sum[w - 1];
+    retained[vertex[w] as usize] = sum[w - 1];
+  }
+  drop(sum);
+  let mut dominator = vec![0u32; n];
+  for w in 1..=n {
+    dominator[vertex[w] as usize] = vertex[idom[w] as usize];
   }
   Ok(Dominators { dominator, retained })
 }
@@ -475,20 +478,19 @@ pub fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
       first[d as usize] += 1;
     }
   }
+  // each node's count becomes the end of its slice, which the fill moves down to its start
   let mut acc = 0u32;
   for f in first.iter_mut() {
-    let c = *f;
+    acc += *f;
     *f = acc;
-    acc += c;
   }
-  let mut fill: Vec<u32> = first[1..].to_vec();
   let mut list = vec![0u32; acc as usize];
   for (o, &d) in dominator.iter().enumerate() {
     if o as u32 == root {
       continue;
     }
-    fill[d as usize] -= 1;
-    list[fill[d as usize] as usize] = o as u32;
+    first[d as usize] -= 1;
+    list[first[d as usize] as usize] = o as u32;
   }
   (first, list)
 }

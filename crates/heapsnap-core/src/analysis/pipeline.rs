@@ -250,8 +250,8 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   drop(ret_essential);
   drop(cache);
   interner.flush(&mut g.strings);
-  let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
+  let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
   clock.record("dominators", dom_ms);
   clock.record("classes", class_ms);
   clock.lap("dominated+keys");
