@@ -19,7 +19,7 @@
  *   1. the screen: V8's sampling heap profiler records every allocation of the two rounds; no
  *      heap snapshot. When few round-1 (or round-2) objects survive, the function passes: the
  *      common case, in tens of milliseconds.
- *   2. otherwise the exact measurement: two more rounds between heap-object-id stamps, then ONE
+ *   2. otherwise the exact measurement: two more rounds bounded by heap-object-id walks, then ONE
  *      heap snapshot; the surviving round-1 objects are filtered by the leak rules `findLeaks`
  *      applies (V8 internals, objects only the system holds, objects owned by another leaked
  *      object), clustered by retainer path and counted. Only this stage fails a function, and
