@@ -241,7 +241,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         let mut class = classes::object_classes(&g, &mut interner);
         let interfaces = classes::infer_interfaces(&g);
         classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
-        (interfaces, summary::key_ids(&g, &class))
+        (interfaces, summary::key_ids(&g, class))
       })
     },
   );
