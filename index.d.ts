@@ -642,6 +642,14 @@ export interface CaptureRemoteOptions extends SnapshotSwitches {
   onNotice?: (message: string) => void;
   /** Send SIGUSR1 even when the pid's inspector would listen beyond loopback (--inspect-port=0.0.0.0:N). Default false. */
   allowPublicInspector?: boolean;
+  /**
+   * Allocation stacks, through the target's capture agent only (`node --require heapsnap/agent`):
+   * `true` turns V8's allocation tracking on in the target before this snapshot and leaves it on
+   * (later captures carry the stack of every object allocated since; see `allocationStack(id)`),
+   * `false` turns it off after this snapshot. Over an inspector tracking would end with our
+   * session, so `true` is refused there (`ERR_HEAPSNAP_UNSUPPORTED`) before anything is sent.
+   */
+  trackAllocations?: boolean;
 }
 
 /**

@@ -107,7 +107,7 @@ function peerPid(socket) {
 /**
  * Asks the agent `found` of `pid` for a snapshot; every chunk goes to `onChunk(buf)` (which may
  * return a promise to apply backpressure). Resolves with the byte count.
- * options: { signal, snapshot (exposeInternals/exposeNumericValues), onProgress({ done, total, finished }), timeout }
+ * options: { signal, snapshot (exposeInternals/exposeNumericValues/trackAllocations), onProgress({ done, total, finished }), timeout }
  */
 function captureFromAgent(pid, found, onChunk, { signal, snapshot, onProgress, timeout = 10000 } = {}) {
   let key;

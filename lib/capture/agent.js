@@ -22,7 +22,8 @@
  *   - a secret: `agent-<pid>.key` (0600, 32 random bytes) beside the socket; a request must carry
  *     it, so reaching the socket alone (a leaked descriptor, a loosened directory) is not enough.
  *   - the protocol is one request line, at most 1024 bytes, within 5 s:
- *       {"heapsnap":1,"op":"snapshot","key":"…","exposeInternals"?:bool,"exposeNumericValues"?:bool}
+ *       {"heapsnap":1,"op":"snapshot","key":"…","exposeInternals"?:bool,"exposeNumericValues"?:bool,
+ *        "trackAllocations"?:bool}
  *     answered by one header line and, on success, the snapshot's bytes:
  *       {"heapsnap":1,"ok":true,"pid":N,"bytes":N}\n<N bytes>
  *       {"heapsnap":1,"ok":false,"code":"…","message":"…"}\n
@@ -38,6 +39,14 @@
  * does. The agent never keeps the process alive (its server is unref'd) and removes its socket
  * and key when the process exits normally or `stopAgent()` is called.
  *
+ * Allocation stacks (`trackAllocations`, as in `writeHeapSnapshot`): true turns V8's allocation
+ * tracking on in this process before the snapshot and leaves it on, so the next captures carry
+ * the stack of every object allocated since; false turns it off after the snapshot. Tracking
+ * lives in an in-process inspector session (allocation-tracking.js), so it outlasts the request
+ * and still no port is opened: the reason `capture --pid --track-allocations` needs the agent
+ * (an inspector session of ours stops tracking when it closes). While tracking, allocation is
+ * slower and the process does not exit on its own until tracking is turned off.
+ *
  * Not available on Windows (ERR_HEAPSNAP_UNSUPPORTED): there are no Unix-domain socket peer
  * credentials there; capture by port instead.
  */
@@ -50,6 +59,7 @@ const crypto = require('node:crypto');
 const { privateTempFile, writeFileAtomic } = require('../fs.js');
 const { snapshotOptions } = require('./snapshot-options.js');
 const { assertCompleteSnapshot } = require('./write-heap-snapshot.js');
+const { withAllocationTracking } = require('./allocation-tracking.js');
 const { captureError, unsupportedError, describeCause, optionsObject } = require('../errors.js');
 
 const PROTOCOL = 1;
@@ -137,7 +147,7 @@ function peerAllowed(socket) {
   return { ok: false, why: `uid ${cred.uid}${cred.pid ? ` (pid ${cred.pid})` : ''} is neither uid ${uid} nor root` };
 }
 
-/** Parses and checks one request line; returns the snapshot options or throws a message. */
+/** Parses and checks one request line; returns { options, trackAllocations } or throws a message. */
 function parseRequest(line, key) {
   let req;
   try {
@@ -151,7 +161,9 @@ function parseRequest(line, key) {
   const given = Buffer.from(typeof req.key === 'string' ? req.key : '', 'utf8');
   const want = Buffer.from(key, 'utf8');
   if (given.length !== want.length || !crypto.timingSafeEqual(given, want)) throw new Error('wrong or missing key');
-  return snapshotOptions({ exposeInternals: req.exposeInternals, exposeNumericValues: req.exposeNumericValues });
+  const options = snapshotOptions({ exposeInternals: req.exposeInternals, exposeNumericValues: req.exposeNumericValues });
+  if (req.trackAllocations !== undefined && typeof req.trackAllocations !== 'boolean') throw new Error('trackAllocations is not a boolean');
+  return { options, trackAllocations: req.trackAllocations };
 }
 
 /** Takes a snapshot into a private file, unlinks it once open, streams it to `socket`. */
@@ -220,9 +232,9 @@ function onConnection(socket) {
 
 async function handle(socket, line) {
   if (!agent) return refuse(socket, 'ERR_HEAPSNAP_CAPTURE', 'the agent is stopping');
-  let options;
+  let request;
   try {
-    options = parseRequest(line, agent.key);
+    request = parseRequest(line, agent.key);
   } catch (err) {
     return refuse(socket, 'ERR_HEAPSNAP_CAPTURE', `heapsnap agent of pid ${process.pid}: refused: ${err.message}`);
   }
@@ -232,7 +244,13 @@ async function handle(socket, line) {
   const current = agent;
   current.busy = true;
   try {
-    await sendSnapshot(socket, options);
+    // the snapshot is written synchronously inside withAllocationTracking; `false` stops
+    // tracking once it is written, before it is streamed
+    let sent;
+    withAllocationTracking({ trackAllocations: request.trackAllocations }, () => {
+      sent = sendSnapshot(socket, request.options);
+    });
+    await sent;
   } catch (err) {
     refuse(socket, 'ERR_HEAPSNAP_CAPTURE', `heapsnap agent of pid ${process.pid}: the snapshot failed: ${describeCause(err)}`);
   } finally {

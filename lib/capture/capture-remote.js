@@ -32,7 +32,10 @@
  * options: { file, dir, parse, onProgress, signal, timeout = 10000 (ms to find and connect to the
  *            inspector; the capture itself is not time-limited), host (loopback, for port/pid),
  *            exposeInternals, exposeNumericValues, onNotice(message) (before SIGUSR1; default
- *            process.emitWarning), allowPublicInspector = false }
+ *            process.emitWarning), allowPublicInspector = false, trackAllocations (agent only:
+ *            true turns allocation tracking on in the target and leaves it on, false turns it
+ *            off after this snapshot; over an inspector, tracking would stop when our session
+ *            closes, so true is refused there with ERR_HEAPSNAP_UNSUPPORTED before anything is sent) }
  * returns: the absolute file path, or the HeapSnapshot with `parse: true`.
  *
  * Errors: ERR_HEAPSNAP_CAPTURE (dead pid, not Node, port closed, not an inspector, connection lost,
@@ -70,6 +73,7 @@ const {
   validateFunction,
   validateInteger,
   validateNumber,
+  unsupportedError,
 } = require('../errors.js');
 
 const DRAIN_LIMIT_MS = 120000;
@@ -385,6 +389,7 @@ async function captureRemote(target, options = {}) {
   if (onProgress !== undefined) validateFunction(onProgress, 'options.onProgress');
   if (options.onNotice !== undefined) validateFunction(options.onNotice, 'options.onNotice');
   validateBoolean(allowPublicInspector, 'options.allowPublicInspector');
+  if (options.trackAllocations !== undefined) validateBoolean(options.trackAllocations, 'options.trackAllocations');
   const notice = options.onNotice || ((message) => process.emitWarning(message, { code: 'HEAPSNAP_INSPECTOR_OPEN' }));
   validateNumber(timeout, 'options.timeout', 1, Number.MAX_SAFE_INTEGER);
   const params = inspectorSnapshotParams(options);
@@ -400,8 +405,13 @@ async function captureRemote(target, options = {}) {
     assertAlive(pid);
     const agent = process.platform === 'win32' ? null : findAgent(pid);
     if (agent) return captureViaAgent(pid, agent, options);
-    assertNodeProcess(pid);
   }
+  if (options.trackAllocations === true) {
+    throw unsupportedError(
+      `allocation tracking in ${pid ? `pid ${pid}` : 'a process reached over its inspector'} needs heapsnap's capture agent: V8 tracks allocations only while the inspector session that asked stays connected, so a capture over the inspector would stop it as it ends. Start the process with 'node --require heapsnap/agent' (or call startAllocationTracking() in it)`,
+    );
+  }
+  if (pid) assertNodeProcess(pid);
 
   let sink = null; // AtomicFile or Parser
   const openSink = (namePid) => {
@@ -587,7 +597,8 @@ async function captureRemote(target, options = {}) {
 /** Step 0: the snapshot of `pid` from its agent, into a file or the parser. */
 async function captureViaAgent(pid, agent, options) {
   const { signal, onProgress, parse = false, timeout = 10000 } = options;
-  const snapshot = snapshotOptions(options);
+  let snapshot = snapshotOptions(options);
+  if (options.trackAllocations !== undefined) snapshot = { ...snapshot, trackAllocations: options.trackAllocations };
   let sink = parse ? new Parser() : new AtomicFile(resolveTarget({ file: options.file, dir: options.dir, pid, threadId: 0 }), { what: 'heap snapshot' });
   const onChunk = (chunk) => {
     if (parse) {

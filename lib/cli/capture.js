@@ -78,7 +78,13 @@ SIGUSR1 and its side effects (the --pid path without the agent):
     do not catch SIGUSR1 (--disable-sigusr1), or are stopped
   - a watchdog installed in the process closes the inspector when heapsnap goes away
     (killed, crashed) or 10 minutes pass; if the inspector cannot be closed, heapsnap
-    exits 1 naming the open port and how to close it`,
+    exits 1 naming the open port and how to close it
+
+Allocation stacks (where each leaked object was allocated: "allocated in f at file.js:12"):
+  --track-allocations needs the capture agent in the target (an inspector session
+  stops tracking when it closes). Take the baseline with it, run the suspect action,
+  capture again (those snapshots carry the stacks), and end with --stop-tracking:
+  while tracking, allocation is slower and the process does not exit on its own.`,
   options: {
     pid: { type: 'string', value: 'PID', parse: positive, description: 'a local Node.js process' },
     port: { type: 'string', value: 'PORT', parse: port, description: 'an inspector on 127.0.0.1' },
@@ -93,12 +99,15 @@ SIGUSR1 and its side effects (the --pid path without the agent):
     summary: { type: 'boolean', description: 'also print the 20 classes that retain the most memory' },
     timeout: { type: 'string', value: 'MS', parse: positive, description: 'how long to wait for the inspector (default 10000)' },
     'allow-public-inspector': { type: 'boolean', description: "send SIGUSR1 even when the pid's inspector would\nlisten beyond loopback (see below)" },
+    'track-allocations': { type: 'boolean', description: 'turn allocation tracking on in the target (agent only)\nand leave it on: later captures carry allocation stacks' },
+    'stop-tracking': { type: 'boolean', description: 'turn allocation tracking off after this capture' },
   },
   examples: [
     'heapsnap capture --pid 4242',
     'heapsnap capture --pid 4242 -o before.heapsnapshot --summary',
     'heapsnap capture --port 9229 --dir /var/tmp/snaps',
     'heapsnap capture --url ws://127.0.0.1:9229/0f2c8e4a-... --json   (prints { path, bytes, target, summary? })',
+    'heapsnap capture --pid 4242 --track-allocations -o base.heapsnapshot   (agent: stacks from here on)',
   ],
   exitCodes: 'Exit codes: 0 captured, 1 capture (or summary) failed, 2 bad usage, 130 interrupted.',
   async run({ values, io, out, bar, progress }) {
@@ -108,6 +117,10 @@ SIGUSR1 and its side effects (the --pid path without the agent):
     if (values.url !== undefined) target.url = values.url;
     if (!target.pid && !target.port && !target.url) throw new UsageError('give a target: --pid, --port or --url');
     if (target.url && (target.pid || target.port)) throw new UsageError('--url cannot be combined with --pid or --port');
+    if (values['track-allocations'] && values['stop-tracking']) throw new UsageError('--track-allocations and --stop-tracking cannot be combined');
+    let trackAllocations;
+    if (values['track-allocations']) trackAllocations = true;
+    if (values['stop-tracking']) trackAllocations = false;
 
     let signal = io.signal;
     let onSignal = null;
@@ -131,6 +144,7 @@ SIGUSR1 and its side effects (the --pid path without the agent):
         timeout: values.timeout,
         signal,
         allowPublicInspector: values['allow-public-inspector'] === true,
+        trackAllocations,
         onNotice: (message) => {
           capturing.clear();
           io.stderr.write(`heapsnap: ${message}\n`);
