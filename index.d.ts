@@ -796,8 +796,14 @@ export interface TrackHandle {
 /** Watches an object without keeping it alive. */
 export declare function track(object: object, label?: string): TrackHandle;
 export declare function assertCollected(...handles: Array<TrackHandle | TrackHandle[] | { signal?: AbortSignalLike }>): Promise<void>;
-export declare function countInstances(className: string, options?: { signal?: AbortSignalLike }): Promise<number>;
-export declare function expectInstances(className: string, expected: number, options?: { signal?: AbortSignalLike }): Promise<number>;
+/**
+ * A class by its Summary name or key (`'Session'`, `',Map'`): counted from a snapshot of this
+ * thread. Or the constructor itself (`Session`): counted without a snapshot (V8's queryObjects),
+ * instances of exactly that class; a failing `expectInstances` then takes one to name the holder.
+ */
+export type InstanceClass = string | (abstract new (...args: any[]) => unknown);
+export declare function countInstances(className: InstanceClass, options?: { signal?: AbortSignalLike }): Promise<number>;
+export declare function expectInstances(className: InstanceClass, expected: number, options?: { signal?: AbortSignalLike }): Promise<number>;
 export interface CollectedLeak {
   label: string;
   id: number;

@@ -139,6 +139,44 @@ test('countInstances and expectInstances give exact counts; a wrong count names 
   await assert.rejects(countInstances(''), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
+class Pooled {}
+class PooledChild extends Pooled {}
+test('given the constructor, countInstances and expectInstances count without a snapshot (exactly that class, not subclasses or prototypes)', async () => {
+  const held = [new Pooled(), new Pooled(), new PooledChild()];
+  globalThis.pooledHolder = held;
+  const snapshots = [];
+  const onSnapshot = (file) => snapshots.push(file);
+  const { HeapSnapshot } = require('../index.js');
+  const open = HeapSnapshot.prototype.instances;
+  HeapSnapshot.prototype.instances = function (...args) {
+    onSnapshot(args[0]);
+    return open.apply(this, args);
+  };
+  try {
+    assert.equal(await countInstances(Pooled), 2);
+    assert.equal(await countInstances(PooledChild), 1);
+    assert.equal(await expectInstances(Pooled, 2), 2);
+    assert.deepEqual(snapshots, [], 'no snapshot was read');
+    held.pop();
+    await assert.rejects(expectInstances(Pooled, 3), (err) => err instanceof assert.AssertionError && err.message === 'expected 3 live Pooled instance(s), found 2');
+    assert.deepEqual(snapshots, [], 'fewer than expected needs no snapshot either');
+    // more than expected: the snapshot names the holder of the newest
+    await assert.rejects(expectInstances(Pooled, 1), (err) => {
+      assert.equal(err.code, 'ERR_HEAPSNAP_LEAK');
+      assert.match(err.message, /^expected 1 live Pooled instance\(s\), found 2; the newest \(@\d+\) is retained by:\n {4}global → \.pooledHolder \(Array\) → \[\d\] \(Pooled @\d+\)$/);
+      return true;
+    });
+    assert.deepEqual(snapshots, ['Pooled']);
+  } finally {
+    HeapSnapshot.prototype.instances = open;
+    delete globalThis.pooledHolder;
+  }
+  held.length = 0;
+  assert.equal(await countInstances(Pooled), 0, 'collected instances are not counted, and counting keeps none alive');
+  assert.deepEqual(Object.keys(globalThis).filter((k) => k.startsWith('__heapsnap')), [], 'no global is left behind');
+  await assert.rejects(countInstances(() => {}), { code: 'ERR_INVALID_ARG_VALUE' });
+});
+
 test('the assertions work inside a worker thread (its own heap)', async (t) => {
   const leaked = await runWorker('leaky');
   assert.equal(leaked.ok, false, JSON.stringify(leaked));
