@@ -121,6 +121,7 @@ async function heapsnapChild(heap) {
   globalThis.__benchKept = [new Item(5), new Item(6)];
   const count = await api.countInstances('Item');
   rows.instances = await median(() => api.expectInstances('Item', count), Math.min(RUNS, 3));
+  rows.instancesByClass = await median(() => api.expectInstances(Item, count));
   report({ tool: 'heapsnap', heap, heapMB, rows, methods });
 }
 
@@ -202,7 +203,8 @@ function print(results, info) {
       ['before: three-snapshot assertNoLeak, passing', r.threePass, `${x(r.threePass, r.pass)} today's passing check`],
       ['before: three-snapshot assertNoLeak, failing', r.threeFail, `${x(r.threeFail, r.fail)} today's failing check`],
       ['track().assertCollected() passing', r.collected, `target ≤ 50 ms: ${verdict(r.collected <= 50)}`],
-      ['expectInstances() passing (one snapshot)', r.instances, `${x(r.instances, floor)} the snapshot + analysis`],
+      ['expectInstances(\'Item\', n) passing (by name: one snapshot)', r.instances, `${x(r.instances, floor)} the snapshot + analysis`],
+      ['expectInstances(Item, n) passing (by constructor: no snapshot)', r.instancesByClass, r.instancesByClass != null ? `target ≤ 50 ms: ${verdict(r.instancesByClass <= 50)}` : ''],
     ];
     if (m && !m.error) {
       rows.push([`memlab ${m.version}: tagObject + takeNodeMinimalHeap + hasObjectWithTag`, m.rows.tagged, `${x(m.rows.tagged, r.collected)} assertCollected; ${x(m.rows.tagged, r.pass)} assertNoLeak passing`]);
