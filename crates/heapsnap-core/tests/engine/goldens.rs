@@ -6,9 +6,7 @@
 //! computed once by DevTools' own code (`corpus/tools/goldens.sh`) and is committed; the
 //! streaming parser must agree in awkward chunk sizes.
 
-mod common;
-
-use common::{corpus, files, streamed};
+use crate::common::{corpus, files, streamed};
 use heapsnap_core::Snapshot;
 use serde_json::Value;
 use std::path::Path;

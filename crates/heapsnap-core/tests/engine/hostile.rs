@@ -9,9 +9,7 @@
 //!
 //! Odd but *valid* graphs and their DevTools numbers are in `goldens.rs`.
 
-mod common;
-
-use common::{files, read, streamed};
+use crate::common::{files, read, streamed};
 use heapsnap_core::parse::StreamParser;
 use heapsnap_core::{Error, ErrorKind, Snapshot};
 use std::alloc::{GlobalAlloc, Layout, System};
