@@ -39,7 +39,8 @@ const EXPECT = {
     version: ['winston', '3.3.3'],
     className: 'Function',
     name: 'bound _uncaughtException (this: ExceptionHandler)',
-    holder: /^'uncaughtException' listeners on process/,
+    // Node 24 sometimes reaches process through its bootstrap getter's variable `_process`
+    holder: /^'uncaughtException' listeners on _?process/,
     file: /node_modules\/winston\/lib\/winston\/exception-handler\.js$/,
     line: () => lineIn('winston/lib/winston/exception-handler.js', '_uncaughtException(err) {'),
     retains: /^(DerivedLogger|ExceptionHandler|Stream|WritableState)$/, // the largest class of the package's it keeps
@@ -75,7 +76,8 @@ const EXPECT = {
     second: {
       className: 'Function',
       name: 'connect',
-      holder: /^'connect' listeners on socket/,
+      // Node 20 reaches the socket as req.socket, Node 22 and 24 as req[kSocket]
+      holder: /^'connect' listeners on (socket|<symbol kSocket>)/,
       line: () => lineIn('timed-out/index.js', "socket.on('connect', function connect() {"),
     },
   },
@@ -100,7 +102,7 @@ for (const [name, want] of Object.entries(EXPECT)) {
     assert.equal(top.className, want.className);
     assert.equal(top.count, N);
     assert.equal(top.name, want.name);
-    assert.match(top.holder?.text ?? '', want.holder, top.path.text);
+    assert.match(top.holder?.text ?? '', want.holder, `holder: ${top.holder?.text}; path: ${top.path.text}`);
     assert.match(top.location?.url ?? '', want.file);
     assert.equal(top.location.line, want.line());
     if (want.retains) {
