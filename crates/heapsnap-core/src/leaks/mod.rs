@@ -68,6 +68,67 @@ impl IdSet {
   }
 }
 
+/// An [`IdSet`] with a bucket index for the leak search, which asks it about every node of the
+/// final snapshot: ids are split by their high bits into about as many buckets as there are
+/// ids, so a lookup reads a bucket's bounds and a few neighbouring ids instead of binary
+/// searching millions (two cache misses instead of about twenty).
+struct IdLookup<'a> {
+  ids: &'a [u64],
+  min: u64,
+  shift: u32,
+  /// `start[b]..start[b + 1]`: the ids of bucket `b`
+  start: Vec<u32>,
+}
+
+impl<'a> IdLookup<'a> {
+  fn new(set: &'a IdSet) -> IdLookup<'a> {
+    let ids = &set.ids[..];
+    let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
+      return IdLookup {
+        ids,
+        min: 0,
+        shift: 0,
+        start: vec![0, 0],
+      };
+    };
+    let span = max - min;
+    let mut shift = 0;
+    while (span >> shift) > ids.len() as u64 {
+      shift += 1;
+    }
+    let buckets = (span >> shift) as usize + 1;
+    let mut start = Vec::with_capacity(buckets + 1);
+    let mut i = 0usize;
+    for b in 0..buckets as u64 {
+      while i < ids.len() && (ids[i] - min) >> shift < b {
+        i += 1;
+      }
+      start.push(i as u32);
+    }
+    start.push(ids.len() as u32);
+    IdLookup {
+      ids,
+      min,
+      shift,
+      start,
+    }
+  }
+
+  #[inline]
+  fn contains(&self, id: u64) -> bool {
+    if id < self.min {
+      return false;
+    }
+    let b = (id - self.min) >> self.shift;
+    if b >= self.start.len() as u64 - 1 {
+      return false;
+    }
+    let b = b as usize;
+    let (a, z) = (self.start[b] as usize, self.start[b + 1] as usize);
+    self.ids[a..z].binary_search(&id).is_ok()
+  }
+}
+
 /// How to search; see [`filters`] for what each choice filters.
 #[derive(Debug, Clone)]
 pub struct LeakOptions {
@@ -261,7 +322,7 @@ fn engine_made(node_type: &str) -> bool {
 /// objects, plain collections and Node's own objects are looked through (a collection that
 /// grows is not one allocation of its members; a module's exports object is one allocation
 /// of all its functions). Objects hanging off the same allocation are one repeat.
-fn allocation_root(baseline: &IdSet, path: &RetainerPath) -> u64 {
+fn allocation_root(baseline: &IdLookup, path: &RetainerPath) -> u64 {
   let leaf = path.steps.last().map_or(path.root.id, |s| s.node.id);
   let mut root = leaf;
   let above = path.steps.len().saturating_sub(1);
@@ -312,9 +373,10 @@ pub fn find_leaks_with(
   let mut tally = Tally::default();
   let mut object_counts = [0u64; ObjectRule::ALL.len()];
   let mut cand = vec![false; n];
+  let (in_baseline, in_target) = (IdLookup::new(baseline), IdLookup::new(target));
   for v in 0..n as u32 {
     let id = g.id(v);
-    if baseline.contains(id) || !target.contains(id) {
+    if in_baseline.contains(id) || !in_target.contains(id) {
       continue;
     }
     match rules.object_exclusion(fin, v) {
@@ -420,7 +482,7 @@ pub fn find_leaks_with(
       tally.add(r.name(), owned_of(v), 0, fin.retained[v as usize]);
       continue;
     }
-    let root = allocation_root(baseline, &path);
+    let root = allocation_root(&in_baseline, &path);
     let r = fin.retained[v as usize];
     let class = fin.class_name(v);
     let mut sig = signature(&path);
@@ -595,4 +657,44 @@ pub fn find_leaks_with(
 
 fn is_function(s: &Snapshot, v: u32) -> bool {
   s.g.node_type[v as usize] == s.g.meta.node_types.closure
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// The bucket index answers as a binary search over the sorted ids does, for dense, sparse,
+  /// clustered and tiny sets, and for ids below, between and above them.
+  #[test]
+  fn id_lookup_matches_binary_search() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    let sets: Vec<Vec<u64>> = vec![
+      vec![],
+      vec![7],
+      (1..2000).map(|i| 2 * i + 1).collect(),
+      (0..3000).map(|_| rand() % 1_000_000_007).collect(),
+      (0..500).map(|_| rand()).collect(),
+      (0..1000)
+        .map(|i| if i < 900 { i } else { u64::MAX - i })
+        .collect(),
+    ];
+    for ids in sets {
+      let set = IdSet::from_ids(ids.clone());
+      let lookup = IdLookup::new(&set);
+      let probes = ids
+        .iter()
+        .flat_map(|&i| [i, i.wrapping_add(1), i.wrapping_sub(1)])
+        .chain((0..2000).map(|_| rand() % 2_000_000_000))
+        .chain([0, u64::MAX]);
+      for p in probes {
+        assert_eq!(lookup.contains(p), set.contains(p), "id {p}");
+      }
+    }
+  }
 }

@@ -185,14 +185,13 @@ fn is_global(name: &str, class: &str) -> bool {
 /// edge whose owner is not Node's, or the first module-level binding, is the holder.
 pub fn holder(s: &Snapshot, f: &mut PathFinder, path: &RetainerPath) -> Option<Holder> {
   let steps = &path.steps;
-  let ordinal = |id: u64| s.ordinal_of(id);
   // the node a step's edge comes from
   let owner_of = |j: usize| -> Option<u32> {
-    if j == 0 {
-      ordinal(path.root.id)
+    Some(if j == 0 {
+      path.root.ordinal
     } else {
-      ordinal(steps[j - 1].node.id)
-    }
+      steps[j - 1].node.ordinal
+    })
   };
   let mut fallback: Option<usize> = None;
   let mut chosen: Option<usize> = None;
@@ -214,7 +213,7 @@ pub fn holder(s: &Snapshot, f: &mut PathFinder, path: &RetainerPath) -> Option<H
   let j = chosen.or(fallback)?;
   let owner = owner_of(j)?;
   let st = &steps[j];
-  let held = ordinal(st.node.id)?;
+  let held = st.node.ordinal;
   // an emitter's listeners: `x._events.name` is "'name' listeners on x"
   if st.edge_type == "property" && j >= 1 && steps[j - 1].edge_name == "_events" {
     if let Some(emitter) = owner_of(j - 1) {
@@ -253,8 +252,7 @@ fn describe_owner(
   if is_context(s, owner) {
     // the closure the path came through, else any closure of this context
     let via = (j >= 2)
-      .then(|| s.ordinal_of(steps[j - 2].node.id))
-      .flatten()
+      .then(|| steps[j - 2].node.ordinal)
       .filter(|&c| {
         s.g.node_type[c as usize] == s.g.meta.node_types.closure && steps[j - 1].edge_name == "context"
       })

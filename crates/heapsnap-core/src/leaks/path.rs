@@ -15,6 +15,9 @@ use crate::types::Distance;
 #[derive(Debug, Clone)]
 pub struct NodeRef {
   pub id: u64,
+  /// Its ordinal in the snapshot the path was found in (what later passes look it up by,
+  /// with no id index to build).
+  pub ordinal: u32,
   pub node_type: String,
   pub class_name: String,
   pub name: String,
@@ -70,6 +73,7 @@ pub fn node_ref(s: &Snapshot, v: u32) -> NodeRef {
   }
   NodeRef {
     id: s.g.id(v),
+    ordinal: v,
     node_type: s.type_name(v).to_string(),
     class_name: s.class_name(v),
     name,
@@ -114,14 +118,22 @@ pub(super) fn build_path(s: &Snapshot, v: u32, root: u32, rev: &[(usize, u32)]) 
   let mut steps: Vec<PathStep> = Vec::new();
   let mut run = 0usize;
   let order: Vec<(usize, u32)> = rev.iter().rev().copied().collect();
-  for (i, &(k, target)) in order.iter().enumerate() {
-    let node = node_ref(s, target);
-    let label = edge_label(s, k);
-    let piece = format!("{label} ({})", node_label(&node));
+  // each step's node, edge label and node label, made once (a step is compared with the next)
+  let made: Vec<(NodeRef, String, String)> = order
+    .iter()
+    .map(|&(k, target)| {
+      let node = node_ref(s, target);
+      let shown = node_label(&node);
+      (node, edge_label(s, k), shown)
+    })
+    .collect();
+  let mut it = made.into_iter().zip(order.iter().copied()).peekable();
+  while let Some(((node, label, shown), (k, target))) = it.next() {
     // runs of the same step (linked lists) are written once with a count
-    let next_same = order.get(i + 1).is_some_and(|&(k2, t2)| {
-      t2 != v && edge_label(s, k2) == label && node_label(&node_ref(s, t2)) == node_label(&node)
-    });
+    let next_same = it
+      .peek()
+      .is_some_and(|((_, label2, shown2), (_, t2))| *t2 != v && *label2 == label && *shown2 == shown);
+    let piece = format!("{label} ({shown})");
     if next_same && target != v {
       run += 1;
     } else {
@@ -243,6 +255,7 @@ mod tests {
   fn node(id: u64, node_type: &str, class_name: &str, name: &str, line: u32) -> NodeRef {
     NodeRef {
       id,
+      ordinal: id as u32,
       node_type: node_type.into(),
       class_name: class_name.into(),
       name: name.into(),
