@@ -4,7 +4,8 @@
 //
 //   heapsnap   assertNoLeak passing (the screen, no heap snapshot) and failing (one snapshot),
 //              the calls alone, one heap snapshot + analysis (the floor of a failing check),
-//              track().assertCollected() and expectInstances() passing
+//              track().assertCollected() and expectInstances() passing, each next to V8's
+//              floor for it (one full GC; v8.queryObjects, the same heap walk, count only)
 //   before     the three-snapshot assertNoLeak that preceded the screen
 //              (__test__/support/three-snapshots.mjs), passing and failing
 //   memlab     2.0.5 (installed into .bench/memlab, never a dependency): tagObject +
@@ -118,10 +119,25 @@ async function heapsnapChild(heap) {
     if (!r.leaks.length) throw new Error('three snapshots: missed the leak');
   }, Math.min(RUNS, 3));
   rows.collected = await median(() => api.track(new Item(4)).assertCollected());
+  // V8's floor for proving an object collected: the one full GC the fast path runs
+  const { getGc } = require('../lib/testing/settle.js');
+  rows.fullGc = await median(() => getGc()());
   globalThis.__benchKept = [new Item(5), new Item(6)];
   const count = await api.countInstances('Item');
   rows.instances = await median(() => api.expectInstances('Item', count), Math.min(RUNS, 3));
   rows.instancesByClass = await median(() => api.expectInstances(Item, count));
+  // V8's floor for any exact count without a snapshot: Node's own v8.queryObjects (20.13+, 22+),
+  // the same collect-all-garbage + heap walk, returning only a number (it counts subclasses too)
+  const { default: v8 } = await import('node:v8');
+  if (typeof v8.queryObjects === 'function') {
+    const emit = process.emitWarning;
+    process.emitWarning = () => {}; // its one-time ExperimentalWarning
+    try {
+      rows.queryObjects = await median(() => v8.queryObjects(Item));
+    } finally {
+      process.emitWarning = emit;
+    }
+  }
   report({ tool: 'heapsnap', heap, heapMB, rows, methods });
 }
 
@@ -203,8 +219,10 @@ function print(results, info) {
       ['before: three-snapshot assertNoLeak, passing', r.threePass, `${x(r.threePass, r.pass)} today's passing check`],
       ['before: three-snapshot assertNoLeak, failing', r.threeFail, `${x(r.threeFail, r.fail)} today's failing check`],
       ['track().assertCollected() passing', r.collected, `target ≤ 50 ms: ${verdict(r.collected <= 50)}`],
+      ["V8's floor for proving it collected: one full GC", r.fullGc, r.fullGc != null ? `assertCollected is ${x(r.collected, r.fullGc)} this` : ''],
       ['expectInstances(\'Item\', n) passing (by name: one snapshot)', r.instances, `${x(r.instances, floor)} the snapshot + analysis`],
       ['expectInstances(Item, n) passing (by constructor: no snapshot)', r.instancesByClass, r.instancesByClass != null ? `target ≤ 50 ms: ${verdict(r.instancesByClass <= 50)}` : ''],
+      ["V8's floor for an exact count: v8.queryObjects(Item)", r.queryObjects, r.queryObjects != null ? `expectInstances by constructor is ${x(r.instancesByClass, r.queryObjects)} this` : 'not in this Node'],
     ];
     if (m && !m.error) {
       rows.push([`memlab ${m.version}: tagObject + takeNodeMinimalHeap + hasObjectWithTag`, m.rows.tagged, `${x(m.rows.tagged, r.collected)} assertCollected; ${x(m.rows.tagged, r.pass)} assertNoLeak passing`]);
