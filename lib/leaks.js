@@ -112,7 +112,22 @@ async function findLeaks(snapshots, options) {
   if (leakFilter != null) validateFunction(leakFilter, 'options.leakFilter');
   if (edgeFilter != null) validateFunction(edgeFilter, 'options.retainerReferenceFilter');
   const ids = { signal: o.signal };
-  const f = await asSnapshot(final, o, 'snapshots.final');
+  const idsAt = (x, name) => (typeof x === 'number' ? idsUpTo(f.snap, x, name) : asIdSet(x, ids, name));
+  // Files of baseline and target are read (as ids) while final is analysed, which leaves a core
+  // idle part of the time; final's parse already keeps both busy (reading beside it was slower).
+  let early = null;
+  const readEarly = () => (early ??= Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]));
+  const overlap = isPathLike(final) && isPathLike(baseline) && isPathLike(target);
+  const finalOptions = overlap
+    ? {
+        ...o,
+        onProgress: (p) => {
+          if (p.phase === 'analyze' || p.phase === 'done') readEarly().catch(() => {}); // awaited below
+          o.onProgress?.(p);
+        },
+      }
+    : o;
+  const f = await asSnapshot(final, finalOptions, 'snapshots.final');
   // the callbacks run inside the native search: an exception is kept and thrown after it
   let thrown = null;
   const guarded = (fn) => (...args) => {
@@ -131,8 +146,7 @@ async function findLeaks(snapshots, options) {
     // final's own process.
     if (baseline instanceof HeapSnapshot) assertSameProcess(baseline, f.snap, ['snapshots.baseline', 'snapshots.final'], o);
     if (target instanceof HeapSnapshot) assertSameProcess(target, f.snap, ['snapshots.target', 'snapshots.final'], o);
-    const idsAt = (x, name) => (typeof x === 'number' ? idsUpTo(f.snap, x, name) : asIdSet(x, ids, name));
-    const [b, t] = await Promise.all([idsAt(baseline, 'snapshots.baseline'), idsAt(target, 'snapshots.target')]);
+    const [b, t] = await (overlap ? readEarly() : Promise.all([idsAt(baseline, 'snapshots.baseline'), idsAt(target, 'snapshots.target')]));
     if (!leakFilter && !edgeFilter) {
       return await runTask(() => binding.findLeaksNative(b, t, nativeOf(snap), nativeLeakOptions(o)), { signal: o.signal });
     }
