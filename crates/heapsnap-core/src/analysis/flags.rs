@@ -3,6 +3,7 @@
 
 use super::weakmap;
 use crate::graph::Graph;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Is `node` a user root when it is a direct child of the root? (not synthetic, or the
 /// synthetic `(Document DOM trees)`)
@@ -47,25 +48,40 @@ pub fn page_objects(g: &Graph) -> Vec<bool> {
   flag
 }
 
-/// Per-string cache of the ephemeron test (None = not tested yet).
+/// Per-string cache of the ephemeron test: one byte per string (untested, no, yes) and the
+/// matches, which are rare, in a map (a 24-byte slot per string was ~100 MB on a 1 GB file).
 pub struct EphemeronCache {
-  cache: Vec<Option<Option<weakmap::Ephemeron>>>,
+  state: Vec<u8>,
+  found: HashMap<u32, weakmap::Ephemeron>,
 }
+
+const UNTESTED: u8 = 0;
+const NOT_EPHEMERON: u8 = 1;
+const EPHEMERON: u8 = 2;
 
 impl EphemeronCache {
   pub fn new(strings: usize) -> Self {
     EphemeronCache {
-      cache: vec![None; strings],
+      state: vec![UNTESTED; strings],
+      found: HashMap::default(),
     }
   }
   pub fn get(&mut self, g: &Graph, name: u32) -> Option<weakmap::Ephemeron> {
-    let slot = &mut self.cache[name as usize];
-    if let Some(r) = slot {
-      return *r;
+    match self.state[name as usize] {
+      NOT_EPHEMERON => None,
+      EPHEMERON => self.found.get(&name).copied(),
+      _ => {
+        let r = weakmap::parse(g.strings.get(name as usize));
+        match r {
+          Some(m) => {
+            self.state[name as usize] = EPHEMERON;
+            self.found.insert(name, m);
+          }
+          None => self.state[name as usize] = NOT_EPHEMERON,
+        }
+        r
+      }
     }
-    let r = weakmap::parse(g.strings.get(name as usize));
-    *slot = Some(r);
-    r
   }
 }
 

@@ -212,7 +212,8 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     || shallow::redistribute(&g, has_user_roots),
     || timed(|| distances::compute(&g, &mut cache)),
   );
-  give_back_free_memory(); // distances' queue, before the peak
+  drop(cache); // read by the essential edges and the distances only
+  give_back_free_memory(); // distances' queue and the cache, before the peak
   clock.record("distances", dist_ms);
   clock.lap("shallowSizes+distances");
   control.check()?;
@@ -248,7 +249,6 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let d = doms?;
   drop(essential);
   drop(ret_essential);
-  drop(cache);
   interner.flush(&mut g.strings);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
   let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
