@@ -54,7 +54,9 @@ pub struct IdSet {
 
 impl IdSet {
   pub fn from_ids(mut ids: Vec<u64>) -> IdSet {
-    ids.sort_unstable();
+    // V8 writes ids almost in order (4 descents in 1.9 M nodes measured): the stable sort merges
+    // the few runs (3 ms there) where the unstable one sorts them anew (51 ms)
+    ids.sort();
     ids.dedup();
     let max_js_id = ids.iter().rev().find(|&&i| i % 2 == 1).copied().unwrap_or(0);
     IdSet { ids, max_js_id }
