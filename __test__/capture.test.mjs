@@ -391,6 +391,11 @@ test('installSignalHandler: argument and state checks, and an in-process SIGUSR2
   const handle = capture.installSignalHandler({ dir, keep: 1, onSnapshot: (p) => resolveSnap(p), onError: (err) => rejectSnap(err) });
   t.after(() => handle.uninstall());
   assert.throws(() => capture.installSignalHandler({ dir }), { code: 'ERR_HEAPSNAP_UNSUPPORTED' }, 'one handler per signal');
+  // Node 24's test runner turns diagnostic reports on SIGUSR2 on in its test processes: without
+  // this, the signal below also wrote a report.*.json into the working directory
+  const reportOnSignal = process.report.reportOnSignal;
+  process.report.reportOnSignal = false;
+  t.after(() => (process.report.reportOnSignal = reportOnSignal));
   process.kill(process.pid, 'SIGUSR2');
   // Signal handles are unref'd: the timer keeps the loop alive until the listener has run.
   let timer;
