@@ -189,9 +189,11 @@ pub fn object_classes(g: &Graph, interner: &mut Interner) -> Vec<u32> {
 /// DevTools' interface inference over all plain objects.
 pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
   let prop = g.meta.edge_types.property;
-  // name text -> (definition, count), in first-seen order
+  // name text -> candidate, in first-seen order; a candidate keeps its property names as
+  // string indices and its count, and the few that pass are made text at the end (a 1 GB
+  // snapshot's hundreds of thousands of one-off shapes held ~70 MB as text, during the peak)
   let mut index: HashMap<Vec<u8>, usize> = HashMap::default();
-  let mut cands: Vec<(InterfaceDef, u64)> = Vec::new();
+  let mut cands: Vec<(Vec<u32>, u64)> = Vec::new();
   let mut total: u64 = 0;
   for v in 0..g.node_count as u32 {
     if !is_plain_object(g, v) {
@@ -200,7 +202,7 @@ pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
     total += 1;
     let mut name = b"{".to_vec();
     let mut name_len = 1usize;
-    let mut props: Vec<Vec<u8>> = Vec::new();
+    let mut props: Vec<u32> = Vec::new();
     for k in g.edges_of(v) {
       if g.edge_type[k] != prop {
         continue;
@@ -220,7 +222,7 @@ pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
       }
       name.extend_from_slice(&f);
       name_len += flen;
-      props.push(en.to_vec());
+      props.push(g.edge_name[k]);
     }
     if props.is_empty() {
       continue;
@@ -229,23 +231,29 @@ pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
     match index.get(&name) {
       Some(&i) => cands[i].1 += 1,
       None => {
-        index.insert(name.clone(), cands.len());
-        cands.push((
-          InterfaceDef {
-            name,
-            properties: props,
-          },
-          1,
-        ));
+        index.insert(name, cands.len());
+        cands.push((props, 1));
       }
     }
   }
-  cands.sort_by_key(|c| std::cmp::Reverse(c.1)); // stable: ties keep first-seen order
+  let mut names: Vec<Vec<u8>> = vec![Vec::new(); cands.len()];
+  for (name, i) in index {
+    names[i] = name;
+  }
+  let mut order: Vec<usize> = (0..cands.len()).collect();
+  order.sort_by_key(|&i| std::cmp::Reverse(cands[i].1)); // stable: ties keep first-seen order
   let min = f64::max(2.0, total as f64 / 1000.0);
-  cands
+  order
     .into_iter()
-    .take_while(|(_, c)| (*c as f64) >= min)
-    .map(|(d, _)| d)
+    .take_while(|&i| (cands[i].1 as f64) >= min)
+    .map(|i| InterfaceDef {
+      name: std::mem::take(&mut names[i]),
+      properties: cands[i]
+        .0
+        .iter()
+        .map(|&s| g.strings.get(s as usize).to_vec())
+        .collect(),
+    })
     .collect()
 }
 
