@@ -5,8 +5,8 @@
 //! so that every caller (the binding, the examples, the benches, the tests) gets the same
 //! phases, the same progress reports on its [`Control`], the same cancellation points and the
 //! same [`Timings`]. Passes that only read the graph run two at a time (`rayon::join`); the
-//! order is chosen so that the largest temporary (the BFS queue of distances) is gone before
-//! the dominator pass, which is the memory peak.
+//! order keeps the dominator pass, the memory peak, free of what it does not read: the
+//! distances (their column and BFS queue) are computed after it.
 
 use super::allocations::Allocations;
 use super::locations::Sources;
@@ -60,7 +60,7 @@ pub struct PhaseTime {
 
 /// Milliseconds per phase, in the order they ran. Passes run side by side are listed both
 /// on their own (`distances`, `dominators`, `classes`) and as the joint step
-/// (`shallowSizes+distances`, `dominated+keys`).
+/// (`dominators+classes`, `distances+dominated`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timings {
   pub phases: Vec<PhaseTime>,
@@ -205,17 +205,9 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let ret_essential = g.build_retainers(&essential);
   g.detachedness = None; // the file's column; the propagated states are kept below
   clock.lap("retainers");
-  control.set_step(Step::Distances);
-  // Shallow sizes and distances only read the graph: run them at once. Distances' BFS queue
-  // is gone again before the dominator pass, the memory peak.
-  let (self_size, (distance, dist_ms)) = rayon::join(
-    || shallow::redistribute(&g, has_user_roots),
-    || timed(|| distances::compute(&g, &mut cache)),
-  );
-  drop(cache); // read by the essential edges and the distances only
-  give_back_free_memory(); // distances' queue and the cache, before the peak
-  clock.record("distances", dist_ms);
-  clock.lap("shallowSizes+distances");
+  // the dominator pass needs the shallow sizes; the distances wait until it is done (below)
+  let self_size = shallow::redistribute(&g, has_user_roots);
+  clock.lap("shallowSizes");
   control.check()?;
   // The dominator tree and the classes need only read the graph: run them at once.
   control.set_step(Step::Dominators);
@@ -251,10 +243,22 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   drop(ret_essential);
   interner.flush(&mut g.strings);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
-  let (first_dominated, dominated) = dominators::dominated_nodes(&d.dominator, g.root);
   clock.record("dominators", dom_ms);
   clock.record("classes", class_ms);
-  clock.lap("dominated+keys");
+  clock.lap("dominators+classes");
+  control.check()?;
+  // The distances only read the graph; computed after the dominator pass (the memory peak),
+  // their column (4 bytes a node) and BFS queue are not part of that peak. The dominated
+  // lists are built beside them.
+  control.set_step(Step::Distances);
+  let ((first_dominated, dominated), (distance, dist_ms)) = rayon::join(
+    || dominators::dominated_nodes(&d.dominator, g.root),
+    || timed(|| distances::compute(&g, &mut cache)),
+  );
+  drop(cache); // read by the essential edges and the distances only
+  give_back_free_memory(); // distances' queue
+  clock.record("distances", dist_ms);
+  clock.lap("distances+dominated");
   control.check()?;
   control.set_step(Step::Statistics);
   let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
