@@ -1,4 +1,4 @@
-// Compiled by __test__/types.test.mjs in a project that has heapsnap and TypeScript but neither
+// Compiled by __test__/stress/types.test.mjs in a project that has heapsnap and TypeScript but neither
 // @types/node nor the DOM library: the README's API, typed from index.d.ts alone.
 import {
   HeapSnapshot,

@@ -1,4 +1,4 @@
-// Compiled by __test__/testing-types.test.mjs: the jest matchers as a jest user writes them.
+// Compiled by __test__/stress/testing-types.test.mjs: the jest matchers as a jest user writes them.
 import { expect, test } from '@jest/globals';
 import { matchers } from 'heapsnap/jest';
 

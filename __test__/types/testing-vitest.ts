@@ -1,4 +1,4 @@
-// Compiled by __test__/testing-types.test.mjs: the vitest matchers as a vitest user writes them.
+// Compiled by __test__/stress/testing-types.test.mjs: the vitest matchers as a vitest user writes them.
 import { expect, test } from 'vitest';
 import { matchers } from 'heapsnap/vitest';
 

@@ -1,4 +1,4 @@
-// Compiled with `tsc --noEmit` by __test__/types.test.mjs: the typings match real usage.
+// Compiled with `tsc --noEmit` by __test__/stress/types.test.mjs: the typings match real usage.
 import { HeapSnapshot, diff, findLeaks, formatLeaks, findGrowth, takeSnapshot, writeHeapSnapshot, captureRemote } from '../../index.js';
 
 async function main(): Promise<void> {
