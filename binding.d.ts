@@ -460,7 +460,7 @@ export interface PhaseTiming {
   peakRss?: number
 }
 
-/** Reads only the object ids of a snapshot file (edges and strings are skipped unparsed). */
+/** Reads only the object ids of a snapshot file (reading stops after the `nodes` array). */
 export declare function readIds(path: string, control: TaskControl, options?: OpenOptions | undefined | null): Promise<IdSet>
 
 /** The largest class of the program's own code a cluster keeps alive. */

@@ -477,7 +477,11 @@ export interface FindLeaksOptions extends TaskOptions {
   retainerReferenceFilter?: (edge: FilterEdge, snapshot: HeapSnapshot, isReferenceUsedByDefault: boolean) => unknown;
 }
 
-/** Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered. */
+/**
+ * Objects allocated after `baseline`, alive at `target` and still alive in `final`, clustered.
+ * `baseline` and `target` files are read as object ids only, up to the end of their `nodes`
+ * array: their edges and strings are not validated (a truncated file is still refused).
+ */
 export declare function findLeaks(
   snapshots: { baseline: SnapshotInput; target: SnapshotInput; final: SnapshotInput },
   options?: FindLeaksOptions,

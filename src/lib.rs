@@ -63,7 +63,7 @@ pub fn open_file_sync(
   })
 }
 
-/// Reads only the object ids of a snapshot file (edges and strings are skipped unparsed).
+/// Reads only the object ids of a snapshot file (reading stops after the `nodes` array).
 #[napi(catch_unwind)]
 pub fn read_ids(
   path: String,

@@ -18,15 +18,61 @@ use std::path::Path;
 /// 16 MiB: small enough that cancellation, checked per window, answers within tens of ms.
 const WINDOW: u64 = 16 << 20;
 
-/// Reads only the node ids of a file (fast: edges and strings are skipped unparsed).
+/// Reads only the node ids of a file (fast: nothing after the `nodes` array is parsed).
+///
+/// When the header comes before the `nodes` array (as V8 writes it), reading stops once that
+/// array has closed: the count of nodes is checked against the header's `node_count`, and the
+/// rest of the file (edges, strings, …) is neither read nor validated. Two cheap checks stand in
+/// for it: the bytes left after the `nodes` array must be enough for the edges the header
+/// announces (at least a digit and a separator per value), and the file's last non-blank byte must
+/// be the `}` that closes the snapshot; a file that fails either is `ERR_HEAPSNAP_PARSE` ("the
+/// file is truncated"). So a file whose edges or strings are malformed, which `open` refuses, may
+/// still give its ids here. A file whose `nodes` come before its header is read whole, as before.
 pub fn read_ids(path: &Path, options: &OpenOptions, control: &Control) -> Result<Vec<u64>> {
   control.set_phase(Phase::Parse);
   let mut p = StreamParser::ids_only();
   feed_file(path, &mut p, options, control)?;
   control.check()?;
+  if let (Some(end), Some(meta)) = (p.ids_done(), p.meta.as_ref()) {
+    check_rest(path, end, meta)?;
+  }
   let ids = p.finish_ids()?;
   control.set_phase(Phase::Done);
   Ok(ids)
+}
+
+/// The cheap checks of a file whose reading stopped after its `nodes` array (at `end`): enough
+/// bytes left for the announced edges, and a last non-blank byte `}`.
+fn check_rest(path: &Path, end: u64, meta: &super::Meta) -> Result<()> {
+  use std::io::{Read, Seek, SeekFrom};
+  let cannot = |e: std::io::Error| Error::io(format!("cannot read {}: {e}", path.display()));
+  if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+    return Ok(()); // a pipe was read to its end
+  }
+  let mut f = std::fs::File::open(path).map_err(cannot)?;
+  let size = f.metadata().map_err(cannot)?.len();
+  let truncated = |what: String| {
+    Error::parse(
+      crate::error::Section::TopLevel,
+      Some(size),
+      format!("unexpected end of input {what} (the file is truncated)"),
+    )
+  };
+  let values = meta.edge_count.unwrap_or(0).saturating_mul(meta.edge_stride() as u64);
+  let left = size.saturating_sub(end);
+  if left < values.saturating_mul(2) {
+    return Err(truncated(format!(
+      "{left} bytes after the nodes array: too few for the {values} edge values the header announces"
+    )));
+  }
+  let k = left.min(256);
+  let mut tail = vec![0u8; k as usize];
+  f.seek(SeekFrom::Start(size - k)).map_err(cannot)?;
+  f.read_exact(&mut tail).map_err(cannot)?;
+  match tail.iter().rev().find(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+    Some(b'}') => Ok(()),
+    _ => Err(truncated("before the '}' that closes the snapshot".into())),
+  }
 }
 
 /// Parses a whole in-memory snapshot.
@@ -75,6 +121,9 @@ pub fn feed_file(path: &Path, p: &mut StreamParser, options: &OpenOptions, contr
           #[cfg(unix)]
           let _ = m.advise(memmap2::Advice::Sequential);
           p.push(&m)?;
+          if p.ids_done().is_some() {
+            return Ok(());
+          }
         }
         Err(_) if off == 0 => return read_into(f, p, path, Some(total), control),
         Err(e) => return Err(Error::io(format!("cannot map {}: {e}", path.display()))),
@@ -132,6 +181,11 @@ fn read_into<R: std::io::Read>(
     read += n as u64;
     p.push(&buf[..n])?;
     control.set_bytes(p.bytes(), total);
+    if size.is_some() && p.ids_done().is_some() {
+      // an ids-only read has every id: the rest of a regular file is not read (a pipe is
+      // drained, unparsed)
+      return Ok(());
+    }
     if n < buf.len() {
       break;
     }
@@ -188,5 +242,36 @@ mod tests {
     // a pipe has no size to hold it to
     let mut p = StreamParser::new();
     read_into(Cut(text, text.len()), &mut p, path, None, &Control::new()).unwrap();
+  }
+
+  #[test]
+  fn an_ids_read_stops_after_the_nodes_and_checks_the_rest_cheaply() {
+    let head = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"],"string_or_number","node"]},"node_count":2,"edge_count":1},"nodes":[0,0,7,0,1,0,0,9,0,0],"#;
+    let good = format!("{head}\"edges\":[0,0,5],\"strings\":[\"\"]}}\n");
+    let dir = std::env::temp_dir().join(format!("heapsnap-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let read = |name: &str, text: &str| {
+      let f = dir.join(name);
+      std::fs::write(&f, text).unwrap();
+      read_ids(&f, &OpenOptions::default(), &Control::new())
+    };
+    assert_eq!(read("good", &good).unwrap(), vec![7, 9]);
+    // malformed after the nodes: not looked at (open refuses this file)
+    let bad_edges = format!("{head}\"edges\":[0,x,5],\"strings\":[\"\"]}}");
+    assert_eq!(read("bad-edges", &bad_edges).unwrap(), vec![7, 9]);
+    // truncated: too few bytes for the edges, or no closing brace
+    for (name, text) in [("short", format!("{head}\"edges\":[0,")), ("open", good[..good.len() - 3].to_string())] {
+      let e = read(name, &text).unwrap_err();
+      assert_eq!(e.kind, crate::error::ErrorKind::Parse, "{name}");
+      assert!(e.message.contains("the file is truncated"), "{name}: {}", e.message);
+    }
+    // a node count that differs from the header's
+    let e = read("count", &good.replace("\"node_count\":2", "\"node_count\":3")).unwrap_err();
+    assert!(e.message.contains("node_count 3"), "{}", e.message);
+    // nodes before the header: read whole, as before
+    let late = r#"{"nodes":[0,0,7,0,0],"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"],"string_or_number","node"]},"node_count":1,"edge_count":0},"edges":[],"strings":[""]}"#;
+    assert_eq!(read("late", late).unwrap(), vec![7]);
+    assert!(read("late-cut", &late[..late.len() - 1]).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
   }
 }

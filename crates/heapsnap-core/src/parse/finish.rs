@@ -137,15 +137,7 @@ impl StreamParser {
     let strings = self.strings.take().ok_or_else(|| missing(Array::Strings))?;
     let n = records(&nodes, meta.node_stride())?;
     let e = records(&edges, meta.edge_stride())?;
-    if let Some(c) = meta.node_count {
-      if c != n {
-        return Err(Error::parse(
-          Section::HeaderField("node_count"),
-          Some(self.header_offset),
-          format!("the header says node_count {c} but the nodes array holds {n} nodes"),
-        ));
-      }
-    }
+    check_node_count(&meta, n, self.header_offset)?;
     if let Some(c) = meta.edge_count {
       if c != e {
         return Err(Error::parse(
@@ -224,7 +216,8 @@ impl StreamParser {
   /// Ends an ids-only parse: the object ids of every node.
   pub fn finish_ids(mut self) -> Result<Vec<u64>> {
     let (meta, mut nodes) = self.end_input()?;
-    records(&nodes, meta.node_stride())?;
+    let n = records(&nodes, meta.node_stride())?;
+    check_node_count(&meta, n, self.header_offset)?;
     let p = meta.node_fields.iter().position(|f| f == "id").unwrap_or(0);
     let (ids, wide) = nodes.cols[p].take_u32();
     let mut out: Vec<u64> = ids.into_iter().map(|x| x as u64).collect();
@@ -232,6 +225,18 @@ impl StreamParser {
       out[k as usize] = w;
     }
     Ok(out)
+  }
+}
+
+/// The header's node count, when it has one, must be the number of records read.
+fn check_node_count(meta: &Meta, n: u64, header_offset: u64) -> Result<()> {
+  match meta.node_count {
+    Some(c) if c != n => Err(Error::parse(
+      Section::HeaderField("node_count"),
+      Some(header_offset),
+      format!("the header says node_count {c} but the nodes array holds {n} nodes"),
+    )),
+    _ => Ok(()),
   }
 }
 

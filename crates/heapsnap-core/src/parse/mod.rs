@@ -62,6 +62,9 @@ enum State {
   FlatSkip(FlatSkip, Section),
   AfterValue,
   Done,
+  /// Ids-only mode, once the `nodes` array has closed after the header: the rest of the input
+  /// is not read (see [`StreamParser::ids_done`]).
+  IdsDone,
 }
 
 /// A push parser for `.heapsnapshot` text. Feed it chunks with [`push`](Self::push), then call
@@ -85,6 +88,8 @@ pub struct StreamParser {
   seen: std::collections::HashSet<String>,
   failed: Option<Error>,
   ids_only: bool,
+  /// Ids-only mode: the offset just past the `nodes` array, once it closed after the header.
+  ids_end: Option<u64>,
 }
 
 impl Default for StreamParser {
@@ -112,6 +117,7 @@ impl StreamParser {
       seen: std::collections::HashSet::new(),
       failed: None,
       ids_only: false,
+      ids_end: None,
     }
   }
 
@@ -121,6 +127,14 @@ impl StreamParser {
     let mut p = StreamParser::new();
     p.ids_only = true;
     p
+  }
+
+  /// Ids-only mode: once the `nodes` array has closed after the header, the offset just past it.
+  /// The parser then ignores whatever is pushed (the ids are all known), so a reader may stop
+  /// reading there; nothing after the `nodes` array is validated by the parser then (see
+  /// [`read_ids`] for the cheap checks it makes instead).
+  pub fn ids_done(&self) -> Option<u64> {
+    self.ids_end
   }
 
   /// Bytes consumed so far.
@@ -149,7 +163,8 @@ impl StreamParser {
       | State::Colon(_)
       | State::Value(_)
       | State::AfterValue
-      | State::Done => Section::TopLevel,
+      | State::Done
+      | State::IdsDone => Section::TopLevel,
       State::Open(a) | State::Numbers(a, _) => Section::Array(*a),
       State::Strings(_) => Section::Array(Array::Strings),
       State::Header(..) => Section::Header,
@@ -307,9 +322,15 @@ impl StreamParser {
         }
         (used, if done { State::AfterValue } else { State::Skip(raw) })
       }
+      State::IdsDone => (rest.len(), State::IdsDone),
       State::Numbers(sec, mut st) => {
         let sink = self.sink_for(sec);
         let (used, done) = numbers::feed(&mut st, sink, rest, base)?;
+        if done && sec == Array::Nodes && self.ids_only && self.meta.is_some() {
+          // every id is known: the rest of the input is not looked at
+          self.ids_end = Some(base + used as u64);
+          return Ok((rest.len(), State::IdsDone));
+        }
         (
           used,
           if done {
@@ -432,7 +453,7 @@ impl StreamParser {
     if let Some(e) = self.failed.take() {
       return Err(e);
     }
-    if !matches!(self.state, State::Done) {
+    if !matches!(self.state, State::Done | State::IdsDone) {
       let at = match self.state {
         State::Start => "at the start of the file".to_string(),
         _ => format!("in {}", self.where_am_i().describe()),
