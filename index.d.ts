@@ -39,7 +39,7 @@ declare global {
 export interface TaskOptions {
   /**
    * Refuse (with `ERR_HEAPSNAP_MEMORY`) files that would need more than this many bytes to
-   * analyse (estimated at 1.6 × the file size). Default: 80% of the memory the OS reports free.
+   * analyse (estimated at 1.3 × the file size + 64 MB). Default: 80% of the memory the OS reports free.
    */
   maxMemory?: number;
   /** Cancels the work; the promise rejects with an `AbortError` (`code: 'ABORT_ERR'`). */

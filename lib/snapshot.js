@@ -41,8 +41,15 @@ function openOptions(o) {
   return { mmap: o.mmap ?? false, traceMemory: o.traceMemory ?? false };
 }
 
-/** Memory a parsed snapshot needs per byte of its text (measured peak: 1.47× on a 1 GB snapshot). */
-const MEMORY_PER_BYTE = 1.6;
+/**
+ * Memory an open needs (parse + analysis), from the file's size: measured peak RSS above the
+ * process's own (`node benchmark/bench.mjs --sizes medium,large --scale 5`): 1.41× a 150 MB file,
+ * 1.26× 1 GB, 1.17× 5.6 GB; what does not grow with the file (thread stacks, allocator arenas) is
+ * under the fixed part.
+ */
+const MEMORY_PER_BYTE = 1.3;
+const MEMORY_FIXED = 64 * 2 ** 20;
+const memoryNeed = (bytes) => Math.ceil(bytes * MEMORY_PER_BYTE + MEMORY_FIXED);
 const mb = (n) => formatBytes(n, { unit: 'MB', digits: 0 });
 
 /** `{ bytes, source }`: `maxMemory` if given, else the default budget (lib/memory.js). */
@@ -67,7 +74,7 @@ function checkMemory(path, maxMemory) {
   } catch {
     return; // the native open reports a missing or unreadable file with ERR_HEAPSNAP_IO
   }
-  const need = Math.ceil(size * MEMORY_PER_BYTE);
+  const need = memoryNeed(size);
   const limit = memoryLimit(maxMemory);
   if (need > limit.bytes) throw tooBig(`parsing ${path}`, size, need, limit, { path });
 }
@@ -148,7 +155,7 @@ class Parser {
     this.#assertOpen('push()');
     const bytes = toChunk(chunk);
     const total = this.#pushed + bytes.length;
-    const need = Math.ceil(total * MEMORY_PER_BYTE);
+    const need = memoryNeed(total);
     if (need > this.#limit.bytes) {
       this.#state = 'failed';
       throw tooBig('parsing the snapshot stream, so far', total, need, this.#limit);
