@@ -144,34 +144,80 @@ fn changed(path: &Path, size: u64, at: u64) -> Error {
   ))
 }
 
-/// Reads `f` window by window into one buffer. `size`: the size of a regular file when it was
-/// opened; reading must end exactly there.
-fn read_into<R: std::io::Read>(
-  mut f: R,
+/// Reads `f` window by window and pushes each window into `p`. A reader thread fills the next
+/// window while `p` parses the current one (two buffers change hands through channels), so the
+/// copy out of the page cache overlaps the parse's serial parts. `size`: the size of a regular
+/// file when it was opened; reading must end exactly there.
+fn read_into<R: std::io::Read + Send>(
+  f: R,
   p: &mut StreamParser,
   path: &Path,
   size: Option<u64>,
   control: &Control,
 ) -> Result<()> {
-  let mut buf = Vec::new();
-  buf
-    .try_reserve_exact(WINDOW as usize)
-    .map_err(|_| Error::memory(WINDOW, "the read buffer"))?;
-  buf.resize(WINDOW as usize, 0);
+  let (give, empty) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+  let (fill, full) = std::sync::mpsc::sync_channel::<std::io::Result<(Vec<u8>, usize)>>(2);
+  for _ in 0..2 {
+    let mut buf = Vec::new();
+    buf
+      .try_reserve_exact(WINDOW as usize)
+      .map_err(|_| Error::memory(2 * WINDOW, "the read buffers"))?;
+    buf.resize(WINDOW as usize, 0);
+    give.send(buf).expect("the channel holds both buffers");
+  }
+  std::thread::scope(|scope| {
+    scope.spawn(move || read_ahead(f, empty, fill));
+    // `give` and `full` are dropped when this returns, however it returns: the reader then stops
+    parse_windows(p, path, size, control, give, full)
+  })
+}
+
+/// The reader thread: fills each buffer it is given (a read may return less than asked, so
+/// windows stay whole) and hands it back with its length; stops after a short window (the end
+/// of the input), an error, or once the parser has hung up.
+fn read_ahead<R: std::io::Read>(
+  mut f: R,
+  empty: std::sync::mpsc::Receiver<Vec<u8>>,
+  full: std::sync::mpsc::SyncSender<std::io::Result<(Vec<u8>, usize)>>,
+) {
+  while let Ok(mut buf) = empty.recv() {
+    let mut n = 0;
+    let r = loop {
+      if n == buf.len() {
+        break Ok(());
+      }
+      match f.read(&mut buf[n..]) {
+        Ok(0) => break Ok(()),
+        Ok(k) => n += k,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        Err(e) => break Err(e),
+      }
+    };
+    let end = r.is_err() || n < buf.len();
+    if full.send(r.map(|()| (buf, n))).is_err() || end {
+      return;
+    }
+  }
+}
+
+/// The parser's side of [`read_into`]: pushes the windows in order, checks the size and the
+/// [`Control`] between them, and gives each buffer back to the reader.
+fn parse_windows(
+  p: &mut StreamParser,
+  path: &Path,
+  size: Option<u64>,
+  control: &Control,
+  give: std::sync::mpsc::SyncSender<Vec<u8>>,
+  full: std::sync::mpsc::Receiver<std::io::Result<(Vec<u8>, usize)>>,
+) -> Result<()> {
   let total = size.unwrap_or(0);
   let mut read = 0u64;
   loop {
     control.check()?;
-    // fill the window (a read may return less than asked), so windows stay 16 MiB
-    let mut n = 0;
-    while n < buf.len() {
-      match f.read(&mut buf[n..]) {
-        Ok(0) => break,
-        Ok(k) => n += k,
-        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-        Err(e) => return Err(Error::io(format!("cannot read the snapshot: {e}"))),
-      }
-    }
+    let Ok(window) = full.recv() else {
+      break; // the reader ended after a short (final) window
+    };
+    let (buf, n) = window.map_err(|e| Error::io(format!("cannot read the snapshot: {e}")))?;
     if n == 0 {
       break;
     }
@@ -189,6 +235,8 @@ fn read_into<R: std::io::Read>(
     if n < buf.len() {
       break;
     }
+    // the reader may have stopped meanwhile (an error it sends next); then the buffer is dropped
+    let _ = give.send(buf);
   }
   if size.is_some_and(|s| read != s) {
     return Err(changed(path, total, read));
