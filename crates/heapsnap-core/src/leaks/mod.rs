@@ -395,28 +395,23 @@ pub fn find_leaks_with(
       tally.add(r.name(), object_counts[i], 0, 0);
     }
   }
-  // Walk the dominator tree from the root, remembering the nearest candidate ancestor.
+  // Every node's dominators lead to the root (nodes no DFS reached are parented by it), so the
+  // dominator tree is walked upwards from the candidates only: each climb stops at the first
+  // node already answered, and the nodes no candidate lies under are never read.
+  let dom = &fin.dominator;
+  // Which nodes have a candidate below them: each candidate marks its dominators, up to the
+  // first one already marked (whose own dominators are then marked too).
   // Collections with a candidate below them are looked through.
   let mut has_cand_below = vec![false; n];
-  {
-    // post-order over the dominator tree via an explicit stack
-    let mut stack: Vec<(u32, bool)> = vec![(g.root, false)];
-    while let Some((v, done)) = stack.pop() {
-      let (a, b) = (
-        fin.first_dominated[v as usize] as usize,
-        fin.first_dominated[v as usize + 1] as usize,
-      );
-      if !done {
-        stack.push((v, true));
-        for &c in &fin.dominated[a..b] {
-          stack.push((c, false));
-        }
-      } else {
-        let below = fin.dominated[a..b]
-          .iter()
-          .any(|&c| cand[c as usize] || has_cand_below[c as usize]);
-        has_cand_below[v as usize] = below;
+  for c in (0..n as u32).filter(|&c| cand[c as usize]) {
+    let mut u = c;
+    while u != g.root {
+      let d = dom[u as usize];
+      if has_cand_below[d as usize] {
+        break;
       }
+      has_cand_below[d as usize] = true;
+      u = d;
     }
   }
   for v in 0..n as u32 {
@@ -425,29 +420,44 @@ pub fn find_leaks_with(
     }
   }
   drop(has_cand_below);
-  // Top-level candidates and how many candidates each owns.
+  // Top-level candidates (no candidate dominates them) and how many candidates each owns: a
+  // candidate's owner is the candidate closest to the root among its dominators and itself,
+  // remembered for every node a climb passes (`top_of`), so each node is climbed through once.
+  const NONE: u32 = u32::MAX;
+  const UNKNOWN: u32 = u32::MAX - 1;
+  let mut top_of = vec![UNKNOWN; n];
+  let mut chain: Vec<u32> = Vec::new();
   let mut top: Vec<u32> = Vec::new();
   let mut owned: HashMap<u32, u64> = HashMap::default();
   let mut leaked = 0u64;
-  let mut stack: Vec<(u32, u32)> = vec![(g.root, u32::MAX)];
-  while let Some((v, owner)) = stack.pop() {
-    let mut own = owner;
-    if cand[v as usize] {
-      leaked += 1;
-      if owner == u32::MAX {
-        top.push(v);
-        own = v;
+  for v in (0..n as u32).filter(|&v| cand[v as usize]) {
+    chain.clear();
+    let mut u = v;
+    let mut above = loop {
+      let known = top_of[u as usize];
+      if known != UNKNOWN {
+        break known;
       }
-      *owned.entry(own).or_insert(0) += 1;
+      chain.push(u);
+      if u == g.root || chain.len() > n {
+        break NONE;
+      }
+      u = dom[u as usize];
+    };
+    for &x in chain.iter().rev() {
+      if above == NONE && cand[x as usize] {
+        above = x;
+      }
+      top_of[x as usize] = above;
     }
-    let (a, b) = (
-      fin.first_dominated[v as usize] as usize,
-      fin.first_dominated[v as usize + 1] as usize,
-    );
-    for &c in &fin.dominated[a..b] {
-      stack.push((c, own));
+    let own = top_of[v as usize];
+    leaked += 1;
+    if own == v {
+      top.push(v);
     }
+    *owned.entry(own).or_insert(0) += 1;
   }
+  drop(top_of);
   top.sort_unstable();
   let owned_of = |v: u32| owned.get(&v).copied().unwrap_or(1);
   // Report rules drop an object with everything it owns (it still owns it: its children do
