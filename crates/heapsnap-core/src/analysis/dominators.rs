@@ -23,7 +23,7 @@
 use super::flags::bit;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Sizes};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 pub struct Dominators {
   /// Immediate dominator ordinal of every node (the root dominates itself).
@@ -47,12 +47,19 @@ struct Vx {
 
 /// DevTools' DFS numbering, in both directions.
 struct Numbering {
-  /// DFS number → node ordinal (`vertex[0]` unused).
+  /// DFS number → node ordinal (`vertex[0]` unused); made from `num` where it is read (the
+  /// numbering does not need it, and the stream is built without it).
   vertex: Vec<u32>,
   /// Node ordinal → DFS number.
   num: Vec<u32>,
   /// DFS number → the tree parent's number (0 for the root).
   parent: Vec<u32>,
+  /// DFS number → how many essential retainers are numbered above it (seen by the DFS).
+  above: Vec<u32>,
+  /// DFS number → its smallest essential retainer numbered at or below it (the tree parent at
+  /// first), in blocks of [`BLOCK`] numbers (`below[w / BLOCK][w % BLOCK]`), so that they can
+  /// be given back one by one.
+  below: Vec<Pages>,
   /// Nodes numbered on their own in the third step (not reached by any DFS).
   leftovers: usize,
 }
@@ -67,12 +74,20 @@ fn check(cancel: Option<&AtomicBool>) -> Result<()> {
 /// Numbers the nodes as DevTools does: DFS from the root over essential edges (children in edge
 /// order); then a DFS from each unvisited orphan in node order, parented by the root; then every
 /// node still unvisited, alone, parented by the root. Iterative: the stack holds the DFS path.
-fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
+///
+/// The DFS meets every essential edge of the nodes it numbers once, with both ends' numbers at
+/// hand (a target not numbered yet becomes the next child): it counts each vertex's retainers
+/// above it and keeps its smallest one below, what the predecessor stream is made of.
+fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
   let n = g.node_count;
   let mut nb = Numbering {
-    vertex: vec![0u32; n + 1],
+    vertex: Vec::new(),
     num: vec![0u32; n],
     parent: vec![0u32; n + 1],
+    above: vec![0u32; n + 1],
+    below: (0..(n + 1).div_ceil(BLOCK))
+      .map(|b| Pages::zeroed(BLOCK.min(n + 1 - b * BLOCK)))
+      .collect::<Result<_>>()?,
     leftovers: 0,
   };
   let mut count = 0u32;
@@ -80,8 +95,8 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
     *count += 1;
     let i = *count;
     nb.num[o as usize] = i;
-    nb.vertex[i as usize] = o;
     nb.parent[i as usize] = parent;
+    nb.below[i as usize / BLOCK].get_mut()[i as usize % BLOCK] = parent;
     i
   };
   // (node, next edge to look at, the node's number)
@@ -98,9 +113,16 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
         *k += 1;
         if bit(essential, e) {
           let w = g.edge_to[e];
-          if nb.num[w as usize] == 0 {
+          let wi = nb.num[w as usize];
+          if wi == 0 {
             next = Some(w);
             break;
+          }
+          if vi > wi {
+            nb.above[wi as usize] += 1;
+          } else {
+            let b = &mut nb.below[wi as usize / BLOCK].get_mut()[wi as usize % BLOCK];
+            *b = (*b).min(vi);
           }
         }
       }
@@ -117,8 +139,9 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
   };
   dfs(&mut nb, &mut count, g.root, 0);
   if (count as usize) < n {
+    let held = essentially_retained(g, essential);
     for o in 0..n as u32 {
-      if nb.num[o as usize] == 0 && only_weak_retainers(g, ret_essential, o) {
+      if nb.num[o as usize] == 0 && !bit(&held, o as usize) {
         dfs(&mut nb, &mut count, o, 1);
       }
     }
@@ -131,66 +154,155 @@ fn number(g: &Graph, essential: &[u64], ret_essential: &[u64]) -> Numbering {
       }
     }
   }
-  nb
+  Ok(nb)
 }
 
-/// What the semidominator loop reads, in the order it reads it (decreasing DFS number), as
-/// blocks of DFS numbers: for each vertex w, the numbers of its essential retainers numbered
-/// above w (those need `eval`), then one entry ≤ w that ends w's list: the smallest retainer
-/// numbered below w (its own number: such a vertex is not linked yet, so its `eval` is itself),
-/// or w when there is none, or 1 (the root) when w has no essential retainer at all (an orphan).
+/// Vertices per block of the predecessor stream.
+const BLOCK: usize = 1 << 16;
+
+/// A zeroed column of `u32` in its own anonymous mapping: its pages become resident when
+/// written and go back to the system when it is dropped. The allocator, given the same
+/// blocks, kept many of them resident after they were freed (the pass's memory peak depends on
+/// giving them back while the next ones are written).
+struct Pages {
+  map: memmap2::MmapMut,
+  len: usize,
+}
+
+impl Pages {
+  fn zeroed(len: usize) -> Result<Pages> {
+    let bytes = len * std::mem::size_of::<u32>();
+    let map = memmap2::MmapMut::map_anon(bytes.max(1))
+      .map_err(|_| Error::memory(bytes as u64, "the dominator pass's predecessor lists"))?;
+    Ok(Pages { map, len })
+  }
+  fn get(&self) -> &[u32] {
+    // SAFETY: the mapping is page-aligned, `len` numbers long and zero-initialised.
+    unsafe { std::slice::from_raw_parts(self.map.as_ptr() as *const u32, self.len) }
+  }
+  fn get_mut(&mut self) -> &mut [u32] {
+    // SAFETY: as in `get`, borrowed mutably through `self`.
+    unsafe { std::slice::from_raw_parts_mut(self.map.as_mut_ptr() as *mut u32, self.len) }
+  }
+  fn atomics(&self) -> &[AtomicU32] {
+    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32; shared writes go
+    // through the atomics only.
+    unsafe { std::slice::from_raw_parts(self.map.as_ptr() as *const AtomicU32, self.len) }
+  }
+}
+
+/// What the semidominator loop reads, in the order it reads it (decreasing DFS number), in
+/// blocks of [`BLOCK`] numbers from the top (the block of numbers b·BLOCK.. is
+/// `stream[blocks - 1 - b]`, its vertices in decreasing order, within 2..=count): for each vertex w, first one entry ≤ w,
+/// the smallest essential retainer numbered at or below w (its tree parent or lower; 1, the
+/// root, for an orphan, which has no essential retainer), then the numbers of its essential
+/// retainers numbered above w (those need `eval`), in any order. The next vertex's first entry
+/// (≤ w - 1) ends w's list.
 ///
-/// `nums` holds, per retainer slot, the DFS number of its source, or 0 for a slot whose edge is
-/// not essential (numbers start at 1).
-///
-/// Built in parallel, a block of vertices per task: the lookups by node ordinal (retainer
-/// slices) are independent here, so the memory system serves many at once instead of one after
-/// another inside the loop. Capacity is reserved for every retainer slot, but pages never
-/// written are never resident.
-fn predecessor_stream(g: &Graph, nums: &[u32], vertex: &[u32]) -> Vec<Vec<u32>> {
-  use rayon::prelude::*;
-  const BLOCK: usize = 1 << 15;
-  let n = vertex.len() - 1;
-  let per_vertex = nums.len() / n.max(1) + 2;
-  let first = &g.first_retainer;
-  // blocks from the top: block k holds w = n - k·BLOCK down to max(2, …)
-  let tops: Vec<usize> = (2..=n).rev().step_by(BLOCK).collect();
-  tops
-    .into_par_iter()
-    .map(|top| {
-      let low = top.saturating_sub(BLOCK - 1).max(2);
-      // twice the average: untouched capacity is never resident; a rare busy block grows
-      let mut out = Vec::with_capacity((top - low + 1) * per_vertex * 2);
-      for w in (low..=top).rev() {
-        // Software pipeline over the next vertices of this block: the retainer slice start of
-        // w - 16 and the retainers' numbers of w - 8 are requested now, so they are in cache
-        // when their turn comes.
-        if w >= low + 16 {
-          prefetch(&first[vertex[w - 16] as usize]);
+/// The numbering counted the retainers above each vertex and kept its smallest one below
+/// (`nb.above`, `nb.below`); the entries above are written here from the edges read forwards
+/// (source by source, in parallel), so no column of the retainers' sources (4 bytes per edge)
+/// is needed. Places are atomics; the loop takes the minimum over a vertex's entries, so their
+/// order within it does not matter. `nb.below` is given back block by block as the stream's
+/// blocks are made, `nb.above` at the end.
+fn predecessor_stream(g: &Graph, essential: &[u64], nb: &mut Numbering) -> Result<(Vec<Pages>, Vec<u64>)> {
+  let count = nb.num.len();
+  let below = std::mem::take(&mut nb.below);
+  let above = into_atomics(std::mem::take(&mut nb.above));
+  let mut listed = vec![0u64; (count + 1).div_ceil(64)];
+  if count < 2 {
+    return Ok((Vec::new(), listed));
+  }
+  let parent = &nb.parent;
+  // places: each vertex's first entry is written now, its count becomes where its entries
+  // above go; blocks made from the top, the order the loop reads them in
+  let blocks = below.len();
+  let mut stream = Vec::with_capacity(blocks);
+  for (b, below_block) in below.into_iter().enumerate().rev() {
+    let low = (b * BLOCK).max(2);
+    let top = ((b + 1) * BLOCK - 1).min(count);
+    if low > top {
+      stream.push(Pages::zeroed(0)?);
+      continue;
+    }
+    let mins = below_block.get();
+    // a vertex with nothing above it whose smallest retainer below is its parent has no list
+    let has_list = |w: usize, a: u32| a > 0 || mins[w % BLOCK] < parent[w];
+    let len: u32 = (low..=top)
+      .map(|w| {
+        let a = above[w].load(Ordering::Relaxed);
+        if has_list(w, a) {
+          1 + a
+        } else {
+          0
         }
-        if w >= low + 8 {
-          let s = first[vertex[w - 8] as usize] as usize;
-          prefetch(nums.as_ptr().wrapping_add(s));
-        }
-        let cur = w as u32;
-        let mut below = u32::MAX;
-        let mut any = false;
-        for &v in &nums[g.retainers_of(vertex[w])] {
-          if v == 0 {
-            continue;
-          }
-          any = true;
-          if v > cur {
-            out.push(v);
-          } else if v < below {
-            below = v;
-          }
-        }
-        out.push(if !any { 1 } else { below.min(cur) });
+      })
+      .sum();
+    let mut block = Pages::zeroed(len as usize)?;
+    let first = block.get_mut();
+    let mut pos = 0u32;
+    for w in (low..=top).rev() {
+      let a = above[w].load(Ordering::Relaxed);
+      if has_list(w, a) {
+        listed[w >> 6] |= 1 << (w & 63);
+        first[pos as usize] = mins[w % BLOCK];
+        above[w].store(pos + 1, Ordering::Relaxed);
+        pos += 1 + a;
       }
-      out
-    })
-    .collect()
+    }
+    drop(below_block); // unmapped
+    stream.push(block);
+  }
+  // the retainers above, each at its vertex's next place
+  for_each_edge(g, essential, &nb.num, &above, |nu, nw| {
+    if nu > nw {
+      let p = above[nw as usize].fetch_add(1, Ordering::Relaxed);
+      stream[blocks - 1 - nw as usize / BLOCK].atomics()[p as usize].store(nu, Ordering::Relaxed);
+    }
+  });
+  Ok((stream, listed))
+}
+
+/// The column as atomics, in place.
+fn into_atomics(v: Vec<u32>) -> Vec<AtomicU32> {
+  let mut v = std::mem::ManuallyDrop::new(v);
+  // SAFETY: AtomicU32 has the size, alignment and bit validity of u32, so the allocation is
+  // a valid Vec<AtomicU32> of the same length and capacity, freed with the same layout.
+  unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut AtomicU32, v.len(), v.capacity()) }
+}
+
+/// Calls `f(num[u], num[w])` for every essential edge u -> w whose target is numbered 2 or
+/// more, in parallel over ranges of sources. The numbers of the targets 16 edges ahead and
+/// the `places` of those 8 ahead are asked for early (the two random reads of an edge).
+fn for_each_edge(g: &Graph, essential: &[u64], num: &[u32], places: &[AtomicU32], f: impl Fn(u32, u32) + Sync) {
+  use rayon::prelude::*;
+  const SOURCES: usize = 1 << 14;
+  let count = num.len();
+  (0..count.div_ceil(SOURCES)).into_par_iter().for_each(|c| {
+    let (lo, hi) = (c * SOURCES, count.min((c + 1) * SOURCES));
+    let edges = g.first_edge[lo] as usize..g.first_edge[hi] as usize;
+    let to = &g.edge_to[edges.clone()];
+    let base = edges.start;
+    let mut u = lo;
+    for k in edges {
+      let i = k - base;
+      if let Some(&t) = to.get(i + 16) {
+        prefetch(num.as_ptr().wrapping_add(t as usize));
+      }
+      if let Some(&t) = to.get(i + 8) {
+        prefetch(places.as_ptr().wrapping_add(num[t as usize] as usize));
+      }
+      while g.first_edge[u + 1] as usize <= k {
+        u += 1;
+      }
+      if bit(essential, k) {
+        let nw = num[to[i] as usize];
+        if nw >= 2 {
+          f(num[u], nw);
+        }
+      }
+    }
+  });
 }
 
 /// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
@@ -211,74 +323,67 @@ fn prefetch<T>(p: *const T) {
 /// exactly when its number is above the current one: that answers "is it linked?" without a
 /// load, and the forest needs only (ancestor, best semi on the compressed path) per vertex, 8
 /// bytes. The semidominators are then turned into immediate dominators in place.
+///
+/// Memory: `nb.vertex` is given back while the stream is built (the peak of the whole
+/// analysis) and made again from `nb.num` at the end; the stream's blocks are given back as
+/// the loop reads them, while the forest fills.
 fn semi_nca(
   g: &Graph,
-  mut sources: Vec<u32>,
-  ret_essential: &[u64],
+  essential: &[u64],
   nb: &mut Numbering,
   cancel: Option<&AtomicBool>,
 ) -> Result<Vec<u32>> {
-  let count = nb.vertex.len() - 1;
-  // Each slot's source becomes its DFS number (0 for a non-essential edge), in place: the
-  // numbering by ordinal is then given back before the stream is built, the memory peak.
-  {
-    use rayon::prelude::*;
-    let num = &nb.num;
-    sources.par_iter_mut().enumerate().for_each(|(rk, s)| {
-      *s = if bit(ret_essential, rk) {
-        num[*s as usize]
-      } else {
-        0
-      };
-    });
-  }
-  nb.num = Vec::new();
-  super::pipeline::give_back_free_memory();
-  let stream = predecessor_stream(g, &sources, &nb.vertex);
-  // what the loop reads is in the stream now: the retainers' numbers (4 bytes per edge) are
-  // given back before the forest is allocated
-  drop(sources);
+  let count = nb.num.len();
+  super::pipeline::give_back_free_memory(); // the numbering's stack
+  let (stream, listed) = predecessor_stream(g, essential, nb)?;
   super::pipeline::give_back_free_memory();
   check(cancel)?;
   // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
   let mut forest = vec![[0u32; 2]; count + 1];
   let mut semi = vec![0u32; count + 1];
   let mut path: Vec<u32> = Vec::new();
-  // the stream's blocks in order, each read with a lookahead that asks for the forest entries
-  // of the retainers a few places ahead
-  let mut blocks = stream.iter();
-  let mut block: &[u32] = &[];
+  // the stream's blocks from the top, each read with a lookahead that asks for the forest entries
+  // of the retainers a few places ahead, and given back once read
+  let mut blocks = stream.into_iter();
+  let mut block = Pages::zeroed(0)?;
+  let mut in_block = usize::MAX;
   let mut j = 0;
   for w in (2..=count).rev() {
     if w % (1 << 20) == 0 {
       check(cancel)?;
     }
+    if w / BLOCK != in_block {
+      // the block read is given back (unmapped) as the next one is taken
+      in_block = w / BLOCK;
+      block = blocks.next().expect("a block per BLOCK numbers");
+      j = 0;
+    }
     let cur = w as u32;
-    let mut s = u32::MAX;
-    loop {
-      if j == block.len() {
-        block = blocks.next().map(|b| b.as_slice()).unwrap_or(&[]);
-        j = 0;
-        if block.is_empty() {
-          break; // cannot happen: every vertex has its end entry
-        }
-      }
-      if let Some(&ahead) = block.get(j + 8) {
-        prefetch(forest.as_ptr().wrapping_add(ahead as usize));
-      }
-      let v = block[j];
-      j += 1;
+    if !bit(&listed, w) {
+      // no retainer above w, and its parent is its smallest one below
+      semi[w] = nb.parent[w];
+      forest[w] = [nb.parent[w], nb.parent[w]];
+      continue;
+    }
+    let entries = block.get();
+    // w's first entry (≤ w), then its retainers above it, up to the next vertex's first entry
+    let mut s = entries[j];
+    j += 1;
+    while let Some(&v) = entries.get(j) {
       if v <= cur {
-        s = s.min(v); // the end of w's list
         break;
       }
+      if let Some(&ahead) = entries.get(j + 8) {
+        prefetch(forest.as_ptr().wrapping_add(ahead as usize));
+      }
+      j += 1;
       s = s.min(eval_snca(v, cur, &mut forest, &mut path));
     }
     semi[w] = s;
     forest[w] = [nb.parent[w], s]; // link w under its tree parent
   }
+  drop(block);
   drop(forest);
-  drop(stream);
   super::pipeline::give_back_free_memory();
   check(cancel)?;
   // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
@@ -295,6 +400,9 @@ fn semi_nca(
     }
     idom[w] = d;
   }
+  nb.parent = Vec::new();
+  nb.vertex = vertices(&nb.num);
+  nb.num = Vec::new();
   Ok(idom)
 }
 
@@ -354,9 +462,7 @@ fn eval(v: u32, vx: &mut [Vx], stack: &mut Vec<u32>) -> u32 {
 /// DevTools' Lengauer–Tarjan, step for step, on the numbering, with the retainers in the
 /// graph's own order; returns the immediate dominator's number per DFS number.
 fn lengauer_tarjan(
-  g: &Graph,
-  sources: &[u32],
-  ret_essential: &[u64],
+  (first, ret_essential, sources): (&[u32], &[u64], &[u32]),
   nb: &mut Numbering,
   cancel: Option<&AtomicBool>,
 ) -> Result<Vec<u32>> {
@@ -380,7 +486,8 @@ fn lengauer_tarjan(
     }
     let mut orphan = true;
     let mut semi = vx[w].semi;
-    let range = g.retainers_of(nb.vertex[w]);
+    let o = nb.vertex[w] as usize;
+    let range = first[o] as usize..first[o + 1] as usize;
     for (rk, &src) in range.clone().zip(&sources[range]) {
       if !bit(ret_essential, rk) {
         continue;
@@ -424,24 +531,22 @@ fn lengauer_tarjan(
   Ok(dom)
 }
 
-/// `sources` is the source node of every retainer slot (taken: it is given back as soon as it
-/// has been read); `essential` has a bit per edge, `ret_essential` the same bit per retainer
-/// slot.
+/// `essential` has a bit per edge. The graph's retainers need not be built.
 pub fn compute(
   g: &Graph,
-  sources: Vec<u32>,
   essential: &[u64],
-  ret_essential: &[u64],
   self_size: &Sizes,
   cancel: Option<&AtomicBool>,
 ) -> Result<Dominators> {
   let n = g.node_count;
-  let mut nb = number(g, essential, ret_essential);
+  let mut nb = number(g, essential)?;
   check(cancel)?;
   let idom = if nb.leftovers == 0 {
-    semi_nca(g, sources, ret_essential, &mut nb, cancel)?
+    semi_nca(g, essential, &mut nb, cancel)?
   } else {
-    lengauer_tarjan(g, &sources, ret_essential, &mut nb, cancel)?
+    nb.vertex = vertices(&nb.num);
+    let (first, bits, sources) = g.retainer_columns(essential);
+    lengauer_tarjan((&first, &bits, &sources), &mut nb, cancel)?
   };
   let vertex = std::mem::take(&mut nb.vertex);
   drop(nb);
@@ -465,8 +570,30 @@ pub fn compute(
   Ok(Dominators { dominator, retained })
 }
 
-fn only_weak_retainers(g: &Graph, ret_essential: &[u64], node: u32) -> bool {
-  !g.retainers_of(node).any(|rk| bit(ret_essential, rk))
+/// DFS number → node ordinal, from ordinal → number (every node numbered).
+fn vertices(num: &[u32]) -> Vec<u32> {
+  let mut vertex = vec![0u32; num.len() + 1];
+  for (o, &i) in num.iter().enumerate() {
+    vertex[i as usize] = o as u32;
+  }
+  vertex
+}
+
+/// A bit per node: whether an essential edge points to it (a node without is an orphan).
+fn essentially_retained(g: &Graph, essential: &[u64]) -> Vec<u64> {
+  use rayon::prelude::*;
+  use std::sync::atomic::AtomicU64;
+  let held: Vec<AtomicU64> = (0..g.node_count.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+  const EDGES: usize = 1 << 16;
+  (0..g.edge_count.div_ceil(EDGES)).into_par_iter().for_each(|c| {
+    for k in c * EDGES..g.edge_count.min((c + 1) * EDGES) {
+      if bit(essential, k) {
+        let t = g.edge_to[k] as usize;
+        held[t >> 6].fetch_or(1 << (t & 63), Ordering::Relaxed);
+      }
+    }
+  });
+  held.into_iter().map(AtomicU64::into_inner).collect()
 }
 
 /// Children of each node in the dominator tree (CSR; descending ordinal within a slice).
@@ -518,6 +645,7 @@ mod tests {
     let mut next_edge = vec![0u32; len];
     let mut count: u32 = 0;
     let r = g.root + 1;
+    let (_, _, sources) = g.retainer_columns(essential);
 
     let dfs = |root: u32, vx: &mut [Vx], vertex: &mut [u32], next_edge: &mut [u32], count: &mut u32| {
       next_edge[(root - 1) as usize] = g.first_edge[(root - 1) as usize];
@@ -553,7 +681,7 @@ mod tests {
     dfs(r, &mut vx, &mut vertex, &mut next_edge, &mut count);
     if (count as usize) < n {
       for v in 1..=n as u32 {
-        if vx[v as usize].semi == 0 && only_weak_retainers(g, ret_essential, v - 1) {
+        if vx[v as usize].semi == 0 && !g.retainers_of(v - 1).any(|rk| bit(ret_essential, rk)) {
           vx[v as usize].parent = r;
           dfs(v, &mut vx, &mut vertex, &mut next_edge, &mut count);
         }
@@ -617,7 +745,7 @@ mod tests {
           continue;
         }
         orphan = false;
-        let v = g.retainer_node[rk] + 1;
+        let v = sources[rk] + 1;
         let u = eval(v, &mut vx);
         let su = vx[u as usize].semi;
         if su < semi_w {
@@ -743,18 +871,17 @@ mod tests {
     let page = flags::page_objects(&g);
     let mut cache = flags::EphemeronCache::new(g.strings.len());
     let essential = flags::essential_edges(&g, &page, &mut cache);
-    let ret_essential = g.build_retainers(&essential);
     let sizes = g.raw_self_size.clone();
-    let leftovers = number(&g, &essential, &ret_essential).leftovers;
+    let leftovers = number(&g, &essential).unwrap().leftovers;
     let new = compute(
       &g,
-      g.retainer_node.clone(),
       &essential,
-      &ret_essential,
       &sizes,
       None,
     )
     .unwrap();
+    g.build_retainers();
+    let (_, ret_essential, _) = g.retainer_columns(&essential);
     let old = reference(&g, &essential, &ret_essential, &sizes, None).unwrap();
     (new, old, leftovers)
   }

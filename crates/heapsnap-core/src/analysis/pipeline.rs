@@ -6,7 +6,7 @@
 //! phases, the same progress reports on its [`Control`], the same cancellation points and the
 //! same [`Timings`]. Passes that only read the graph run two at a time (`rayon::join`); the
 //! order keeps the dominator pass, the memory peak, free of what it does not read: the
-//! distances (their column and BFS queue) are computed after it.
+//! distances (their column and BFS queue) are computed after it, the retainers last.
 
 use super::allocations::Allocations;
 use super::locations::Sources;
@@ -201,19 +201,13 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let essential = flags::essential_edges(&g, &page, &mut cache);
   drop(page);
   clock.lap("essentialEdges");
-  control.set_step(Step::Retainers);
-  let ret_essential = g.build_retainers(&essential);
   g.detachedness = None; // the file's column; the propagated states are kept below
-  clock.lap("retainers");
   // the dominator pass needs the shallow sizes; the distances wait until it is done (below)
   let self_size = shallow::redistribute(&g, has_user_roots);
   clock.lap("shallowSizes");
   control.check()?;
   // The dominator tree and the classes need only read the graph: run them at once.
   control.set_step(Step::Dominators);
-  // the dominator pass reads the retainers' sources once, then gives them back; nothing else
-  // needs them
-  let ret_sources = g.take_retainer_sources();
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
   let ((doms, dom_ms), ((interfaces, (key_of, keys)), class_ms)) = rayon::join(
@@ -221,9 +215,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       timed(|| {
         dominators::compute(
           &g,
-          ret_sources,
           &essential,
-          &ret_essential,
           &self_size,
           Some(control.cancel_flag()),
         )
@@ -234,13 +226,16 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         let mut class = classes::object_classes(&g, &mut interner);
         let interfaces = classes::infer_interfaces(&g);
         classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
-        (interfaces, summary::key_ids(&g, class))
+        let r = (interfaces, summary::key_ids(&g, class));
+        // the interface inference's and the class keys' maps, freed by now, would otherwise
+        // stay resident through the dominator pass's peak (up to ~90 MB on a 1 GB file)
+        give_back_free_memory();
+        r
       })
     },
   );
   let d = doms?;
   drop(essential);
-  drop(ret_essential);
   interner.flush(&mut g.strings);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
   clock.record("dominators", dom_ms);
@@ -260,6 +255,11 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   clock.record("distances", dist_ms);
   clock.lap("distances+dominated");
   control.check()?;
+  // The retainers are read by the statistics and the queries only: built last, they are no
+  // part of the dominator pass's peak (4 bytes a node)
+  control.set_step(Step::Retainers);
+  g.build_retainers();
+  clock.lap("retainers");
   control.set_step(Step::Statistics);
   let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
   let statistics = summary::statistics(&g, &self_size, total_size);

@@ -580,7 +580,6 @@ pub fn load(
     edge_to,
     first_retainer,
     retainer_edge: retainer_lock,
-    retainer_node: Vec::new(),
     strings: StringTable {
       bytes: string_bytes,
       offsets: string_offsets,

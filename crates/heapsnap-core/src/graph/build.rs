@@ -161,7 +161,6 @@ impl Graph {
       edge_to,
       first_retainer: Vec::new(),
       retainer_edge: std::sync::OnceLock::new(),
-      retainer_node: Vec::new(),
       strings,
       locations,
       samples,

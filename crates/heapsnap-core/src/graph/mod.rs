@@ -55,10 +55,6 @@ pub struct Graph {
   /// need it: the dominator pass gets an "essential" bit per slot instead. A slot's source is
   /// the edge's source, found in `first_edge`.
   pub(crate) retainer_edge: std::sync::OnceLock<Vec<u32>>,
-  /// Source node of each retainer slot, from `build_retainers` until the dominator pass takes
-  /// it (`take_retainer_sources`) and drops it once read: a snapshot does not hold 4 bytes per
-  /// edge that the queries can do without.
-  pub(crate) retainer_node: Vec<u32>,
   pub strings: StringTable,
   pub locations: HashMap<u32, Location>,
   pub samples: Vec<u32>,
@@ -72,13 +68,21 @@ impl Graph {
     self.first_edge[node as usize] as usize..self.first_edge[node as usize + 1] as usize
   }
 
-  /// Builds the retainers (CSR of sources) and returns, per retainer slot, whether its edge
-  /// is set in `flags` (one bit per edge): the dominator pass reads that sequentially.
-  pub fn build_retainers(&mut self, flags: &[u64]) -> Vec<u64> {
-    let (first, rnode, bits) = retainers::build(&self.first_edge, &self.edge_to, Some(flags));
-    self.first_retainer = first;
-    self.retainer_node = rnode;
-    bits
+  /// Builds the retainers (the slices of slots per node, `first_retainer`). No column of the
+  /// slots' sources is kept: queries find a slot's source from its edge ([`Graph::retainer`]).
+  /// The analysis needs none of it (the dominator pass reads the edges forwards), so it is
+  /// built after the dominator pass, for the queries and the statistics.
+  pub fn build_retainers(&mut self) {
+    self.first_retainer = retainers::build(&self.first_edge, &self.edge_to, None).0;
+  }
+
+  /// The retainers as columns of their own, for a pass that reads them all in the slots'
+  /// order (the rare Lengauer–Tarjan replay of the dominator pass; tests): the slice starts,
+  /// per slot the bit of its edge in `flags` (one bit per edge), and per slot its source node.
+  pub(crate) fn retainer_columns(&self, flags: &[u64]) -> (Vec<u32>, Vec<u64>, Vec<u32>) {
+    let (first, bits) = retainers::build(&self.first_edge, &self.edge_to, Some(flags));
+    let sources = retainers::sources(&self.first_edge, &self.edge_to, &first);
+    (first, bits, sources)
   }
 
   /// The edge of every retainer slot (built on first use).
@@ -101,12 +105,6 @@ impl Graph {
     // the first node whose edges start after k, less one; nodes without edges share a start
     // with their successor and are skipped by the search
     (self.first_edge.partition_point(|&f| f as usize <= k) - 1) as u32
-  }
-
-  /// Hands the retainers' source nodes to the one pass that reads them in bulk (the dominator
-  /// pass); the graph keeps the slots, whose sources the queries find from their edges.
-  pub(crate) fn take_retainer_sources(&mut self) -> Vec<u32> {
-    std::mem::take(&mut self.retainer_node)
   }
 
   #[inline]

@@ -9,13 +9,11 @@
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Slice starts (`first[t]..first[t + 1]` are target `t`'s slots), the source node of every
-/// slot, and (with `flags`, one bit per edge) the same bit per slot.
-pub(super) fn build(
-  first_edge: &[u32],
-  edge_to: &[u32],
-  flags: Option<&[u64]>,
-) -> (Vec<u32>, Vec<u32>, Vec<u64>) {
+/// Slice starts (`first[t]..first[t + 1]` are target `t`'s slots) and, with `flags` (one bit
+/// per edge), the same bit per slot. The slots' sources are not stored: the dominator pass
+/// reads the edges forwards instead, and the rare reader of a slot's source uses [`sources`]
+/// or [`edges`].
+pub(super) fn build(first_edge: &[u32], edge_to: &[u32], flags: Option<&[u64]>) -> (Vec<u32>, Vec<u64>) {
   let n = first_edge.len() - 1;
   let bounds = partition(n);
   let mut first = vec![0u32; n + 1];
@@ -36,47 +34,44 @@ pub(super) fn build(
     *f = acc;
     acc += c;
   }
+  let Some(flags) = flags else {
+    return (first, Vec::new());
+  };
   let e = edge_to.len();
-  let mut sources = vec![0u32; e];
   // Bit words straddle the threads' slot ranges, so they are set atomically.
-  let words = if flags.is_some() { e.div_ceil(64) } else { 0 };
-  let bits: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
-  fill(
-    first_edge,
-    edge_to,
-    &first,
-    &bounds,
-    &mut sources,
-    |out, local, slot, k, src| {
-      out[local] = src;
-      if let Some(f) = flags {
-        if f[k >> 6] & (1 << (k & 63)) != 0 {
-          bits[slot >> 6].fetch_or(1 << (slot & 63), Ordering::Relaxed);
-        }
-      }
-    },
-  );
-  (
-    first,
-    sources,
-    bits.into_iter().map(AtomicU64::into_inner).collect(),
-  )
+  let bits: Vec<AtomicU64> = (0..e.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+  let parts = vec![(); bounds.len() - 1];
+  visit(first_edge, edge_to, &first, &bounds, parts, |_, slot, k, _| {
+    if flags[k >> 6] & (1 << (k & 63)) != 0 {
+      bits[slot >> 6].fetch_or(1 << (slot & 63), Ordering::Relaxed);
+    }
+  });
+  (first, bits.into_iter().map(AtomicU64::into_inner).collect())
+}
+
+/// The source node of every retainer slot, for slice starts `first` made by [`build`].
+pub(super) fn sources(first_edge: &[u32], edge_to: &[u32], first: &[u32]) -> Vec<u32> {
+  fill(first_edge, edge_to, first, |_, src| src)
 }
 
 /// The edge of every retainer slot, for slice starts `first` made by [`build`].
 pub(super) fn edges(first_edge: &[u32], edge_to: &[u32], first: &[u32]) -> Vec<u32> {
+  fill(first_edge, edge_to, first, |k, _| k as u32)
+}
+
+/// A column with a value per retainer slot: `value(edge, source)` of the slot's edge.
+fn fill(first_edge: &[u32], edge_to: &[u32], first: &[u32], value: impl Fn(usize, u32) -> u32 + Sync) -> Vec<u32> {
   let bounds = partition(first_edge.len() - 1);
+  let slot_bounds: Vec<u32> = bounds.iter().map(|&b| first[b as usize]).collect();
   let mut out = vec![0u32; edge_to.len()];
-  fill(
-    first_edge,
-    edge_to,
-    first,
-    &bounds,
-    &mut out,
-    |out, local, _, k, _| {
-      out[local] = k as u32;
-    },
-  );
+  let parts: Vec<(&mut [u32], usize)> = split_by(&mut out, &slot_bounds)
+    .into_iter()
+    .zip(&slot_bounds)
+    .map(|(part, &base)| (part, base as usize))
+    .collect();
+  visit(first_edge, edge_to, first, &bounds, parts, |(part, base), slot, k, src| {
+    part[slot - *base] = value(k, src);
+  });
   out
 }
 
@@ -88,33 +83,28 @@ fn partition(n: usize) -> Vec<u32> {
 
 /// Visits every edge in (source, edge) order, in parallel over target ranges, with its
 /// retainer slot (slots of one target are filled from the end). `put` gets the thread's own
-/// part of the output, the slot's index in that part, the slot, the edge and its source.
-fn fill<P>(first_edge: &[u32], edge_to: &[u32], first: &[u32], bounds: &[u32], out: &mut [u32], put: P)
+/// part (`parts[p]` for target range p), the slot, the edge and its source.
+fn visit<T, P>(first_edge: &[u32], edge_to: &[u32], first: &[u32], bounds: &[u32], parts: Vec<T>, put: P)
 where
-  P: Fn(&mut [u32], usize, usize, usize, u32) + Sync,
+  T: Send,
+  P: Fn(&mut T, usize, usize, u32) + Sync,
 {
-  let slot_bounds: Vec<u32> = bounds.iter().map(|&b| first[b as usize]).collect();
-  split_by(out, &slot_bounds)
-    .into_par_iter()
-    .enumerate()
-    .for_each(|(p, part)| {
-      let (lo, hi) = (bounds[p], bounds[p + 1]);
-      let base = slot_bounds[p] as usize;
-      // `next[t - lo]` = one past the next free slot of t.
-      let mut next: Vec<u32> = first[lo as usize + 1..hi as usize + 1].to_vec();
-      for (src, w) in first_edge.windows(2).enumerate() {
-        for k in w[0] as usize..w[1] as usize {
-          let t = edge_to[k];
-          if t < lo || t >= hi {
-            continue;
-          }
-          let f = &mut next[(t - lo) as usize];
-          *f -= 1;
-          let slot = *f as usize;
-          put(part, slot - base, slot, k, src as u32);
+  parts.into_par_iter().enumerate().for_each(|(p, mut part)| {
+    let (lo, hi) = (bounds[p], bounds[p + 1]);
+    // `next[t - lo]` = one past the next free slot of t.
+    let mut next: Vec<u32> = first[lo as usize + 1..hi as usize + 1].to_vec();
+    for (src, w) in first_edge.windows(2).enumerate() {
+      for k in w[0] as usize..w[1] as usize {
+        let t = edge_to[k];
+        if t < lo || t >= hi {
+          continue;
         }
+        let f = &mut next[(t - lo) as usize];
+        *f -= 1;
+        put(&mut part, *f as usize, k, src as u32);
       }
-    });
+    }
+  });
 }
 
 /// Splits `v` at the given boundaries (`bounds[0] == 0`, the last one `v.len()`).
@@ -138,7 +128,8 @@ mod tests {
     let first_edge = [0, 2, 3, 5, 6];
     let edge_to = [1, 2, 2, 0, 2, 1];
     let flags = [0b101010u64];
-    let (first, sources, bits) = build(&first_edge, &edge_to, Some(&flags));
+    let (first, bits) = build(&first_edge, &edge_to, Some(&flags));
+    let sources = super::sources(&first_edge, &edge_to, &first);
     assert_eq!(first, [0, 1, 3, 6, 6]);
     // descending (source, edge) within each target
     assert_eq!(sources, [2, 3, 0, 2, 1, 0]);
