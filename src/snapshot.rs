@@ -140,7 +140,7 @@ impl NativeSnapshot {
   #[napi(catch_unwind)]
   pub fn summary(&self, env: Env) -> napi::Result<Vec<types::SummaryRow>> {
     self.query(&env, |s| {
-      s.summary()
+      s.summary_rows()
         .into_iter()
         .map(|a| {
           let loc = s.key_location(a.key);
@@ -155,7 +155,7 @@ impl NativeSnapshot {
   pub fn summary_id_range(&self, env: Env, min_id: f64, max_id: f64) -> napi::Result<Vec<types::SummaryRow>> {
     self.query(&env, |s| match id_range(min_id, max_id) {
       Some(r) => s
-        .summary_of_ids(r)
+        .summary_rows_of_ids(r)
         .into_iter()
         .map(|a| {
           let loc = s.key_location(a.key);

@@ -33,7 +33,7 @@ fn main() {
   let s = open(&path);
   let st = &s.statistics;
   let summary: Vec<_> = s
-    .summary()
+    .summary_rows()
     .iter()
     .map(|a| json!({"key": a.public_key, "name": a.class_name, "count": a.count, "self": a.shallow_size, "retained": a.retained_size, "distance": a.distance.get()}))
     .collect();

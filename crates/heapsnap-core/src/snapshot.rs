@@ -158,9 +158,24 @@ impl Snapshot {
     self.summary_filtered(&|v| ids.contains(&self.g.id(v)))
   }
 
+  /// The Summary view's rows without their `members` (empty): what a caller that shows only
+  /// the figures needs, without a list of every object.
+  pub fn summary_rows(&self) -> Vec<ClassAggregate> {
+    self.summary_with(&|_| true, false)
+  }
+
+  /// [`Snapshot::summary_of_ids`] without the rows' `members` (empty).
+  pub fn summary_rows_of_ids(&self, ids: impl RangeBounds<u64>) -> Vec<ClassAggregate> {
+    self.summary_with(&|v| ids.contains(&self.g.id(v)), false)
+  }
+
   /// The Summary view restricted to nodes accepted by `filter`.
   pub fn summary_filtered(&self, filter: &dyn Fn(u32) -> bool) -> Vec<ClassAggregate> {
-    let aggs = summary::aggregates(&self.aggregate_input(), filter);
+    self.summary_with(filter, true)
+  }
+
+  fn summary_with(&self, filter: &dyn Fn(u32) -> bool, members: bool) -> Vec<ClassAggregate> {
+    let aggs = summary::aggregates_with(&self.aggregate_input(), filter, members);
     let mut rows = summary::by_public_key(aggs);
     rows.sort_by(|a, b| {
       b.retained_size
