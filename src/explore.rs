@@ -122,7 +122,7 @@ fn node_row(s: &Snapshot, v: u32) -> NodeRow {
     name: clip_text(&s.display_name_bytes(v)),
     class_name: s.class_name(v),
     self_size: s.self_size.get(v) as f64,
-    retained_size: s.retained[v as usize] as f64,
+    retained_size: s.retained.get(v) as f64,
     distance: d.get(),
     reachability: reachability(d),
   }

@@ -296,7 +296,7 @@ impl NativeSnapshot {
         types: Uint8Array::new(s.node_types().to_vec()),
         self_sizes: f64s(&mut s.self_size.iter()),
         raw_self_sizes: f64s(&mut s.raw_self_sizes()),
-        retained_sizes: f64s(&mut s.retained.iter().copied()),
+        retained_sizes: f64s(&mut s.retained.iter()),
         distances: Int32Array::new(s.distance.iter().map(|d| d.get()).collect()),
         reachability: Uint8Array::new(s.distance.iter().map(|d| d.reachability() as u8).collect()),
         dominators: Uint32Array::new(s.dominator.clone()),

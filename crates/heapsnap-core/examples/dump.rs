@@ -50,7 +50,7 @@ fn main() {
           String::from_utf16_lossy(&units),
           s.distance[v as usize].get(),
           s.self_size.get(v),
-          s.retained[v as usize],
+          s.retained.get(v),
           s.g.id(s.dominator[v as usize]),
           s.detachedness[v as usize]
         ])

@@ -25,7 +25,8 @@ pub struct Snapshot {
   /// DOM state after propagation: 0 unknown, 1 attached, 2 detached.
   pub detachedness: Vec<u8>,
   pub dominator: Vec<u32>,
-  pub retained: Vec<u64>,
+  /// Retained sizes (exact at any size, 4 bytes a node).
+  pub retained: Sizes,
   pub first_dominated: Vec<u32>,
   pub dominated: Vec<u32>,
   pub distance: Vec<Distance>,
@@ -319,7 +320,7 @@ impl Snapshot {
       class_key: summary::public_key(&self.g, self.class_key(v)),
       self_size: self.self_size.get(v),
       raw_self_size: self.g.raw_self(v),
-      retained_size: self.retained[i],
+      retained_size: self.retained.get(v),
       distance: self.distance[i],
       dominator_id: self.g.id(self.dominator[i]),
       edge_count: self.g.edges_of(v).len() as u32,

@@ -40,8 +40,9 @@ pub fn page_by<T: Copy>(
 /// Larger retained size first, then smaller id: the order of DevTools' Summary and Dominators.
 pub fn by_retained(s: &Snapshot) -> impl Fn(&u32, &u32) -> Ordering + '_ {
   move |&a, &b| {
-    s.retained[b as usize]
-      .cmp(&s.retained[a as usize])
+    s.retained
+      .get(b)
+      .cmp(&s.retained.get(a))
       .then_with(|| s.g.id(a).cmp(&s.g.id(b)))
   }
 }

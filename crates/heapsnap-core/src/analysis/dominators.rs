@@ -28,8 +28,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 pub struct Dominators {
   /// Immediate dominator ordinal of every node (the root dominates itself).
   pub dominator: Vec<u32>,
-  /// Retained size of every node.
-  pub retained: Vec<u64>,
+  /// Retained size of every node (4 bytes a node; the rare ones of 4 GiB and more exact in a
+  /// side table).
+  pub retained: Sizes,
 }
 
 /// Per-vertex state of Lengauer–Tarjan, kept together so that `eval`'s walks up the ancestor
@@ -558,9 +559,9 @@ pub fn compute(
     sum[d - 1] += sum[w - 1];
   }
   // one scatter at a time, each temporary given back before the next result is allocated
-  let mut retained = vec![0u64; n];
+  let mut retained = Sizes::zeros(n);
   for w in 1..=n {
-    retained[vertex[w] as usize] = sum[w - 1];
+    retained.set(vertex[w], sum[w - 1]);
   }
   drop(sum);
   let mut dominator = vec![0u32; n];
@@ -796,7 +797,10 @@ mod tests {
       retained[d] += retained[o];
       i -= 1;
     }
-    Ok(Dominators { dominator, retained })
+    Ok(Dominators {
+      dominator,
+      retained: Sizes::from_u64(retained),
+    })
   }
 
   const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
@@ -939,6 +943,6 @@ mod tests {
     let (new, old, _) = both(&text);
     assert_eq!(new.dominator, old.dominator);
     assert_eq!(new.retained, old.retained);
-    assert_eq!(new.retained[0], 8 * n as u64);
+    assert_eq!(new.retained.get(0), 8 * n as u64);
   }
 }

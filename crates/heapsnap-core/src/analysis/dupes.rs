@@ -59,7 +59,7 @@ pub fn duplicated_strings(s: &Snapshot, samples: usize) -> Vec<DuplicateGroup> {
     let grp = &mut groups[at];
     grp.count += 1;
     grp.total_self_size += s.self_size.get(v);
-    grp.total_retained_size += s.retained[v as usize];
+    grp.total_retained_size += s.retained.get(v);
     if grp.sample_ids.len() < samples {
       grp.sample_ids.push(g.id(v));
     }

@@ -261,7 +261,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   g.build_retainers();
   clock.lap("retainers");
   control.set_step(Step::Statistics);
-  let total_size = d.retained[g.root as usize] + g.meta.extra_native_bytes;
+  let total_size = d.retained.get(g.root) + g.meta.extra_native_bytes;
   let statistics = summary::statistics(&g, &self_size, total_size);
   clock.lap("statistics");
   control.set_phase(Phase::Done);

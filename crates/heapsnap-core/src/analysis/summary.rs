@@ -92,7 +92,7 @@ pub struct AggregateInput<'a> {
   pub keys: &'a [ClassKey],
   pub self_size: &'a Sizes,
   pub distance: &'a [Distance],
-  pub retained: &'a [u64],
+  pub retained: &'a Sizes,
   pub first_dominated: &'a [u32],
   pub dominated: &'a [u32],
 }
@@ -157,7 +157,7 @@ pub fn aggregates_with(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool, membe
     if !seen[kid as usize] && !inp.self_size.is_zero(v) && filter(v) {
       let at = slot[kid as usize];
       if at != NONE {
-        out[at as usize].retained_size += inp.retained[v as usize];
+        out[at as usize].retained_size += inp.retained.get(v);
       }
       if from != to {
         seen[kid as usize] = true;

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io::{Read, Write};
 
 /// The layout version of entries this engine writes and reads.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 const SECTIONS: u32 = 27;
 
@@ -156,6 +156,7 @@ fn blob_of(s: &Snapshot) -> Blob {
   wide_map(&mut b, &g.id_wide);
   wide_map(&mut b, g.raw_self_size.wide());
   wide_map(&mut b, s.self_size.wide());
+  wide_map(&mut b, s.retained.wide());
   strings_list(&mut b, &g.warnings);
   let mut locs: Vec<_> = g.locations.iter().collect();
   locs.sort_unstable_by_key(|(k, _)| **k);
@@ -246,7 +247,7 @@ pub fn save(s: &Snapshot, key: &[u8; 32], out: impl Write) -> std::io::Result<u6
   w.section(tag::SELF_SIZE, s.self_size.narrow())?;
   w.section(tag::DETACHEDNESS, &s.detachedness)?;
   w.section(tag::DOMINATOR, &s.dominator)?;
-  w.section(tag::RETAINED, &s.retained)?;
+  w.section(tag::RETAINED, s.retained.narrow())?;
   w.section(tag::FIRST_DOMINATED, &s.first_dominated)?;
   w.section(tag::DOMINATED, &s.dominated)?;
   w.section(tag::DISTANCE, &s.distance)?;
@@ -373,6 +374,7 @@ pub fn load(
   let id_wide = read_wide_map(&mut b, n)?;
   let self_wide = read_wide_map(&mut b, n)?;
   let shallow_wide = read_wide_map(&mut b, n)?;
+  let retained_wide = read_wide_map(&mut b, n)?;
   let warnings = read_strings(&mut b)?;
   let nlocs = b.count(32)?;
   let mut locations = HashMap::default();
@@ -430,7 +432,7 @@ pub fn load(
   let self_size = r.section::<u32>(tag::SELF_SIZE)?;
   let detachedness = r.section::<u8>(tag::DETACHEDNESS)?;
   let dominator = r.section::<u32>(tag::DOMINATOR)?;
-  let retained = r.section::<u64>(tag::RETAINED)?;
+  let retained = r.section::<u32>(tag::RETAINED)?;
   let first_dominated = r.section::<u32>(tag::FIRST_DOMINATED)?;
   let dominated = r.section::<u32>(tag::DOMINATED)?;
   let distance = r.section::<Distance>(tag::DISTANCE)?;
@@ -603,7 +605,7 @@ pub fn load(
     self_size: Sizes::from_map(self_size, shallow_wide),
     detachedness,
     dominator,
-    retained,
+    retained: Sizes::from_map(retained, retained_wide),
     first_dominated,
     dominated,
     distance,

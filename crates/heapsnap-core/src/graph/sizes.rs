@@ -54,6 +54,14 @@ impl Sizes {
     &self.big
   }
 
+  /// `n` sizes of 0.
+  pub fn zeros(n: usize) -> Sizes {
+    Sizes {
+      small: vec![0; n],
+      big: HashMap::default(),
+    }
+  }
+
   /// From exact values (tests and tools).
   pub fn from_u64(v: impl IntoIterator<Item = u64>) -> Sizes {
     let mut s = Sizes::default();
@@ -138,7 +146,7 @@ mod tests {
     assert_eq!(s.self_size.get(1), a);
     assert_eq!(s.self_size.get(2), b);
     assert_eq!(s.g.raw_self(2), b);
-    assert_eq!(s.retained[1], a + b);
+    assert_eq!(s.retained.get(1), a + b);
     assert_eq!(s.total_size, a + b + 10);
     assert_eq!(s.statistics.total, a + b + 10);
     assert_eq!(s.statistics.native_total, 10);

@@ -139,7 +139,7 @@ pub fn find_growth(snaps: &[&Snapshot], limit: usize) -> GrowthReport {
       match s.ordinal_of(id) {
         Some(o) => {
           sizes.push(fan_out(s, o));
-          retained.push(s.retained[o as usize]);
+          retained.push(s.retained.get(o));
         }
         None => {
           ok = false;

@@ -518,7 +518,7 @@ pub fn find_leaks_with(
     None => true,
     Some(r) => {
       leaked -= owned_of(v);
-      tally.add(r.name(), owned_of(v), 0, fin.retained[v as usize]);
+      tally.add(r.name(), owned_of(v), 0, fin.retained.get(v));
       false
     }
   });
@@ -527,7 +527,7 @@ pub fn find_leaks_with(
       let k = keep(fin, v);
       if !k {
         leaked -= owned_of(v);
-        tally.add("leak-filter", owned_of(v), 0, fin.retained[v as usize]);
+        tally.add("leak-filter", owned_of(v), 0, fin.retained.get(v));
       }
       k
     });
@@ -543,11 +543,11 @@ pub fn find_leaks_with(
     let path = finder.path(v);
     if let Some(r) = rules.path_exclusion(fin, v, opts, &path) {
       leaked -= owned_of(v);
-      tally.add(r.name(), owned_of(v), 0, fin.retained[v as usize]);
+      tally.add(r.name(), owned_of(v), 0, fin.retained.get(v));
       continue;
     }
     let root = allocation_root(&in_baseline, &path);
-    let r = fin.retained[v as usize];
+    let r = fin.retained.get(v);
     let class = fin.class_name(v);
     let mut sig = signature(&path);
     if class == "Timeout" || class == "Immediate" {

@@ -101,7 +101,7 @@ fn check_golden(path: &Path) {
     }
     assert_eq!(s.distance[v].get() as i64, i(&row[4]), "{what}: distance");
     assert_eq!(s.self_size.get(v as u32), u(&row[5]), "{what}: self size");
-    assert_eq!(s.retained[v], u(&row[6]), "{what}: retained size");
+    assert_eq!(s.retained.get(v as u32), u(&row[6]), "{what}: retained size");
     assert_eq!(s.g.id(s.dominator[v]), u(&row[7]), "{what}: dominator");
     assert_eq!(s.detachedness[v] as u64, u(&row[8]), "{what}: detachedness");
   }
