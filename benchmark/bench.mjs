@@ -305,7 +305,7 @@ function printSnapshot(entry) {
   if (r['heap-snapshot']) t.push(`heap-snapshot ÷ heapsnap ${verdict(r['heap-snapshot'].wall, TARGETS.heapSnapshot)}`);
   let floor = null;
   const hsWall = entry.tools['heap-snapshot']?.okRuns ? entry.tools['heap-snapshot'].wallMs : null;
-  if (hsWall != null && entry.nodeStartMs != null && hs?.wallMs) {
+  if (hsWall != null && entry.nodeStartMs != null && hs?.wallMs && entry.nodeStartMs > 0.05 * hs.wallMs) {
     // What the 2x target leaves for heapsnap once Node itself has started, and the ratio with
     // Node's start taken out of heapsnap's wall (a figure for the engine + addon, not the target).
     const budget = hsWall / TARGETS.heapSnapshot[0] - entry.nodeStartMs;
