@@ -150,8 +150,19 @@ test('a capture through the agent opens no inspector and no TCP port, and sends 
     assert.equal(fs.existsSync(t.marker), false, 'no SIGUSR1 was sent');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.ok(progress.length > 0 && progress.at(-1).finished, 'progress ends finished');
-    // Nothing of the snapshot is left in the agent's directory.
-    assert.deepEqual(fs.readdirSync(path.dirname(sock.socketPath)).filter((n) => n.includes(String(t.pid)) || n.startsWith('.heapsnap-')).sort(), [`agent-${t.pid}.key`, `agent-${t.pid}.sock`]);
+    // Nothing of the snapshot is left in the agent's directory. The directory is shared by every
+    // agent of this user (other test files capture at the same time): names are matched on the
+    // whole pid (agent-1750 is not agent-17500), and a temporary of another agent's capture in
+    // flight is waited out; one of ours would stay.
+    const agentDir = path.dirname(sock.socketPath);
+    const relevant = (n) => n.startsWith('.heapsnap-') || (n.match(/\d+/g) ?? []).includes(String(t.pid));
+    let left = [];
+    for (let i = 0; i < 30; i++) {
+      left = fs.readdirSync(agentDir).filter(relevant).sort();
+      if (!left.some((n) => n.startsWith('.heapsnap-'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(left, [`agent-${t.pid}.key`, `agent-${t.pid}.sock`]);
     const snap = await HeapSnapshot.open(file);
     try {
       assert.ok(snap.nodeCount > 1000);
