@@ -153,19 +153,15 @@ impl Snapshot {
     self.summary_filtered(&|_| true)
   }
 
-  /// The Summary view of the objects whose id lies in `ids` (DevTools' "Objects allocated
-  /// between snapshots" is `(max id of the base, max id of this one]`).
-  pub fn summary_of_ids(&self, ids: impl RangeBounds<u64>) -> Vec<ClassAggregate> {
-    self.summary_filtered(&|v| ids.contains(&self.g.id(v)))
-  }
-
   /// The Summary view's rows without their `members` (empty): what a caller that shows only
   /// the figures needs, without a list of every object.
   pub fn summary_rows(&self) -> Vec<ClassAggregate> {
     self.summary_with(&|_| true, false)
   }
 
-  /// [`Snapshot::summary_of_ids`] without the rows' `members` (empty).
+  /// The Summary view's rows (without `members`) of the objects whose id lies in `ids`
+  /// (DevTools' "Objects allocated between snapshots" is `(max id of the base, max id of this
+  /// one]`).
   pub fn summary_rows_of_ids(&self, ids: impl RangeBounds<u64>) -> Vec<ClassAggregate> {
     self.summary_with(&|v| ids.contains(&self.g.id(v)), false)
   }

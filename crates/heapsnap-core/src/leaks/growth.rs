@@ -87,7 +87,7 @@ pub fn find_growth(snaps: &[&Snapshot], limit: usize) -> GrowthReport {
   let per: Vec<HashMap<String, (String, u64, u64)>> = snaps
     .iter()
     .map(|s| {
-      s.summary()
+      s.summary_rows()
         .into_iter()
         .map(|a| (a.public_key, (a.class_name, a.count, a.shallow_size)))
         .collect()
