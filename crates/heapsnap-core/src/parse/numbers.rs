@@ -39,14 +39,133 @@ fn swar_digits(word: u64) -> (usize, u64) {
   if len == 0 {
     return (0, 0);
   }
-  let mut v = if len == 8 { x } else { x << (64 - 8 * len) };
-  v = (v & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
-  v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
-  v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32;
-  (len, v)
+  (len, combine8(if len == 8 { x } else { x << (64 - 8 * len) }))
 }
 
-const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+/// The value of eight digits already less `'0'` (little-endian, the first digit lowest; leading
+/// zero bytes stand for leading zeros): three multiplies combine pairs, quads, then halves.
+#[inline(always)]
+fn combine8(x: u64) -> u64 {
+  let mut v = (x & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+  v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+  (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+/// Bytes a window of [`window_values`] spans.
+const SPAN: usize = 64;
+
+/// Most values a window holds (a digit and a comma each).
+const SPAN_VALUES: usize = SPAN / 2;
+
+/// The digits, commas and newlines among `text[i..i + 64]`: bit k of each mask for byte i + k.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn span_masks(text: &[u8], i: usize) -> (u64, u64, u64) {
+  use std::arch::x86_64::*;
+  assert!(i + SPAN <= text.len());
+  // SAFETY: SSE2 is part of every x86_64 target; the 64 bytes read are in bounds (asserted).
+  unsafe {
+    let p = text.as_ptr().add(i) as *const __m128i;
+    let zero = _mm_set1_epi8(b'0' as i8);
+    let nine = _mm_set1_epi8(9);
+    let comma = _mm_set1_epi8(b',' as i8);
+    let newline = _mm_set1_epi8(b'\n' as i8);
+    let (mut d, mut c, mut n) = (0u64, 0u64, 0u64);
+    for k in 0..SPAN / 16 {
+      let v = _mm_loadu_si128(p.add(k));
+      // a digit less '0' is 0..=9 (unsigned); every other byte is above
+      let u = _mm_sub_epi8(v, zero);
+      let digit = _mm_cmpeq_epi8(_mm_min_epu8(u, nine), u);
+      d |= (_mm_movemask_epi8(digit) as u16 as u64) << (16 * k);
+      c |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) as u16 as u64) << (16 * k);
+      n |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)) as u16 as u64) << (16 * k);
+    }
+    (d, c, n)
+  }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn span_masks(text: &[u8], i: usize) -> (u64, u64, u64) {
+  span_masks_swar(text, i)
+}
+
+/// [`span_masks`] eight bytes at a time, exactly (no carry crosses a byte lane).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline(always)]
+fn span_masks_swar(text: &[u8], i: usize) -> (u64, u64, u64) {
+  const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+  const HI: u64 = 0x8080_8080_8080_8080;
+  const ONES: u64 = 0x0101_0101_0101_0101;
+  // the high bit of each lane, gathered into the low 8 bits
+  let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+  let zero_lanes = |x: u64| !(((x & LO7) + LO7) | x | LO7);
+  let (mut d, mut c, mut n) = (0u64, 0u64, 0u64);
+  for k in 0..SPAN / 8 {
+    let w = word_at(text, i + 8 * k);
+    let low = w & LO7;
+    // lanes below 0x80: high bit of low + 0x50 says >= '0', of low + 0x46 says >= ':'
+    let digit = (low + 0x50 * ONES) & !(low + 0x46 * ONES) & !w & HI;
+    d |= gather(digit) << (8 * k);
+    c |= gather(zero_lanes(w ^ (b',' as u64 * ONES))) << (8 * k);
+    n |= gather(zero_lanes(w ^ (b'\n' as u64 * ONES))) << (8 * k);
+  }
+  (d, c, n)
+}
+
+/// The values of `text[i..i + 64]` up to its last comma, when those bytes are all V8's own layout
+/// (`d+ ((',' | '\n,') d+)* ','`, values of at most 16 digits): one pass finds every value's
+/// first and last digit from masks, so no value waits for the previous one to be scanned. Writes
+/// them to `out` and returns how many, and the index after that comma; `None` when the bytes hold
+/// anything else (or are too few), and then [`fast_value`] and [`slow_value`] read them, errors
+/// included. A value longer than 16 digits ends the window early, before it.
+#[inline(always)]
+fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(usize, usize)> {
+  if i + SPAN + 8 > text.len() {
+    return None;
+  }
+  let (d, c, n) = span_masks(text, i);
+  if d & 1 == 0 || c == 0 {
+    return None;
+  }
+  let lc = 63 - c.leading_zeros();
+  let m = u64::MAX >> (63 - lc);
+  let (d, c, n) = (d & m, c & m, n & m);
+  let bad = (m & !(d | c | n)) // anything else
+    | ((n << 1) & !c) // a newline not followed by a comma
+    | (n & !(d << 1)) // a newline not after a digit
+    | (((c & !(1 << lc)) << 1) & !d) // a comma (but the last) not followed by a digit
+    | (c & !((d | n) << 1)); // a comma after neither a digit nor a newline
+  if bad != 0 {
+    return None;
+  }
+  const ZEROS: u64 = 0x3030_3030_3030_3030;
+  let mut starts = d & !(d << 1);
+  let mut ends = d & !(d >> 1);
+  let mut k = 0;
+  while starts != 0 {
+    let s = starts.trailing_zeros() as usize;
+    let len = ends.trailing_zeros() as usize + 1 - s;
+    starts &= starts - 1;
+    ends &= ends - 1;
+    // a value's 8 bytes from its first digit are in `text` (s <= 62, i + 72 <= len)
+    let w = word_at(text, i + s).wrapping_sub(ZEROS);
+    let v = if len <= 8 {
+      combine8(w << (64 - 8 * len))
+    } else if len <= 16 {
+      // s + 16 <= 70 here (its last digit is before the last comma)
+      let w2 = word_at(text, i + s + 8).wrapping_sub(ZEROS);
+      combine8(w) * POW10[len - 8] + combine8(w2 << (128 - 8 * len))
+    } else {
+      return (k > 0).then_some((k, i + s));
+    };
+    out[k % SPAN_VALUES] = v;
+    k += 1;
+  }
+  Some((k, i + lc as usize + 1))
+}
+
+const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
 #[inline(always)]
 fn word_at(text: &[u8], i: usize) -> u64 {
@@ -664,6 +783,9 @@ impl Lane {
 /// name), and the message.
 type PieceErr = (u64, Option<u64>, String);
 
+/// Values wider than 32 bits of u32 columns: (field, record, value).
+type Wide = Vec<(usize, u64, u64)>;
+
 /// Values scanned before they are checked and stored (8 KiB: stays in L1).
 const BLOCK: usize = 1024;
 
@@ -698,7 +820,7 @@ fn store_block(
       Target::U8(SendPtr(p)) => {
         for (k, &v) in column.enumerate() {
           bad |= !lane.passes(v);
-          // SAFETY: the columns were sized for every value the region's commas allow (a piece
+          // SAFETY: the columns have room for every value the region's commas allow (a piece
           // holds at most its commas + 1 values, and value x is stored only by the piece that
           // holds it), so record r0 + k of this field is in bounds and no other thread writes it.
           unsafe { *p.add(r0 + k) = v as u8 };
@@ -754,7 +876,8 @@ fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
 /// Parses `text` = `v (, v)*`, whose first value is value number `first` of the section, into
 /// the columns: blocks of values are scanned into an L1-sized buffer (a tight loop with no
 /// per-field work), then checked and stored field by field. Returns the values wider than 32 bits
-/// of u32 columns as (field, record, value), or the first failure in the text.
+/// of u32 columns as (field, record, value) and the number of values read, or the first failure
+/// in the text.
 fn fill_piece(
   text: &[u8],
   base: u64,
@@ -762,17 +885,28 @@ fn fill_piece(
   lanes: &[Lane],
   sink: &RecordSink,
   closes: bool,
-) -> std::result::Result<Vec<(usize, u64, u64)>, PieceErr> {
+) -> std::result::Result<(Wide, u64), PieceErr> {
   let mut buf = [0u64; BLOCK];
   let mut wide = Vec::new();
   let mut x = first;
   let mut i = 0;
+  let mut retry = 0;
   loop {
     let block_at = i;
     let mut n = 0;
     let mut syntax = None;
     let mut last = false;
     while n < BLOCK {
+      if n + SPAN_VALUES <= BLOCK && i >= retry {
+        let out: &mut [u64; SPAN_VALUES] = (&mut buf[n..n + SPAN_VALUES]).try_into().expect("32");
+        if let Some((k, next)) = span_values(text, i, out) {
+          n += k;
+          i = next;
+          continue;
+        }
+        // something else: a few values one at a time before the next try
+        retry = i + SPAN / 2;
+      }
       if let Some((v, next)) = fast_value(text, i) {
         buf[n] = v;
         n += 1;
@@ -805,7 +939,7 @@ fn fill_piece(
     }
     x += n as u64;
     if last {
-      return Ok(wide);
+      return Ok((wide, x - first));
     }
   }
 }
@@ -836,6 +970,8 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
   let stride = sink.cols.len() as u64;
   sink.reserve_for(total)?;
   // Size every column for the new total (value x goes to column x % stride, record x / stride).
+  // The new slots are written in place, in the columns' spare capacity (no zeroing pass: the
+  // pages are first touched by the parallel fills), and counted in once every piece succeeded.
   let count_for = |f: u64| if total > f { (total - f).div_ceil(stride) } else { 0 } as usize;
   let mut lanes: Vec<Lane> = Vec::with_capacity(sink.cols.len());
   for (f, c) in sink.cols.iter_mut().enumerate() {
@@ -843,11 +979,11 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
     let out = match c {
       Col::Skip => Target::Skip,
       Col::U8(v) => {
-        v.resize(n, 0);
+        assert!(v.capacity() >= n && v.len() <= n);
         Target::U8(SendPtr(v.as_mut_ptr()))
       }
       Col::U32(v, _) => {
-        v.resize(n, 0);
+        assert!(v.capacity() >= n && v.len() <= n);
         Target::U32(SendPtr(v.as_mut_ptr() as *mut u8))
       }
     };
@@ -872,9 +1008,14 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
     (0..pieces.len()).into_par_iter().map(fill).collect()
   };
   let mut wide_all = Vec::new();
-  for r in results {
+  for (k, r) in results.into_iter().enumerate() {
     match r {
-      Ok(w) => wide_all.extend(w),
+      Ok((w, values)) => {
+        // every slot of the new records was written: each piece read as many values as it has
+        // commas + 1, which is what its slots were counted from
+        assert_eq!(values, counts[k], "values read in a piece");
+        wide_all.extend(w)
+      }
       Err((off, value, msg)) => {
         let field = match value {
           Some(x) => sink.field_label(x),
@@ -882,6 +1023,15 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
         };
         return Err(Error::parse(field, Some(off), msg));
       }
+    }
+  }
+  for (f, c) in sink.cols.iter_mut().enumerate() {
+    let n = count_for(f as u64);
+    match c {
+      Col::Skip => {}
+      // SAFETY: capacity checked above; slots len..n were all written (counts checked above)
+      Col::U8(v) => unsafe { v.set_len(n) },
+      Col::U32(v, _) => unsafe { v.set_len(n) },
     }
   }
   for (f, rec, v) in wide_all {
@@ -1080,6 +1230,108 @@ mod tests {
     assert_eq!((field.as_str(), off), ("edges.to_node", at.map(|o| o + 1)));
     let (field, off, at) = bad(",297\n", ",29x\n");
     assert_eq!((field.as_str(), off), ("edges", at.map(|o| o + 3)));
+  }
+
+  #[test]
+  fn span_masks_match_a_byte_loop() {
+    let mut x = 99u64;
+    let mut next = || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    let alphabet = b"0123456789,\n /:]-\t\x80\xac\x8a\xb0\xb9\xff";
+    let text: Vec<u8> = (0..8192)
+      .map(|_| match next() % 4 {
+        0 => (next() % 256) as u8,
+        _ => alphabet[(next() % alphabet.len() as u64) as usize],
+      })
+      .collect();
+    for i in 0..text.len() - SPAN {
+      let mut want = (0u64, 0u64, 0u64);
+      for k in 0..SPAN {
+        let b = text[i + k];
+        want.0 |= (b.is_ascii_digit() as u64) << k;
+        want.1 |= ((b == b',') as u64) << k;
+        want.2 |= ((b == b'\n') as u64) << k;
+      }
+      assert_eq!(span_masks(&text, i), want, "at {i}");
+      assert_eq!(span_masks_swar(&text, i), want, "at {i}");
+    }
+  }
+
+  #[test]
+  fn spans_read_v8_layout_and_leave_the_rest() {
+    // V8's layout (`,` and `\n,` only) with values of 1 to 19 digits, and now and then a
+    // separator spans refuse
+    let mut x = 12345u64;
+    let mut next = || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    let mut text = String::new();
+    let mut want = Vec::new();
+    for k in 0..300_000 {
+      let digits = match next() % 16 {
+        0 => (next() % 19 + 1) as u32,
+        1..=3 => (next() % 10 + 1) as u32,
+        _ => (next() % 6 + 1) as u32,
+      };
+      let v = next() % 10u64.pow(digits);
+      if k > 0 {
+        text.push_str(match next() % 1000 {
+          0 => " ,",
+          1 => ",\n",
+          2..=300 => "\n,",
+          _ => ",",
+        });
+      }
+      if digits <= 16 && next() % 5000 == 0 {
+        text.push_str("000"); // leading zeros are read as zeros
+      }
+      text.push_str(&v.to_string());
+      want.push(v);
+    }
+    text.push(']');
+    for chunk in [text.len(), 1 << 20, 65_536, 1000] {
+      let mut st = NumArrayState::default();
+      let mut sink = RecordSink::flat(Array::Nodes);
+      let mut base = 0u64;
+      for c in text.as_bytes().chunks(chunk) {
+        let (used, _) = feed(&mut st, &mut sink, c, base).unwrap();
+        assert_eq!(used, c.len());
+        base += used as u64;
+      }
+      let (col, wide) = sink.cols[0].take_u32();
+      let mut got: Vec<u64> = col.iter().map(|&v| v as u64).collect();
+      for (k, w) in wide {
+        got[k as usize] = w;
+      }
+      assert_eq!(got, want, "chunk {chunk}");
+    }
+    // span by span, against the value loop
+    let t = text.as_bytes();
+    let mut i = 0;
+    let mut seen = 0;
+    let mut out = [0u64; SPAN_VALUES];
+    while i + SPAN + 8 <= t.len() {
+      match span_values(t, i, &mut out) {
+        Some((k, next)) => {
+          assert!(k > 0 && next > i);
+          assert_eq!(&out[..k], &want[seen..seen + k], "span at {i}");
+          seen += k;
+          i = next;
+        }
+        None => {
+          let (_, _, next, _) = slow_value(t, i, 0, true, false).unwrap();
+          seen += 1;
+          i = next;
+        }
+      }
+    }
   }
 
   #[test]
