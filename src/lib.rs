@@ -130,6 +130,8 @@ pub fn find_leaks_native_sync(
 /// `edgeFilter(type, name, fromId, toId)` allows (true) or forbids (false) an edge on retainer
 /// paths (memlab's `leakFilter` and `retainerReferenceFilter`). Each is called at most once per
 /// object or edge, and must not throw (lib/leaks.js wraps them).
+// the edge filter's type is spelled out: #[napi] reads it to write the TypeScript signature
+#[allow(clippy::type_complexity)]
 #[napi(catch_unwind)]
 pub fn find_leaks_filtered(
   env: Env,
