@@ -689,16 +689,17 @@ pub fn feed(
     // Here we expect a value (after '[' or ','), or ']' right after '['.
     let rest = &buf[pos..];
     let rbase = base + pos as u64;
-    if let Some(close) = memchr::memchr(b']', rest) {
+    let split = split_region(rest);
+    if let Some(close) = split.close {
       let region = &rest[..close];
       if !state.seen_any && region.iter().all(|&b| is_ws(b)) {
         return Ok((pos + close + 1, true));
       }
-      parse_region(region, rbase, sink, true)?;
+      parse_region(region, rbase, sink, true, &split)?;
       return Ok((pos + close + 1, true));
     }
-    if let Some(comma) = memchr::memrchr(b',', rest) {
-      parse_region(&rest[..comma], rbase, sink, false)?;
+    if let Some(comma) = split.end {
+      parse_region(&rest[..comma], rbase, sink, false, &split)?;
       state.seen_any = true;
       state.after_comma = true;
       pos += comma + 1;
@@ -951,19 +952,18 @@ fn fill_piece(
 /// The error reported is the first one in the text, whatever the chunking: a piece stops at its
 /// first failure and the earliest piece that failed wins (the pieces before it are complete, so
 /// its value indices are exact).
-fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -> Result<()> {
-  let pieces = split_at_commas(region);
-  let counts: Vec<u64> = if pieces.len() == 1 {
-    vec![count_commas(region) + 1]
-  } else {
-    pieces
-      .par_iter()
-      .map(|&(s, e)| count_commas(&region[s..e]) + 1)
-      .collect()
-  };
+fn parse_region(
+  region: &[u8],
+  base: u64,
+  sink: &mut RecordSink,
+  closes: bool,
+  split: &Split,
+) -> Result<()> {
+  let pieces = &split.pieces;
+  let counts = &split.counts;
   let mut starts = Vec::with_capacity(pieces.len());
   let mut total = sink.values;
-  for c in &counts {
+  for c in counts {
     starts.push(total);
     total += c;
   }
@@ -1044,33 +1044,168 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool) -
   Ok(())
 }
 
-/// Splits a region into byte ranges at commas (the commas themselves excluded).
-fn split_at_commas(region: &[u8]) -> Vec<(usize, usize)> {
-  if region.len() < PARALLEL_MIN {
-    return vec![(0, region.len())];
+/// Where the values of a chunk's text end, and the pieces it is parsed in.
+struct Split {
+  /// The `]` that closes the array, when the text holds it.
+  close: Option<usize>,
+  /// The end of the region of complete values: `close`, else the text's last comma (none when
+  /// it has neither).
+  end: Option<usize>,
+  /// Byte ranges of the region, split at commas (the commas excluded).
+  pieces: Vec<(usize, usize)>,
+  /// Values in each piece (its commas + 1).
+  counts: Vec<u64>,
+}
+
+/// Finds the region of complete values at the start of `rest` (up to the `]` that closes the
+/// array, else up to the last comma) and splits it into pieces at commas, each with its count
+/// of values, in one pass over the bytes: the commas and the first `]` are found together, in
+/// parallel for large texts (fixed byte ranges; each piece then starts after the first comma
+/// at or after a range's start, its first value's index being the commas before it + 1).
+fn split_region(rest: &[u8]) -> Split {
+  if rest.len() < PARALLEL_MIN {
+    let (commas, close) = count_to_bracket(rest);
+    let (end, values) = match close {
+      Some(c) => (Some(c), commas + 1),
+      // the last comma ends the region: the values before it are one per comma
+      None => (memchr::memrchr(b',', rest), commas),
+    };
+    let (pieces, counts) = match end {
+      Some(e) => (vec![(0, e)], vec![values]),
+      None => (Vec::new(), Vec::new()),
+    };
+    return Split {
+      close,
+      end,
+      pieces,
+      counts,
+    };
   }
   let parts = rayon::current_num_threads().max(1) * 4;
-  let approx = region.len() / parts;
-  let mut out = Vec::with_capacity(parts);
-  let mut start = 0;
-  while start < region.len() {
-    let target = start + approx;
-    if target >= region.len() {
-      out.push((start, region.len()));
+  let step = rest.len() / parts;
+  let bounds: Vec<usize> = (0..parts).map(|k| k * step).chain([rest.len()]).collect();
+  let scans: Vec<(u64, Option<usize>)> = (0..parts)
+    .into_par_iter()
+    .map(|k| count_to_bracket(&rest[bounds[k]..bounds[k + 1]]))
+    .collect();
+  // commas before each range's start, up to the range holding the `]`
+  let mut before = Vec::with_capacity(parts + 1);
+  let mut commas = 0u64;
+  let mut close = None;
+  for (k, &(c, b)) in scans.iter().enumerate() {
+    before.push(commas);
+    commas += c;
+    if let Some(b) = b {
+      close = Some(bounds[k] + b);
       break;
     }
-    match memchr::memchr(b',', &region[target..]) {
-      Some(c) => {
-        out.push((start, target + c));
-        start = target + c + 1;
+  }
+  let (end, values) = match close {
+    Some(c) => (Some(c), commas + 1),
+    None => (memchr::memrchr(b',', rest), commas),
+  };
+  let Some(end) = end else {
+    return Split {
+      close,
+      end,
+      pieces: Vec::new(),
+      counts: Vec::new(),
+    };
+  };
+  // piece starts: (byte, index of its first value)
+  let mut starts = vec![(0usize, 0u64)];
+  for (k, &c) in before.iter().enumerate().skip(1) {
+    let from = bounds[k].max(starts.last().map_or(0, |s| s.0));
+    if from >= end {
+      break;
+    }
+    let Some(at) = memchr::memchr(b',', &rest[from..end]) else {
+      break;
+    };
+    if from > bounds[k] {
+      continue; // the previous piece already reaches past this range's start
+    }
+    starts.push((from + at + 1, c + 1));
+  }
+  let mut pieces = Vec::with_capacity(starts.len());
+  let mut counts = Vec::with_capacity(starts.len());
+  for (j, &(s, first)) in starts.iter().enumerate() {
+    let (e, next) = match starts.get(j + 1) {
+      Some(&(s2, f2)) => (s2 - 1, f2),
+      None => (end, values),
+    };
+    pieces.push((s, e));
+    counts.push(next - first);
+  }
+  Split {
+    close,
+    end: Some(end),
+    pieces,
+    counts,
+  }
+}
+
+/// The commas of `text` before its first `]`, and where that `]` is.
+#[cfg(target_arch = "x86_64")]
+fn count_to_bracket(text: &[u8]) -> (u64, Option<usize>) {
+  use std::arch::x86_64::*;
+  let mut i = 0;
+  let mut commas = 0u64;
+  // SAFETY: SSE2 is part of every x86_64 target; every 64-byte block read is in bounds.
+  unsafe {
+    let comma = _mm_set1_epi8(b',' as i8);
+    let close = _mm_set1_epi8(b']' as i8);
+    let p = text.as_ptr();
+    'outer: while i + 64 <= text.len() {
+      // each block adds at most 4 to a byte lane: 63 blocks before the lanes are summed
+      let stop = (i + 63 * 64).min(text.len() - 63);
+      let mut acc = _mm_setzero_si128();
+      let mut found = false;
+      while i < stop {
+        let v0 = _mm_loadu_si128(p.add(i) as *const __m128i);
+        let v1 = _mm_loadu_si128(p.add(i + 16) as *const __m128i);
+        let v2 = _mm_loadu_si128(p.add(i + 32) as *const __m128i);
+        let v3 = _mm_loadu_si128(p.add(i + 48) as *const __m128i);
+        let b = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v0, close), _mm_cmpeq_epi8(v1, close)),
+          _mm_or_si128(_mm_cmpeq_epi8(v2, close), _mm_cmpeq_epi8(v3, close)),
+        );
+        if _mm_movemask_epi8(b) != 0 {
+          found = true; // this block is read byte by byte below
+          break;
+        }
+        acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v0, comma));
+        acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v1, comma));
+        acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v2, comma));
+        acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v3, comma));
+        i += 64;
       }
-      None => {
-        out.push((start, region.len()));
-        break;
+      let sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+      commas += (_mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums))) as u64;
+      if found {
+        break 'outer;
       }
     }
   }
-  out
+  for (k, &b) in text[i..].iter().enumerate() {
+    if b == b']' {
+      return (commas, Some(i + k));
+    }
+    commas += (b == b',') as u64;
+  }
+  (commas, None)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn count_to_bracket(text: &[u8]) -> (u64, Option<usize>) {
+  count_to_bracket_swar(text)
+}
+
+/// [`count_to_bracket`] with memchr and eight bytes at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn count_to_bracket_swar(text: &[u8]) -> (u64, Option<usize>) {
+  let close = memchr::memchr(b']', text);
+  (count_commas(&text[..close.unwrap_or(text.len())]), close)
 }
 
 #[cfg(test)]
@@ -1331,6 +1466,75 @@ mod tests {
           i = next;
         }
       }
+    }
+  }
+
+  #[test]
+  fn commas_up_to_the_bracket_are_counted_exactly() {
+    let mut x = 5u64;
+    let mut next = || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    let alphabet = b",,,]0123456789\n \xac\xdd";
+    for len in [0, 1, 63, 64, 65, 200, 4095, 4096, 4097, 9000, 70_000] {
+      for brackets in [0, 1, 3] {
+        let mut text: Vec<u8> = (0..len)
+          .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+          .map(|b| if b == b']' { b'7' } else { b })
+          .collect();
+        for _ in 0..brackets {
+          if len > 0 {
+            let at = (next() % len as u64) as usize;
+            text[at] = b']';
+          }
+        }
+        let close = text.iter().position(|&b| b == b']');
+        let commas = text[..close.unwrap_or(len)].iter().filter(|&&b| b == b',').count() as u64;
+        assert_eq!(count_to_bracket(&text), (commas, close), "{len} {brackets}");
+        assert_eq!(count_to_bracket_swar(&text), (commas, close), "{len} {brackets}");
+      }
+    }
+  }
+
+  #[test]
+  fn regions_split_into_pieces_with_exact_counts() {
+    // values of 1 to 12 digits, V8's separators, over the parallel threshold; with and without a
+    // closing bracket, and with an empty value (`,,`) at several places
+    let (mut text, _) = sample_text(600_000, 77);
+    text = text.replace(" , ", ",").replace("\t,\n", "\n,");
+    let t = text.as_bytes();
+    assert!(t.len() > 2 * PARALLEL_MIN);
+    let check = |t: &[u8], close: Option<usize>| {
+      let sp = split_region(t);
+      assert_eq!(sp.close, close);
+      let end = close.or_else(|| t.iter().rposition(|&b| b == b',')).unwrap();
+      assert_eq!(sp.end, Some(end));
+      assert!(sp.pieces.len() > 1);
+      let mut at = 0;
+      for (&(s, e), &c) in sp.pieces.iter().zip(&sp.counts) {
+        assert_eq!(s, at);
+        assert!(e <= end && s <= e);
+        assert_eq!(c, t[s..e].iter().filter(|&&b| b == b',').count() as u64 + 1);
+        at = e + 1;
+      }
+      assert_eq!(at, end + 1);
+    };
+    check(t, None);
+    for cut in [t.len() - 5, t.len() / 2, t.len() / 3 + 7, PARALLEL_MIN + 3] {
+      let mut u = t.to_vec();
+      u[cut] = b']';
+      check(&u, Some(cut));
+      // an empty value right at a range boundary and elsewhere
+      let mut v = t.to_vec();
+      for k in 1..8 {
+        let at = v.len() / 8 * k;
+        v[at] = b',';
+        v[at + 1] = b',';
+      }
+      check(&v, None);
     }
   }
 
