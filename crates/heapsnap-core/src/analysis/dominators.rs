@@ -23,7 +23,7 @@
 use super::flags::bit;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Sizes};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct Dominators {
   /// Immediate dominator ordinal of every node (the root dominates itself).
@@ -49,18 +49,15 @@ struct Vx {
 /// DevTools' DFS numbering, in both directions.
 struct Numbering {
   /// DFS number → node ordinal (`vertex[0]` unused); made from `num` where it is read (the
-  /// numbering does not need it, and the stream is built without it).
+  /// numbering does not need it).
   vertex: Vec<u32>,
   /// Node ordinal → DFS number.
   num: Vec<u32>,
   /// DFS number → the tree parent's number (0 for the root).
   parent: Vec<u32>,
-  /// DFS number → how many essential retainers are numbered above it (seen by the DFS).
-  above: Vec<u32>,
-  /// DFS number → its smallest essential retainer numbered at or below it (the tree parent at
-  /// first), in blocks of [`BLOCK`] numbers (`below[w / BLOCK][w % BLOCK]`), so that they can
-  /// be given back one by one.
-  below: Vec<Pages>,
+  /// The essential retainers of the vertices numbered 2 and up, other than the edge the DFS
+  /// reached each by: per block of [`BLOCK`] numbers, as the DFS met them.
+  preds: Vec<Preds>,
   /// Nodes numbered on their own in the third step (not reached by any DFS).
   leftovers: usize,
 }
@@ -77,18 +74,17 @@ fn check(cancel: Option<&AtomicBool>) -> Result<()> {
 /// node still unvisited, alone, parented by the root. Iterative: the stack holds the DFS path.
 ///
 /// The DFS meets every essential edge of the nodes it numbers once, with both ends' numbers at
-/// hand (a target not numbered yet becomes the next child): it counts each vertex's retainers
-/// above it and keeps its smallest one below, what the predecessor stream is made of.
+/// hand (a target not numbered yet becomes the next child): every other edge met is noted, as
+/// (source's number, target's number), in the block of its target's number ([`Preds`]): the
+/// predecessor lists the semidominator loop reads, written in the order the edges are met (no
+/// pass of their own, no count per vertex).
 fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
   let n = g.node_count;
   let mut nb = Numbering {
     vertex: Vec::new(),
     num: vec![0u32; n],
     parent: vec![0u32; n + 1],
-    above: vec![0u32; n + 1],
-    below: (0..(n + 1).div_ceil(BLOCK))
-      .map(|b| Pages::zeroed(BLOCK.min(n + 1 - b * BLOCK)))
-      .collect::<Result<_>>()?,
+    preds: (0..(n + 1).div_ceil(BLOCK)).map(|_| Preds::default()).collect(),
     leftovers: 0,
   };
   let mut count = 0u32;
@@ -97,12 +93,11 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
     let i = *count;
     nb.num[o as usize] = i;
     nb.parent[i as usize] = parent;
-    nb.below[i as usize / BLOCK].get_mut()[i as usize % BLOCK] = parent;
     i
   };
   // (node, next edge to look at, the node's number)
   let mut stack: Vec<(u32, u32, u32)> = Vec::new();
-  let mut dfs = |nb: &mut Numbering, count: &mut u32, start: u32, parent: u32| {
+  let mut dfs = |nb: &mut Numbering, count: &mut u32, start: u32, parent: u32| -> Result<()> {
     let i = visit(nb, count, start, parent);
     stack.push((start, g.first_edge[start as usize], i));
     while let Some(top) = stack.last_mut() {
@@ -112,6 +107,9 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
       while *k < end {
         let e = *k as usize;
         *k += 1;
+        if let Some(&t) = g.edge_to.get(e + 4) {
+          prefetch(nb.num.as_ptr().wrapping_add(t as usize));
+        }
         if bit(essential, e) {
           let w = g.edge_to[e];
           let wi = nb.num[w as usize];
@@ -119,11 +117,8 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
             next = Some(w);
             break;
           }
-          if vi > wi {
-            nb.above[wi as usize] += 1;
-          } else {
-            let b = &mut nb.below[wi as usize / BLOCK].get_mut()[wi as usize % BLOCK];
-            *b = (*b).min(vi);
+          if wi >= 2 {
+            nb.preds[wi as usize / BLOCK].push(vi, (wi as usize % BLOCK) as u16, &mut Vec::new())?;
           }
         }
       }
@@ -137,13 +132,14 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
         }
       }
     }
+    Ok(())
   };
-  dfs(&mut nb, &mut count, g.root, 0);
+  dfs(&mut nb, &mut count, g.root, 0)?;
   if (count as usize) < n {
     let held = essentially_retained(g, essential);
     for o in 0..n as u32 {
       if nb.num[o as usize] == 0 && !bit(&held, o as usize) {
-        dfs(&mut nb, &mut count, o, 1);
+        dfs(&mut nb, &mut count, o, 1)?;
       }
     }
   }
@@ -158,13 +154,89 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
   Ok(nb)
 }
 
-/// Vertices per block of the predecessor stream.
-const BLOCK: usize = 1 << 16;
+/// Vertices per block of the predecessor lists (small in the tests, so that their graphs have
+/// many blocks and big groups).
+const BLOCK: usize = if cfg!(test) { 1 << 4 } else { 1 << 16 };
+
+/// Pairs per chunk of a block's predecessor lists.
+const CHUNK: usize = if cfg!(test) { 1 << 6 } else { 1 << 16 };
+
+/// The predecessors noted for one block of [`BLOCK`] vertices: (retainer's number, vertex's
+/// number % BLOCK) pairs, 6 bytes each, in chunks of [`CHUNK`] pairs (the retainers, then the
+/// vertices' low 16 bits), each chunk its own anonymous mapping: its pages become resident as
+/// they are written and go back to the system when it is dropped (the allocator, given the
+/// same blocks, kept many of them resident after they were freed, and the pass's memory peak
+/// depends on giving them back while the next ones are written).
+struct Preds {
+  chunks: Vec<Pages>,
+  /// Pairs in the last chunk (CHUNK when there is none).
+  last: usize,
+  /// Where the last chunk's two columns start.
+  from: *mut u32,
+  low: *mut u16,
+}
+
+impl Default for Preds {
+  fn default() -> Preds {
+    Preds {
+      chunks: Vec::new(),
+      last: CHUNK,
+      from: std::ptr::null_mut(),
+      low: std::ptr::null_mut(),
+    }
+  }
+}
+
+impl Preds {
+  /// Notes the pair (`from`, `low`); a new chunk is taken from `spare` when there is one.
+  #[inline]
+  fn push(&mut self, from: u32, low: u16, spare: &mut Vec<Pages>) -> Result<()> {
+    if self.last == CHUNK {
+      self.next_chunk(spare)?;
+    }
+    // SAFETY: `last` < CHUNK, and the columns are CHUNK long (see `next_chunk`).
+    unsafe {
+      self.from.add(self.last).write(from);
+      self.low.add(self.last).write(low);
+    }
+    self.last += 1;
+    Ok(())
+  }
+  #[cold]
+  fn next_chunk(&mut self, spare: &mut Vec<Pages>) -> Result<()> {
+    let mut c = match spare.pop() {
+      Some(c) => c,
+      None => Pages::zeroed(CHUNK + CHUNK / 2)?,
+    };
+    // the retainers, CHUNK u32, then the low bits, CHUNK u16 (in CHUNK / 2 u32); the mapping
+    // stays where it is when the `Pages` moves
+    let p = c.get_mut().as_mut_ptr();
+    self.from = p;
+    // SAFETY: within the mapping (CHUNK + CHUNK / 2 u32), u16-aligned.
+    self.low = unsafe { p.add(CHUNK) } as *mut u16;
+    self.chunks.push(c);
+    self.last = 0;
+    Ok(())
+  }
+  /// The pairs of each chunk, (retainers, low bits).
+  fn parts(&self) -> impl Iterator<Item = (&[u32], &[u16])> {
+    let k = self.chunks.len();
+    self.chunks.iter().enumerate().map(move |(i, c)| {
+      let len = if i + 1 == k { self.last } else { CHUNK };
+      let (from_col, low_col) = split(c);
+      (&from_col[..len], &low_col[..len])
+    })
+  }
+  fn len(&self) -> usize {
+    match self.chunks.len() {
+      0 => 0,
+      k => (k - 1) * CHUNK + self.last,
+    }
+  }
+}
 
 /// A zeroed column of `u32` in its own anonymous mapping: its pages become resident when
-/// written and go back to the system when it is dropped. The allocator, given the same
-/// blocks, kept many of them resident after they were freed (the pass's memory peak depends on
-/// giving them back while the next ones are written).
+/// written and go back to the system when it is dropped.
 struct Pages {
   map: memmap2::MmapMut,
   len: usize,
@@ -185,125 +257,139 @@ impl Pages {
     // SAFETY: as in `get`, borrowed mutably through `self`.
     unsafe { std::slice::from_raw_parts_mut(self.map.as_mut_ptr() as *mut u32, self.len) }
   }
-  fn atomics(&self) -> &[AtomicU32] {
-    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32; shared writes go
-    // through the atomics only.
-    unsafe { std::slice::from_raw_parts(self.map.as_ptr() as *const AtomicU32, self.len) }
-  }
 }
 
-/// What the semidominator loop reads, in the order it reads it (decreasing DFS number), in
-/// blocks of [`BLOCK`] numbers from the top (the block of numbers b·BLOCK.. is
-/// `stream[blocks - 1 - b]`, its vertices in decreasing order, within 2..=count): for each vertex w, first one entry ≤ w,
-/// the smallest essential retainer numbered at or below w (its tree parent or lower; 1, the
-/// root, for an orphan, which has no essential retainer), then the numbers of its essential
-/// retainers numbered above w (those need `eval`), in any order. The next vertex's first entry
-/// (≤ w - 1) ends w's list.
+/// Pairs a group may have and still be sorted at once (the sort's list is 4 bytes a pair).
+const SORT_AT_ONCE: usize = if cfg!(test) { 4 } else { 1 << 20 };
+
+/// A group of pairs too big to sort at once is split into `1 << SPLIT` groups by vertex.
+const SPLIT: u32 = if cfg!(test) { 2 } else { 8 };
+
+/// Consecutive vertices' predecessor lists, sorted by vertex, the highest first:
+/// `list[start[hi - w]..start[hi - w + 1]]` are the retainers of `w` (4 bytes each).
+struct Sorted {
+  lo: usize,
+  hi: usize,
+  start: Vec<u32>,
+  list: Pages,
+}
+
+/// Sorts the pairs `preds` of the vertices `first + l`, `l` in `lows..lows + (1 << shift)`
+/// (`first` a multiple of [`BLOCK`], `lows` of `1 << shift`), within `2..=count`, by vertex,
+/// appending the runs to `out`, the highest vertices first; `preds` is given back (unmapped)
+/// as it is read.
 ///
-/// The numbering counted the retainers above each vertex and kept its smallest one below
-/// (`nb.above`, `nb.below`); the entries above are written here from the edges read forwards
-/// (source by source, in parallel), so no column of the retainers' sources (4 bytes per edge)
-/// is needed. Places are atomics; the loop takes the minimum over a vertex's entries, so their
-/// order within it does not matter. `nb.below` is given back block by block as the stream's
-/// blocks are made, `nb.above` at the end.
-fn predecessor_stream(g: &Graph, essential: &[u64], nb: &mut Numbering) -> Result<(Vec<Pages>, Vec<u64>)> {
-  let count = nb.num.len();
-  let below = std::mem::take(&mut nb.below);
-  let above = into_atomics(std::mem::take(&mut nb.above));
-  let mut listed = vec![0u64; (count + 1).div_ceil(64)];
-  if count < 2 {
-    return Ok((Vec::new(), listed));
+/// Up to [`SORT_AT_ONCE`] pairs are one counting sort; more are first split by vertex into
+/// `1 << SPLIT` groups (the pairs copied, each chunk given back once read), and so on, so that a
+/// block whose vertices have most of the graph's retainers (the first numbers often do) needs
+/// no second copy of them.
+fn sort_group(
+  first: usize,
+  lows: usize,
+  shift: u32,
+  count: usize,
+  preds: Preds,
+  out: &mut Vec<Sorted>,
+) -> Result<()> {
+  let (lo, hi) = (
+    (first + lows).max(2),
+    (first + lows + (1 << shift) - 1).min(count),
+  );
+  if lo > hi {
+    return Ok(());
   }
-  let parent = &nb.parent;
-  // places: each vertex's first entry is written now, its count becomes where its entries
-  // above go; blocks made from the top, the order the loop reads them in
-  let blocks = below.len();
-  let mut stream = Vec::with_capacity(blocks);
-  for (b, below_block) in below.into_iter().enumerate().rev() {
-    let low = (b * BLOCK).max(2);
-    let top = ((b + 1) * BLOCK - 1).min(count);
-    if low > top {
-      stream.push(Pages::zeroed(0)?);
-      continue;
+  if preds.len() > SORT_AT_ONCE && shift > 0 {
+    let sub = shift.saturating_sub(SPLIT);
+    let mut parts: Vec<Preds> = (0..1usize << (shift - sub)).map(|_| Preds::default()).collect();
+    // each chunk read is the next one written to (its pages resident already)
+    let mut spare = Vec::new();
+    let Preds { chunks, last, .. } = preds;
+    let mut left = chunks.len();
+    for c in chunks {
+      left -= 1;
+      let len = if left == 0 { last } else { CHUNK };
+      let (from, l) = split(&c);
+      for (&u, &l) in from[..len].iter().zip(&l[..len]) {
+        parts[(l as usize - lows) >> sub].push(u, l, &mut spare)?;
+      }
+      spare.push(c);
     }
-    let mins = below_block.get();
-    // a vertex with nothing above it whose smallest retainer below is its parent has no list
-    let has_list = |w: usize, a: u32| a > 0 || mins[w % BLOCK] < parent[w];
-    let len: u32 = (low..=top)
-      .map(|w| {
-        let a = above[w].load(Ordering::Relaxed);
-        if has_list(w, a) {
-          1 + a
+    drop(spare); // unmapped
+    for k in (0..parts.len()).rev() {
+      let p = std::mem::take(&mut parts[k]);
+      sort_group(first, lows + (k << sub), sub, count, p, out)?;
+    }
+    return Ok(());
+  }
+  // counting sort: each vertex's count becomes the end of its slice, which the fill moves down
+  // to its start
+  let key = |l: u16| hi - (first + l as usize);
+  let mut start = vec![0u32; hi - lo + 2];
+  for (_, l) in preds.parts() {
+    for &l in l {
+      start[key(l)] += 1;
+    }
+  }
+  let mut acc = 0u32;
+  for s in start.iter_mut() {
+    acc += *s;
+    *s = acc;
+  }
+  let mut list = Pages::zeroed(acc as usize)?;
+  let to = list.get_mut();
+  for (from, l) in preds.parts() {
+    for (&u, &l) in from.iter().zip(l) {
+      let s = &mut start[key(l)];
+      *s -= 1;
+      to[*s as usize] = u;
+    }
+  }
+  out.push(Sorted { lo, hi, start, list });
+  Ok(())
+}
+
+/// The semidominator loop's state.
+struct Loop<'a> {
+  parent: &'a [u32],
+  /// forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
+  forest: Vec<[u32; 2]>,
+  semi: Vec<u32>,
+  path: Vec<u32>,
+}
+
+impl Loop<'_> {
+  /// The loop over the vertices of a run, highest first.
+  fn run(&mut self, r: &Sorted) {
+    let list = r.list.get();
+    let mut j = 0;
+    for w in (r.lo..=r.hi).rev() {
+      let end = r.start[r.hi - w + 1] as usize;
+      let p = self.parent[w];
+      let mut s = p;
+      while j < end {
+        let v = list[j];
+        if let Some(&ahead) = list.get(j + 8) {
+          prefetch(self.forest.as_ptr().wrapping_add(ahead as usize));
+        }
+        j += 1;
+        s = s.min(if v > w as u32 {
+          eval_snca(v, w as u32, &mut self.forest, &mut self.path)
         } else {
-          0
-        }
-      })
-      .sum();
-    let mut block = Pages::zeroed(len as usize)?;
-    let first = block.get_mut();
-    let mut pos = 0u32;
-    for w in (low..=top).rev() {
-      let a = above[w].load(Ordering::Relaxed);
-      if has_list(w, a) {
-        listed[w >> 6] |= 1 << (w & 63);
-        first[pos as usize] = mins[w % BLOCK];
-        above[w].store(pos + 1, Ordering::Relaxed);
-        pos += 1 + a;
+          v
+        });
       }
+      self.semi[w] = s;
+      self.forest[w] = [p, s]; // link w under its tree parent
     }
-    drop(below_block); // unmapped
-    stream.push(block);
   }
-  // the retainers above, each at its vertex's next place
-  for_each_edge(g, essential, &nb.num, &above, |nu, nw| {
-    if nu > nw {
-      let p = above[nw as usize].fetch_add(1, Ordering::Relaxed);
-      stream[blocks - 1 - nw as usize / BLOCK].atomics()[p as usize].store(nu, Ordering::Relaxed);
-    }
-  });
-  Ok((stream, listed))
 }
 
-/// The column as atomics, in place.
-fn into_atomics(v: Vec<u32>) -> Vec<AtomicU32> {
-  let mut v = std::mem::ManuallyDrop::new(v);
-  // SAFETY: AtomicU32 has the size, alignment and bit validity of u32, so the allocation is
-  // a valid Vec<AtomicU32> of the same length and capacity, freed with the same layout.
-  unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut AtomicU32, v.len(), v.capacity()) }
-}
-
-/// Calls `f(num[u], num[w])` for every essential edge u -> w whose target is numbered 2 or
-/// more, in parallel over ranges of sources. The numbers of the targets 16 edges ahead and
-/// the `places` of those 8 ahead are asked for early (the two random reads of an edge).
-fn for_each_edge(g: &Graph, essential: &[u64], num: &[u32], places: &[AtomicU32], f: impl Fn(u32, u32) + Sync) {
-  use rayon::prelude::*;
-  const SOURCES: usize = 1 << 14;
-  let count = num.len();
-  (0..count.div_ceil(SOURCES)).into_par_iter().for_each(|c| {
-    let (lo, hi) = (c * SOURCES, count.min((c + 1) * SOURCES));
-    let edges = g.first_edge[lo] as usize..g.first_edge[hi] as usize;
-    let to = &g.edge_to[edges.clone()];
-    let base = edges.start;
-    let mut u = lo;
-    for k in edges {
-      let i = k - base;
-      if let Some(&t) = to.get(i + 16) {
-        prefetch(num.as_ptr().wrapping_add(t as usize));
-      }
-      if let Some(&t) = to.get(i + 8) {
-        prefetch(places.as_ptr().wrapping_add(num[t as usize] as usize));
-      }
-      while g.first_edge[u + 1] as usize <= k {
-        u += 1;
-      }
-      if bit(essential, k) {
-        let nw = num[to[i] as usize];
-        if nw >= 2 {
-          f(num[u], nw);
-        }
-      }
-    }
-  });
+/// A chunk's two columns: the retainers and the vertices' low bits.
+fn split(c: &Pages) -> (&[u32], &[u16]) {
+  let (from_col, low_col) = c.get().split_at(CHUNK);
+  // SAFETY: the second part holds CHUNK / 2 u32 = CHUNK u16, aligned (u32 alignment).
+  let low_col = unsafe { std::slice::from_raw_parts(low_col.as_ptr() as *const u16, CHUNK) };
+  (from_col, low_col)
 }
 
 /// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
@@ -323,68 +409,56 @@ fn prefetch<T>(p: *const T) {
 /// Vertices are processed in decreasing DFS number, so a vertex is linked into the forest
 /// exactly when its number is above the current one: that answers "is it linked?" without a
 /// load, and the forest needs only (ancestor, best semi on the compressed path) per vertex, 8
-/// bytes. The semidominators are then turned into immediate dominators in place.
+/// bytes. A vertex's semidominator is the smallest of its tree parent, its retainers numbered
+/// below it, and `eval` of those above it. The semidominators are then turned into immediate
+/// dominators in place.
 ///
-/// Memory: `nb.vertex` is given back while the stream is built (the peak of the whole
-/// analysis) and made again from `nb.num` at the end; the stream's blocks are given back as
-/// the loop reads them, while the forest fills.
-fn semi_nca(
-  g: &Graph,
-  essential: &[u64],
-  nb: &mut Numbering,
-  cancel: Option<&AtomicBool>,
-) -> Result<Vec<u32>> {
+/// Memory: the predecessor lists, noted by the numbering block by block, are sorted one block
+/// at a time as the loop reaches it and given back once read, while the forest fills;
+/// `nb.vertex` is made from `nb.num` at the end.
+fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>> {
   let count = nb.num.len();
   super::pipeline::give_back_free_memory(); // the numbering's stack
-  let (stream, listed) = predecessor_stream(g, essential, nb)?;
-  super::pipeline::give_back_free_memory();
   check(cancel)?;
-  // forest[v] = [ancestor, smallest semi on the path from v up to its ancestor]
-  let mut forest = vec![[0u32; 2]; count + 1];
-  let mut semi = vec![0u32; count + 1];
-  let mut path: Vec<u32> = Vec::new();
-  // the stream's blocks from the top, each read with a lookahead that asks for the forest entries
-  // of the retainers a few places ahead, and given back once read
-  let mut blocks = stream.into_iter();
-  let mut block = Pages::zeroed(0)?;
-  let mut in_block = usize::MAX;
-  let mut j = 0;
-  for w in (2..=count).rev() {
-    if w % (1 << 20) == 0 {
-      check(cancel)?;
+  let mut preds = std::mem::take(&mut nb.preds);
+  let shift = BLOCK.trailing_zeros();
+  // blocks of many pairs are sorted before the forest fills: their lists, 4 bytes a pair
+  // instead of 6, are what stays of the pairs while the loop runs (the first numbers' blocks,
+  // read last, often hold most of them)
+  let mut early: Vec<Vec<Sorted>> = Vec::new();
+  for (b, p) in preds.iter_mut().enumerate() {
+    let mut out = Vec::new();
+    if p.len() > SORT_AT_ONCE {
+      sort_group(b * BLOCK, 0, shift, count, std::mem::take(p), &mut out)?;
     }
-    if w / BLOCK != in_block {
-      // the block read is given back (unmapped) as the next one is taken
-      in_block = w / BLOCK;
-      block = blocks.next().expect("a block per BLOCK numbers");
-      j = 0;
-    }
-    let cur = w as u32;
-    if !bit(&listed, w) {
-      // no retainer above w, and its parent is its smallest one below
-      semi[w] = nb.parent[w];
-      forest[w] = [nb.parent[w], nb.parent[w]];
-      continue;
-    }
-    let entries = block.get();
-    // w's first entry (≤ w), then its retainers above it, up to the next vertex's first entry
-    let mut s = entries[j];
-    j += 1;
-    while let Some(&v) = entries.get(j) {
-      if v <= cur {
-        break;
-      }
-      if let Some(&ahead) = entries.get(j + 8) {
-        prefetch(forest.as_ptr().wrapping_add(ahead as usize));
-      }
-      j += 1;
-      s = s.min(eval_snca(v, cur, &mut forest, &mut path));
-    }
-    semi[w] = s;
-    forest[w] = [nb.parent[w], s]; // link w under its tree parent
+    early.push(out);
   }
-  drop(block);
-  drop(forest);
+  check(cancel)?;
+  let mut lp = Loop {
+    parent: &nb.parent,
+    forest: vec![[0u32; 2]; count + 1],
+    semi: vec![0u32; count + 1],
+    path: Vec::new(),
+  };
+  for b in (0..preds.len()).rev() {
+    check(cancel)?;
+    let mut runs = std::mem::take(&mut early[b]);
+    if runs.is_empty() {
+      sort_group(
+        b * BLOCK,
+        0,
+        shift,
+        count,
+        std::mem::take(&mut preds[b]),
+        &mut runs,
+      )?;
+    }
+    for r in runs {
+      lp.run(&r);
+    } // each run given back (unmapped) once read
+  }
+  let semi = std::mem::take(&mut lp.semi);
+  drop(lp);
   super::pipeline::give_back_free_memory();
   check(cancel)?;
   // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
@@ -543,8 +617,9 @@ pub fn compute(
   let mut nb = number(g, essential)?;
   check(cancel)?;
   let idom = if nb.leftovers == 0 {
-    semi_nca(g, essential, &mut nb, cancel)?
+    semi_nca(&mut nb, cancel)?
   } else {
+    nb.preds = Vec::new();
     nb.vertex = vertices(&nb.num);
     let (first, bits, sources) = g.retainer_columns(essential);
     lengauer_tarjan((&first, &bits, &sources), &mut nb, cancel)?
@@ -584,7 +659,9 @@ fn vertices(num: &[u32]) -> Vec<u32> {
 fn essentially_retained(g: &Graph, essential: &[u64]) -> Vec<u64> {
   use rayon::prelude::*;
   use std::sync::atomic::AtomicU64;
-  let held: Vec<AtomicU64> = (0..g.node_count.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+  let held: Vec<AtomicU64> = (0..g.node_count.div_ceil(64))
+    .map(|_| AtomicU64::new(0))
+    .collect();
   const EDGES: usize = 1 << 16;
   (0..g.edge_count.div_ceil(EDGES)).into_par_iter().for_each(|c| {
     for k in c * EDGES..g.edge_count.min((c + 1) * EDGES) {
@@ -877,13 +954,7 @@ mod tests {
     let essential = flags::essential_edges(&g, &page, &mut cache);
     let sizes = g.raw_self_size.clone();
     let leftovers = number(&g, &essential).unwrap().leftovers;
-    let new = compute(
-      &g,
-      &essential,
-      &sizes,
-      None,
-    )
-    .unwrap();
+    let new = compute(&g, &essential, &sizes, None).unwrap();
     g.build_retainers();
     let (_, ret_essential, _) = g.retainer_columns(&essential);
     let old = reference(&g, &essential, &ret_essential, &sizes, None).unwrap();
