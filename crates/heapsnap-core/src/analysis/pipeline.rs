@@ -202,7 +202,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   drop(page);
   clock.lap("essentialEdges");
   g.detachedness = None; // the file's column; the propagated states are kept below
-                         // the dominator pass needs the shallow sizes; the distances wait until it is done (below)
+  // the dominator pass needs the shallow sizes; the distances wait until it is done (below)
   let self_size = shallow::redistribute(&g, has_user_roots);
   clock.lap("shallowSizes");
   control.check()?;
@@ -211,7 +211,16 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
   let ((doms, dom_ms), ((interfaces, (key_of, keys)), class_ms)) = rayon::join(
-    || timed(|| dominators::compute(&g, &essential, &self_size, Some(control.cancel_flag()))),
+    || {
+      timed(|| {
+        dominators::compute(
+          &g,
+          &essential,
+          &self_size,
+          Some(control.cancel_flag()),
+        )
+      })
+    },
     || {
       timed(|| {
         let mut class = classes::object_classes(&g, &mut interner);

@@ -106,11 +106,7 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
 /// [`aggregates`], with each row's `members` listed or left empty (the lists hold a number
 /// per object: up to ~100 MB on a 1 GB file, the process's peak when only the rows' figures
 /// are asked for).
-pub fn aggregates_with(
-  inp: &AggregateInput,
-  filter: &dyn Fn(u32) -> bool,
-  members: bool,
-) -> Vec<ClassAggregate> {
+pub fn aggregates_with(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool, members: bool) -> Vec<ClassAggregate> {
   let g = inp.g;
   const NONE: u32 = u32::MAX;
   // slot[key id] = position in `out`

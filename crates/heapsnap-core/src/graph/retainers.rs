@@ -60,12 +60,7 @@ pub(super) fn edges(first_edge: &[u32], edge_to: &[u32], first: &[u32]) -> Vec<u
 }
 
 /// A column with a value per retainer slot: `value(edge, source)` of the slot's edge.
-fn fill(
-  first_edge: &[u32],
-  edge_to: &[u32],
-  first: &[u32],
-  value: impl Fn(usize, u32) -> u32 + Sync,
-) -> Vec<u32> {
+fn fill(first_edge: &[u32], edge_to: &[u32], first: &[u32], value: impl Fn(usize, u32) -> u32 + Sync) -> Vec<u32> {
   let bounds = partition(first_edge.len() - 1);
   let slot_bounds: Vec<u32> = bounds.iter().map(|&b| first[b as usize]).collect();
   let mut out = vec![0u32; edge_to.len()];
@@ -74,16 +69,9 @@ fn fill(
     .zip(&slot_bounds)
     .map(|(part, &base)| (part, base as usize))
     .collect();
-  visit(
-    first_edge,
-    edge_to,
-    first,
-    &bounds,
-    parts,
-    |(part, base), slot, k, src| {
-      part[slot - *base] = value(k, src);
-    },
-  );
+  visit(first_edge, edge_to, first, &bounds, parts, |(part, base), slot, k, src| {
+    part[slot - *base] = value(k, src);
+  });
   out
 }
 

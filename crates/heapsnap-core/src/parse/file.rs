@@ -58,10 +58,7 @@ fn check_rest(path: &Path, end: u64, meta: &super::Meta) -> Result<()> {
       format!("unexpected end of input {what} (the file is truncated)"),
     )
   };
-  let values = meta
-    .edge_count
-    .unwrap_or(0)
-    .saturating_mul(meta.edge_stride() as u64);
+  let values = meta.edge_count.unwrap_or(0).saturating_mul(meta.edge_stride() as u64);
   let left = size.saturating_sub(end);
   if left < values.saturating_mul(2) {
     return Err(truncated(format!(
@@ -72,11 +69,7 @@ fn check_rest(path: &Path, end: u64, meta: &super::Meta) -> Result<()> {
   let mut tail = vec![0u8; k as usize];
   f.seek(SeekFrom::Start(size - k)).map_err(cannot)?;
   f.read_exact(&mut tail).map_err(cannot)?;
-  match tail
-    .iter()
-    .rev()
-    .find(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-  {
+  match tail.iter().rev().find(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
     Some(b'}') => Ok(()),
     _ => Err(truncated("before the '}' that closes the snapshot".into())),
   }
@@ -315,17 +308,10 @@ mod tests {
     let bad_edges = format!("{head}\"edges\":[0,x,5],\"strings\":[\"\"]}}");
     assert_eq!(read("bad-edges", &bad_edges).unwrap(), vec![7, 9]);
     // truncated: too few bytes for the edges, or no closing brace
-    for (name, text) in [
-      ("short", format!("{head}\"edges\":[0,")),
-      ("open", good[..good.len() - 3].to_string()),
-    ] {
+    for (name, text) in [("short", format!("{head}\"edges\":[0,")), ("open", good[..good.len() - 3].to_string())] {
       let e = read(name, &text).unwrap_err();
       assert_eq!(e.kind, crate::error::ErrorKind::Parse, "{name}");
-      assert!(
-        e.message.contains("the file is truncated"),
-        "{name}: {}",
-        e.message
-      );
+      assert!(e.message.contains("the file is truncated"), "{name}: {}", e.message);
     }
     // a node count that differs from the header's
     let e = read("count", &good.replace("\"node_count\":2", "\"node_count\":3")).unwrap_err();

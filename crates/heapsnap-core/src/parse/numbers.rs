@@ -165,17 +165,7 @@ fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(u
   Some((k, i + lc as usize + 1))
 }
 
-const POW10: [u64; 9] = [
-  1,
-  10,
-  100,
-  1_000,
-  10_000,
-  100_000,
-  1_000_000,
-  10_000_000,
-  100_000_000,
-];
+const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
 #[inline(always)]
 fn word_at(text: &[u8], i: usize) -> u64 {
