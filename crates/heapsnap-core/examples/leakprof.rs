@@ -22,10 +22,14 @@ fn main() {
   let s = Snapshot::open(Path::new(&f[2]), &o, &Control::new()).unwrap_or_else(|e| fail(&f[2], e));
   let open_ms = ms(t);
   let t = Instant::now();
-  let ids = |p: &str| {
-    IdSet::from_ids(
-      heapsnap_core::parse::read_ids(Path::new(p), &o, &Control::new()).unwrap_or_else(|e| fail(p, e)),
-    )
+  let mut set_ms = 0.0;
+  let mut ids = |p: &str| {
+    let ids =
+      heapsnap_core::parse::read_ids(Path::new(p), &o, &Control::new()).unwrap_or_else(|e| fail(p, e));
+    let t = Instant::now();
+    let set = IdSet::from_ids(ids);
+    set_ms += ms(t);
+    set
   };
   let (b, tt) = (ids(&f[0]), ids(&f[1]));
   let ids_ms = ms(t);
@@ -40,7 +44,7 @@ fn main() {
   }
   let search_ms = ms(t) / rounds as f64;
   println!(
-    "open {open_ms:.0} ms, ids {ids_ms:.0} ms, search {search_ms:.0} ms; {} leaks in {} clusters",
+    "open {open_ms:.0} ms, ids {ids_ms:.0} ms (sets {set_ms:.0}), search {search_ms:.0} ms; {} leaks in {} clusters",
     r.totals.top_level, r.totals.clusters
   );
   let phases: Vec<String> = s

@@ -165,7 +165,17 @@ fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(u
   Some((k, i + lc as usize + 1))
 }
 
-const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+const POW10: [u64; 9] = [
+  1,
+  10,
+  100,
+  1_000,
+  10_000,
+  100_000,
+  1_000_000,
+  10_000_000,
+  100_000_000,
+];
 
 #[inline(always)]
 fn word_at(text: &[u8], i: usize) -> u64 {
@@ -952,13 +962,7 @@ fn fill_piece(
 /// The error reported is the first one in the text, whatever the chunking: a piece stops at its
 /// first failure and the earliest piece that failed wins (the pieces before it are complete, so
 /// its value indices are exact).
-fn parse_region(
-  region: &[u8],
-  base: u64,
-  sink: &mut RecordSink,
-  closes: bool,
-  split: &Split,
-) -> Result<()> {
+fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool, split: &Split) -> Result<()> {
   let pieces = &split.pieces;
   let counts = &split.counts;
   let mut starts = Vec::with_capacity(pieces.len());
@@ -1492,7 +1496,10 @@ mod tests {
           }
         }
         let close = text.iter().position(|&b| b == b']');
-        let commas = text[..close.unwrap_or(len)].iter().filter(|&&b| b == b',').count() as u64;
+        let commas = text[..close.unwrap_or(len)]
+          .iter()
+          .filter(|&&b| b == b',')
+          .count() as u64;
         assert_eq!(count_to_bracket(&text), (commas, close), "{len} {brackets}");
         assert_eq!(count_to_bracket_swar(&text), (commas, close), "{len} {brackets}");
       }
