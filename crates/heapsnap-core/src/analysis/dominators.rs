@@ -176,6 +176,10 @@ struct Preds {
   low: *mut u16,
 }
 
+// SAFETY: the raw pointers point into the chunks `Preds` owns (anonymous mappings, which do
+// not move); a `Preds` is used by one thread at a time.
+unsafe impl Send for Preds {}
+
 impl Default for Preds {
   fn default() -> Preds {
     Preds {
@@ -276,56 +280,76 @@ struct Sorted {
 
 /// Sorts the pairs `preds` of the vertices `first + l`, `l` in `lows..lows + (1 << shift)`
 /// (`first` a multiple of [`BLOCK`], `lows` of `1 << shift`), within `2..=count`, by vertex,
-/// appending the runs to `out`, the highest vertices first; `preds` is given back (unmapped)
-/// as it is read.
+/// into runs, the highest vertices first; `preds` is given back (unmapped) as it is read.
 ///
 /// Up to [`SORT_AT_ONCE`] pairs are one counting sort; more are first split by vertex into
-/// `1 << SPLIT` groups (the pairs copied, each chunk given back once read), and so on, so that a
-/// block whose vertices have most of the graph's retainers (the first numbers often do) needs
-/// no second copy of them.
-fn sort_group(
-  first: usize,
-  lows: usize,
-  shift: u32,
-  count: usize,
-  preds: Preds,
-  out: &mut Vec<Sorted>,
-) -> Result<()> {
+/// `1 << SPLIT` groups (the pairs copied, each chunk given back once read, so that a block
+/// whose vertices have most of the graph's retainers (the first numbers often do) needs no
+/// second copy of them), and so on. The split and the groups' sorts run on every thread (the
+/// chunks dealt out, each thread splitting its own; a group's pairs then come from several).
+fn sort_group(first: usize, lows: usize, shift: u32, count: usize, preds: Vec<Preds>) -> Result<Vec<Sorted>> {
+  use rayon::prelude::*;
   let (lo, hi) = (
     (first + lows).max(2),
     (first + lows + (1 << shift) - 1).min(count),
   );
   if lo > hi {
-    return Ok(());
+    return Ok(Vec::new());
   }
-  if preds.len() > SORT_AT_ONCE && shift > 0 {
+  if preds.iter().map(Preds::len).sum::<usize>() > SORT_AT_ONCE && shift > 0 {
     let sub = shift.saturating_sub(SPLIT);
-    let mut parts: Vec<Preds> = (0..1usize << (shift - sub)).map(|_| Preds::default()).collect();
-    // each chunk read is the next one written to (its pages resident already)
-    let mut spare = Vec::new();
-    let Preds { chunks, last, .. } = preds;
-    let mut left = chunks.len();
-    for c in chunks {
-      left -= 1;
-      let len = if left == 0 { last } else { CHUNK };
-      let (from, l) = split(&c);
-      for (&u, &l) in from[..len].iter().zip(&l[..len]) {
-        parts[(l as usize - lows) >> sub].push(u, l, &mut spare)?;
+    let ways = 1usize << (shift - sub);
+    let mut chunks: Vec<(Pages, usize)> = Vec::new();
+    for p in preds {
+      let Preds { chunks: cs, last, .. } = p;
+      let k = cs.len();
+      chunks.extend(
+        cs.into_iter()
+          .enumerate()
+          .map(|(i, c)| (c, if i + 1 == k { last } else { CHUNK })),
+      );
+    }
+    let per = chunks.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let mut dealt: Vec<Vec<(Pages, usize)>> = Vec::new();
+    while !chunks.is_empty() {
+      dealt.push(chunks.split_off(chunks.len().saturating_sub(per)));
+    }
+    let split_up: Vec<Vec<Preds>> = dealt
+      .into_par_iter()
+      .map(|mine| {
+        let mut parts: Vec<Preds> = (0..ways).map(|_| Preds::default()).collect();
+        // each chunk read is the next one written to (its pages resident already)
+        let mut spare = Vec::new();
+        for (c, len) in mine {
+          let (from, l) = split(&c);
+          for (&u, &l) in from[..len].iter().zip(&l[..len]) {
+            parts[(l as usize - lows) >> sub].push(u, l, &mut spare)?;
+          }
+          spare.push(c);
+        }
+        Ok(parts) // the spare chunks left are unmapped
+      })
+      .collect::<Result<_>>()?;
+    let mut groups: Vec<Vec<Preds>> = (0..ways).map(|_| Vec::new()).collect();
+    for parts in split_up {
+      for (k, p) in parts.into_iter().enumerate() {
+        if p.len() > 0 {
+          groups[k].push(p);
+        }
       }
-      spare.push(c);
     }
-    drop(spare); // unmapped
-    for k in (0..parts.len()).rev() {
-      let p = std::mem::take(&mut parts[k]);
-      sort_group(first, lows + (k << sub), sub, count, p, out)?;
-    }
-    return Ok(());
+    let sorted: Vec<Vec<Sorted>> = groups
+      .into_par_iter()
+      .enumerate()
+      .map(|(k, g)| sort_group(first, lows + (k << sub), sub, count, g))
+      .collect::<Result<_>>()?;
+    return Ok(sorted.into_iter().rev().flatten().collect());
   }
   // counting sort: each vertex's count becomes the end of its slice, which the fill moves down
   // to its start
   let key = |l: u16| hi - (first + l as usize);
   let mut start = vec![0u32; hi - lo + 2];
-  for (_, l) in preds.parts() {
+  for (_, l) in preds.iter().flat_map(Preds::parts) {
     for &l in l {
       start[key(l)] += 1;
     }
@@ -337,15 +361,14 @@ fn sort_group(
   }
   let mut list = Pages::zeroed(acc as usize)?;
   let to = list.get_mut();
-  for (from, l) in preds.parts() {
+  for (from, l) in preds.iter().flat_map(Preds::parts) {
     for (&u, &l) in from.iter().zip(l) {
       let s = &mut start[key(l)];
       *s -= 1;
       to[*s as usize] = u;
     }
   }
-  out.push(Sorted { lo, hi, start, list });
-  Ok(())
+  Ok(vec![Sorted { lo, hi, start, list }])
 }
 
 /// The semidominator loop's state.
@@ -427,11 +450,11 @@ fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>>
   // read last, often hold most of them)
   let mut early: Vec<Vec<Sorted>> = Vec::new();
   for (b, p) in preds.iter_mut().enumerate() {
-    let mut out = Vec::new();
-    if p.len() > SORT_AT_ONCE {
-      sort_group(b * BLOCK, 0, shift, count, std::mem::take(p), &mut out)?;
-    }
-    early.push(out);
+    early.push(if p.len() > SORT_AT_ONCE {
+      sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(p)])?
+    } else {
+      Vec::new()
+    });
   }
   check(cancel)?;
   let mut lp = Loop {
@@ -444,14 +467,7 @@ fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>>
     check(cancel)?;
     let mut runs = std::mem::take(&mut early[b]);
     if runs.is_empty() {
-      sort_group(
-        b * BLOCK,
-        0,
-        shift,
-        count,
-        std::mem::take(&mut preds[b]),
-        &mut runs,
-      )?;
+      runs = sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(&mut preds[b])])?;
     }
     for r in runs {
       lp.run(&r);
@@ -627,23 +643,57 @@ pub fn compute(
   let vertex = std::mem::take(&mut nb.vertex);
   drop(nb);
   // Retained sizes, summed up the tree in DFS-number space (a vertex's dominator has a smaller
-  // number), then scattered back to ordinals with the dominators.
-  let mut sum: Vec<u64> = vertex.iter().skip(1).map(|&o| self_size.get(o)).collect();
+  // number), then scattered back to ordinals with the dominators. The gather and the scatters
+  // run on every thread (a permutation: each place written once).
+  use rayon::prelude::*;
+  let mut sum: Vec<u64> = vertex[1..].par_iter().map(|&o| self_size.get(o)).collect();
   for w in (2..=n).rev() {
     let d = idom[w] as usize;
     sum[d - 1] += sum[w - 1];
   }
   // one scatter at a time, each temporary given back before the next result is allocated
-  let mut retained = Sizes::zeros(n);
-  for w in 1..=n {
-    retained.set(vertex[w], sum[w - 1]);
-  }
+  let mut small = vec![0u32; n];
+  let wide = scatter(&mut small, &vertex, |w| {
+    let x = sum[w - 1];
+    (x.min(u32::MAX as u64) as u32, x)
+  });
+  let retained = Sizes::from_parts(small, wide);
   drop(sum);
   let mut dominator = vec![0u32; n];
-  for w in 1..=n {
-    dominator[vertex[w] as usize] = vertex[idom[w] as usize];
-  }
+  scatter(&mut dominator, &vertex, |w| (vertex[idom[w] as usize], 0));
   Ok(Dominators { dominator, retained })
+}
+
+/// `to[vertex[w]] = value(w).0` for every DFS number `w` (a permutation of the places), in
+/// parallel over ranges of numbers; returns `(vertex[w], value(w).1)` where the first is
+/// `u32::MAX` (the sizes that do not fit).
+fn scatter(to: &mut [u32], vertex: &[u32], value: impl Fn(usize) -> (u32, u64) + Sync) -> Vec<(u64, u64)> {
+  use rayon::prelude::*;
+  struct Out(*mut u32);
+  // SAFETY: each place is written by one task only (`vertex` is a permutation), and every
+  // task ends before `to` is read again.
+  unsafe impl Sync for Out {}
+  let n = to.len();
+  let out = Out(to.as_mut_ptr());
+  const NUMBERS: usize = 1 << 16;
+  (0..n.div_ceil(NUMBERS))
+    .into_par_iter()
+    .flat_map_iter(|c| {
+      let out = &out;
+      let mut wide = Vec::new();
+      for w in c * NUMBERS + 1..=n.min((c + 1) * NUMBERS) {
+        let o = vertex[w] as usize;
+        assert!(o < n);
+        let (x, exact) = value(w);
+        // SAFETY: `o` is in bounds, and written by this task only (see `Out`).
+        unsafe { out.0.add(o).write(x) };
+        if x == u32::MAX {
+          wide.push((o as u64, exact));
+        }
+      }
+      wide
+    })
+    .collect()
 }
 
 /// DFS number → node ordinal, from ordinal → number (every node numbered).
