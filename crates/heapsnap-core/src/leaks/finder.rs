@@ -210,6 +210,13 @@ impl<'a, 'f> PathFinder<'a, 'f> {
   /// The retainer path of `v`: shortest, and among the shortest the one through the
   /// program's code; the closest retainers left where no shortest one may be used.
   pub fn path(&mut self, v: u32) -> RetainerPath {
+    let (root, rev) = self.walk(v);
+    build_path(self.s, v, root, &rev)
+  }
+
+  /// The way of [`path`](Self::path) before it is written out: the root where it starts, and
+  /// `(edge, node it leads to)` from `v` up to the root's child.
+  pub(super) fn walk(&mut self, v: u32) -> (u32, Vec<(usize, u32)>) {
     let s = self.s;
     let g = &s.g;
     let weak = g.meta.edge_types.weak;
@@ -255,6 +262,6 @@ impl<'a, 'f> PathFinder<'a, 'f> {
       seen.insert(src);
       cur = src;
     }
-    build_path(s, v, cur, &rev)
+    (cur, rev)
   }
 }

@@ -548,7 +548,8 @@ pub fn find_leaks_with(
   let mut index: HashMap<String, usize> = HashMap::default();
   let mut building: Vec<Building> = Vec::new();
   for &v in &top {
-    let path = finder.path(v);
+    let (path_root, way) = finder.walk(v);
+    let path = path::build_search_path(fin, path_root, &way);
     if let Some(r) = rules.path_exclusion(fin, v, opts, &path) {
       leaked -= owned_of(v);
       tally.add(r.name(), owned_of(v), 0, fin.retained.get(v));
@@ -579,7 +580,7 @@ pub fn find_leaks_with(
           retained_size: 0,
           shallow_size: 0,
           objects: 0,
-          path,
+          path: path::build_path(fin, v, path_root, &way),
           holder: None,
           retains: None,
           allocation: Vec::new(),

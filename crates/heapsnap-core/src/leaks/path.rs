@@ -111,6 +111,48 @@ pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
   PathFinder::new(s).path(v)
 }
 
+/// What the leak search reads of a node on a path (for every leak, before it is clustered):
+/// a [`node_ref`] without the display name, but for functions (clusters of closures are told
+/// apart by it).
+fn search_node_ref(s: &Snapshot, v: u32) -> NodeRef {
+  let node_type = s.type_name(v);
+  let name = if node_type == "closure" {
+    node_ref(s, v).name
+  } else {
+    String::new()
+  };
+  NodeRef {
+    id: s.g.id(v),
+    ordinal: v,
+    node_type: node_type.to_string(),
+    class_name: s.class_name(v),
+    name,
+    distance: s.distance[v as usize],
+    location: s.location(v),
+  }
+}
+
+/// The path [`build_path`] makes, as far as the leak search reads it before it clusters
+/// ([`signature`], the report rules, the allocation root): the nodes as [`search_node_ref`] has
+/// them, the edges' types and names, and no labels or text (the path of each cluster is then
+/// made whole). Most leaks' paths are read only this far.
+pub(super) fn build_search_path(s: &Snapshot, root: u32, rev: &[(usize, u32)]) -> RetainerPath {
+  RetainerPath {
+    root: search_node_ref(s, root),
+    steps: rev
+      .iter()
+      .rev()
+      .map(|&(k, target)| PathStep {
+        edge_type: s.edge_type_name(k).to_string(),
+        edge_name: s.g.edge_name_string(k),
+        edge_label: String::new(),
+        node: search_node_ref(s, target),
+      })
+      .collect(),
+    text: String::new(),
+  }
+}
+
 /// A path from its edges, leaf upwards: `(edge, node it leads to)` from `v` to the root's child.
 pub(super) fn build_path(s: &Snapshot, v: u32, root: u32, rev: &[(usize, u32)]) -> RetainerPath {
   let root = node_ref(s, root);
