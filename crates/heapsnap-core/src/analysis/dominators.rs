@@ -1000,8 +1000,7 @@ mod tests {
   fn both(text: &str) -> (Dominators, Dominators, usize) {
     let mut g = Graph::from_parsed(crate::parse::parse_bytes(text.as_bytes()).unwrap()).unwrap();
     let page = flags::page_objects(&g);
-    let mut cache = flags::EphemeronCache::new(g.strings.len());
-    let essential = flags::essential_edges(&g, &page, &mut cache);
+    let essential = flags::essential_edges(&g, &page);
     let sizes = g.raw_self_size.clone();
     let leftovers = number(&g, &essential).unwrap().leftovers;
     let new = compute(&g, &essential, &sizes, None).unwrap();

@@ -85,39 +85,60 @@ impl EphemeronCache {
   }
 }
 
-/// One bit per edge: may the dominator computation use it?
-pub fn essential_edges(g: &Graph, page: &[bool], cache: &mut EphemeronCache) -> Vec<u64> {
-  let mut bits = vec![0u64; g.edge_count.div_ceil(64)];
+/// One bit per edge: may the dominator computation use it? In parallel over ranges of
+/// sources (each range's words made on their own, then or-ed together: a word may span two).
+/// The ephemeron test is made on each internal edge's name as met (a name that is not one
+/// fails on its first bytes; the cache is the distances' own).
+pub fn essential_edges(g: &Graph, page: &[bool]) -> Vec<u64> {
+  use rayon::prelude::*;
+  const SOURCES: usize = 1 << 15;
+  let n = g.node_count;
   let et = &g.meta.edge_types;
-  for v in 0..g.node_count as u32 {
-    for k in g.edges_of(v) {
-      let t = g.edge_type[k];
-      if t == et.internal {
-        if let Some(m) = cache.get(g, g.edge_name[k]) {
-          if g.node_id[v as usize] as u64 == m.table_id {
+  let parts: Vec<(usize, Vec<u64>)> = (0..n.div_ceil(SOURCES))
+    .into_par_iter()
+    .map(|c| {
+      let (lo, hi) = (c * SOURCES, n.min((c + 1) * SOURCES));
+      let (e0, e1) = (g.first_edge[lo] as usize, g.first_edge[hi] as usize);
+      let w0 = e0 >> 6;
+      let mut bits = vec![0u64; e1.div_ceil(64).saturating_sub(w0)];
+      for v in lo as u32..hi as u32 {
+        for k in g.edges_of(v) {
+          let t = g.edge_type[k];
+          if t == et.internal {
+            if let Some(m) = weakmap::parse(g.strings.get(g.edge_name[k] as usize)) {
+              if g.node_id[v as usize] as u64 == m.table_id {
+                continue;
+              }
+            }
+          }
+          if t == et.weak {
             continue;
           }
+          let to = g.edge_to[k];
+          if to == v {
+            continue;
+          }
+          if v != g.root {
+            if t == et.shortcut {
+              continue;
+            }
+            if page[to as usize] && !page[v as usize] {
+              continue;
+            }
+          }
+          bits[(k >> 6) - w0] |= 1 << (k & 63);
         }
       }
-      if t == et.weak {
-        continue;
-      }
-      let to = g.edge_to[k];
-      if to == v {
-        continue;
-      }
-      if v != g.root {
-        if t == et.shortcut {
-          continue;
-        }
-        if page[to as usize] && !page[v as usize] {
-          continue;
-        }
-      }
-      bits[k >> 6] |= 1 << (k & 63);
+      (w0, bits)
+    })
+    .collect();
+  let mut out = vec![0u64; g.edge_count.div_ceil(64)];
+  for (w0, bits) in parts {
+    for (o, b) in out[w0..].iter_mut().zip(bits) {
+      *o |= b;
     }
   }
-  bits
+  out
 }
 
 #[inline]

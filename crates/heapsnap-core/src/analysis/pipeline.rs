@@ -197,8 +197,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let has_user_roots = flags::has_user_roots(&g);
   clock.lap("pageObjects");
   control.set_step(Step::EssentialEdges);
-  let mut cache = flags::EphemeronCache::new(g.strings.len());
-  let essential = flags::essential_edges(&g, &page, &mut cache);
+  let essential = flags::essential_edges(&g, &page);
   drop(page);
   clock.lap("essentialEdges");
   g.detachedness = None; // the file's column; the propagated states are kept below
@@ -248,9 +247,8 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   control.set_step(Step::Distances);
   let ((first_dominated, dominated), (distance, dist_ms)) = rayon::join(
     || dominators::dominated_nodes(&d.dominator, g.root),
-    || timed(|| distances::compute(&g, &mut cache)),
+    || timed(|| distances::compute(&g, &mut flags::EphemeronCache::new(g.strings.len()))),
   );
-  drop(cache); // read by the essential edges and the distances only
   give_back_free_memory(); // distances' queue
   clock.record("distances", dist_ms);
   clock.lap("distances+dominated");
