@@ -119,8 +119,26 @@ fn span_masks_swar(text: &[u8], i: usize) -> (u64, u64, u64) {
 /// them to `out` and returns how many, and the index after that comma; `None` when the bytes hold
 /// anything else (or are too few), and then [`fast_value`] and [`slow_value`] read them, errors
 /// included. A value longer than 16 digits ends the window early, before it.
-#[inline(always)]
+#[cfg(test)]
 fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(usize, usize)> {
+  span_values_with::<false>(text, i, out)
+}
+
+/// [`span_values`] compiled for AVX2 (tests compare the two).
+#[cfg(all(test, target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+unsafe fn span_values_avx2(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(usize, usize)> {
+  span_values_with::<true>(text, i, out)
+}
+
+/// [`span_values`]; with `AVX2` (only from a function compiled for it), values of up to 8
+/// digits are converted four at a time (see [`convert4`]), a span with a longer one as before.
+#[inline(always)]
+fn span_values_with<const AVX2: bool>(
+  text: &[u8],
+  i: usize,
+  out: &mut [u64; SPAN_VALUES],
+) -> Option<(usize, usize)> {
   if i + SPAN + 8 > text.len() {
     return None;
   }
@@ -142,6 +160,33 @@ fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(u
   const ZEROS: u64 = 0x3030_3030_3030_3030;
   let mut starts = d & !(d << 1);
   let mut ends = d & !(d >> 1);
+  #[cfg(target_arch = "x86_64")]
+  if AVX2 {
+    // each value's 8 bytes, its digits last (leading zero bytes stand for leading zeros)
+    let mut raw = [0u64; SPAN_VALUES];
+    let mut k = 0;
+    let (mut st, mut en) = (starts, ends);
+    while st != 0 {
+      let s = st.trailing_zeros() as usize;
+      let len = en.trailing_zeros() as usize + 1 - s;
+      st &= st - 1;
+      en &= en - 1;
+      if len > 8 {
+        k = usize::MAX;
+        break;
+      }
+      raw[k % SPAN_VALUES] = word_at(text, i + s) << (64 - 8 * len);
+      k += 1;
+    }
+    if k != usize::MAX {
+      for g in (0..k).step_by(4) {
+        // SAFETY: callers pass AVX2 only from code compiled for it (`fill_piece_avx2`);
+        // g + 4 <= 32 (k <= 32)
+        unsafe { convert4(&raw[g..g + 4], &mut out[g..g + 4]) };
+      }
+      return Some((k, i + lc as usize + 1));
+    }
+  }
   let mut k = 0;
   while starts != 0 {
     let s = starts.trailing_zeros() as usize;
@@ -163,6 +208,30 @@ fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(u
     k += 1;
   }
   Some((k, i + lc as usize + 1))
+}
+
+/// Four values of up to 8 ASCII digits each (one a word of `raw`, its digits in the high bytes,
+/// zero bytes before them) into `out`: digits less '0' (saturating, so the zero bytes stay 0),
+/// then pairs (×10 + next), quads (×100), eights (×10000) in 16- and 32-bit lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn convert4(raw: &[u64], out: &mut [u64]) {
+  use std::arch::x86_64::*;
+  assert!(raw.len() >= 4 && out.len() >= 4);
+  let x = _mm256_loadu_si256(raw.as_ptr() as *const __m256i);
+  let d = _mm256_subs_epu8(x, _mm256_set1_epi8(b'0' as i8));
+  // bytes (10, 1) a pair: 10 * first + second
+  let pairs = _mm256_maddubs_epi16(d, _mm256_set1_epi16(0x010a));
+  // (100, 1) a pair of pairs
+  let quads = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x0001_0064));
+  // per 128-bit lane: [a0 a1 b0 b1 a0 a1 b0 b1] as u16 (a quad is at most 9999)
+  let packed = _mm256_packus_epi32(quads, quads);
+  // (10000, 1): per lane [a b a b] as u32
+  let eights = _mm256_madd_epi16(packed, _mm256_set1_epi32(0x0001_2710));
+  // the low 64 bits of each lane: [a b c d]
+  let four = _mm256_castsi256_si128(_mm256_permute4x64_epi64(eights, 0b10_00));
+  _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, _mm256_cvtepu32_epi64(four));
 }
 
 const POW10: [u64; 9] = [
@@ -897,6 +966,37 @@ fn fill_piece(
   sink: &RecordSink,
   closes: bool,
 ) -> std::result::Result<(Wide, u64), PieceErr> {
+  #[cfg(target_arch = "x86_64")]
+  if std::arch::is_x86_feature_detected!("avx2") {
+    // SAFETY: the CPU has AVX2
+    return unsafe { fill_piece_avx2(text, base, first, lanes, sink, closes) };
+  }
+  fill_piece_with::<false>(text, base, first, lanes, sink, closes)
+}
+
+/// [`fill_piece`] compiled for AVX2 (values converted four at a time).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_piece_avx2(
+  text: &[u8],
+  base: u64,
+  first: u64,
+  lanes: &[Lane],
+  sink: &RecordSink,
+  closes: bool,
+) -> std::result::Result<(Wide, u64), PieceErr> {
+  fill_piece_with::<true>(text, base, first, lanes, sink, closes)
+}
+
+#[inline(always)]
+fn fill_piece_with<const AVX2: bool>(
+  text: &[u8],
+  base: u64,
+  first: u64,
+  lanes: &[Lane],
+  sink: &RecordSink,
+  closes: bool,
+) -> std::result::Result<(Wide, u64), PieceErr> {
   let mut buf = [0u64; BLOCK];
   let mut wide = Vec::new();
   let mut x = first;
@@ -910,7 +1010,7 @@ fn fill_piece(
     while n < BLOCK {
       if n + SPAN_VALUES <= BLOCK && i >= retry {
         let out: &mut [u64; SPAN_VALUES] = (&mut buf[n..n + SPAN_VALUES]).try_into().expect("32");
-        if let Some((k, next)) = span_values(text, i, out) {
+        if let Some((k, next)) = span_values_with::<AVX2>(text, i, out) {
           n += k;
           i = next;
           continue;
@@ -1457,7 +1557,18 @@ mod tests {
     let mut seen = 0;
     let mut out = [0u64; SPAN_VALUES];
     while i + SPAN + 8 <= t.len() {
-      match span_values(t, i, &mut out) {
+      let got = span_values(t, i, &mut out);
+      #[cfg(target_arch = "x86_64")]
+      if std::arch::is_x86_feature_detected!("avx2") {
+        let mut out2 = [0u64; SPAN_VALUES];
+        // SAFETY: the CPU has AVX2
+        let got2 = unsafe { span_values_avx2(t, i, &mut out2) };
+        assert_eq!(got, got2, "span at {i}, AVX2");
+        if let Some((k, _)) = got {
+          assert_eq!(&out[..k], &out2[..k], "span at {i}, AVX2");
+        }
+      }
+      match got {
         Some((k, next)) => {
           assert!(k > 0 && next > i);
           assert_eq!(&out[..k], &want[seen..seen + k], "span at {i}");
