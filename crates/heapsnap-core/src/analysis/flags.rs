@@ -16,8 +16,21 @@ pub fn has_user_roots(g: &Graph) -> bool {
 }
 
 /// Nodes reachable (over non-weak edges) from the root's shortcut targets and DOM-tree roots.
+///
+/// A set, whatever the order of the walk: a depth-first walk while the stack is small, and,
+/// when it holds [`WIDE`] nodes or more, rounds that expand its top (up to 4 × [`WIDE`] nodes) on every thread
+/// (each node claimed by the first thread to flag it), in small lists (big temporaries here
+/// raised the allocator's threshold for giving blocks back to the system, which kept later
+/// passes' temporaries resident).
 pub fn page_objects(g: &Graph) -> Vec<bool> {
-  let mut flag = vec![false; g.node_count];
+  use rayon::prelude::*;
+  use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+  const WIDE: usize = if cfg!(test) { 4 } else { 1 << 14 };
+  // zeroed by the system (pages never written, those of nodes not reached, stay shared)
+  let mut flags = vec![false; g.node_count];
+  // SAFETY: AtomicBool has the size, alignment and bit validity of bool; `flags` is only
+  // accessed through `flag` until `flag`'s last use.
+  let flag: &[AtomicBool] = unsafe { &*(flags.as_mut_slice() as *mut [bool] as *const [AtomicBool]) };
   let mut stack = Vec::new();
   let et = &g.meta.edge_types;
   for k in g.edges_of(g.root) {
@@ -33,19 +46,54 @@ pub fn page_objects(g: &Graph) -> Vec<bool> {
       continue;
     }
     stack.push(to);
-    flag[to as usize] = true;
+    flag[to as usize].store(true, Relaxed);
   }
-  while let Some(v) = stack.pop() {
+  // the targets of `v`'s non-weak edges not flagged yet, flagged and pushed (in the rounds)
+  let expand = |v: u32, out: &mut Vec<u32>| {
     for k in g.edges_of(v) {
       let to = g.edge_to[k] as usize;
-      if flag[to] || g.edge_type[k] == et.weak {
+      if g.edge_type[k] == et.weak || flag[to].load(Relaxed) || flag[to].swap(true, Relaxed) {
         continue;
       }
-      flag[to] = true;
-      stack.push(to as u32);
+      out.push(to as u32);
+    }
+  };
+  let mut round = Vec::new();
+  while !stack.is_empty() {
+    // alone: a plain store claims a node
+    while stack.len() < WIDE {
+      let Some(v) = stack.pop() else { break };
+      for k in g.edges_of(v) {
+        let to = g.edge_to[k] as usize;
+        if g.edge_type[k] == et.weak || flag[to].load(Relaxed) {
+          continue;
+        }
+        flag[to].store(true, Relaxed);
+        stack.push(to as u32);
+      }
+    }
+    while stack.len() >= WIDE {
+      // the top of the stack, expanded on every thread, what they find pushed back on it
+      let from = stack.len().saturating_sub(WIDE * 4);
+      round.clear();
+      round.extend_from_slice(&stack[from..]);
+      stack.truncate(from);
+      let found: Vec<Vec<u32>> = round
+        .par_chunks(1 << 10)
+        .map(|part| {
+          let mut out = Vec::new();
+          for &v in part {
+            expand(v, &mut out);
+          }
+          out
+        })
+        .collect();
+      for f in found {
+        stack.extend_from_slice(&f);
+      }
     }
   }
-  flag
+  flags
 }
 
 /// Per-string cache of the ephemeron test: one byte per string (untested, no, yes) and the
@@ -144,4 +192,90 @@ pub fn essential_edges(g: &Graph, page: &[bool]) -> Vec<u64> {
 #[inline]
 pub fn bit(bits: &[u64], k: usize) -> bool {
   bits[k >> 6] & (1 << (k & 63)) != 0
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// The walk as it was (one depth-first walk), the set the parallel rounds must equal.
+  fn page_objects_reference(g: &Graph) -> Vec<bool> {
+    let mut flag = vec![false; g.node_count];
+    let mut stack = Vec::new();
+    let et = &g.meta.edge_types;
+    for k in g.edges_of(g.root) {
+      let to = g.edge_to[k];
+      let t = g.edge_type[k];
+      if t == et.element {
+        if !(g.node_type[to as usize] == g.meta.node_types.synthetic
+          && g.name_bytes(to) == b"(Document DOM trees)")
+        {
+          continue;
+        }
+      } else if t != et.shortcut {
+        continue;
+      }
+      stack.push(to);
+      flag[to as usize] = true;
+    }
+    while let Some(v) = stack.pop() {
+      for k in g.edges_of(v) {
+        let to = g.edge_to[k] as usize;
+        if flag[to] || g.edge_type[k] == et.weak {
+          continue;
+        }
+        flag[to] = true;
+        stack.push(to as u32);
+      }
+    }
+    flag
+  }
+
+  #[test]
+  fn page_objects_in_rounds_equal_one_walk() {
+    const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = |n: u64| {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x % n
+    };
+    let mut flagged = 0;
+    for seed in 0..200u64 {
+      let n = 2 + (seed as usize * 13) % 300;
+      let mut out: Vec<Vec<(u64, usize)>> = vec![Vec::new(); n];
+      for _ in 0..1 + rnd(4) {
+        out[0].push((5, 1 + rnd(n as u64 - 1) as usize)); // shortcuts from the root
+      }
+      for _ in 0..n * (1 + rnd(3) as usize) {
+        let s = rnd(n as u64) as usize;
+        out[s].push(([1, 2, 3, 6][rnd(4) as usize], rnd(n as u64) as usize));
+      }
+      let mut nodes = Vec::new();
+      let mut edges = Vec::new();
+      for (i, list) in out.iter().enumerate() {
+        nodes.push(format!(
+          "{},1,{},8,{}",
+          if i == 0 { 0 } else { 1 },
+          2 * i + 1,
+          list.len()
+        ));
+        for &(ty, t) in list {
+          edges.push(format!("{ty},{},{}", if ty == 1 { 0 } else { 1 }, t * 5));
+        }
+      }
+      let text = format!(
+        r#"{{"snapshot":{{"meta":{META},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":["<dummy>","a"]}}"#,
+        edges.len(),
+        nodes.join(","),
+        edges.join(",")
+      );
+      let g = Graph::from_parsed(crate::parse::parse_bytes(text.as_bytes()).unwrap()).unwrap();
+      let want = page_objects_reference(&g);
+      assert_eq!(page_objects(&g), want, "seed {seed}");
+      flagged += want.iter().filter(|&&f| f).count();
+    }
+    assert!(flagged > 1000, "{flagged}");
+  }
 }
