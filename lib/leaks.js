@@ -4,7 +4,7 @@
 // paths or HeapSnapshots and shapes results for JS.
 
 const { HeapSnapshot, nativeOf, taskOptions, specialFile } = require('./snapshot.js');
-const { binding, runTask } = require('./native.js');
+const { binding, runTask, kOnAnalyze } = require('./native.js');
 const { toPath } = require('./fs.js');
 const { formatBytes, printable, shortLocation } = require('./format.js');
 const { invalidArgType, invalidArgValue, optionsObject, validateBoolean, validateInteger, validateFunction, mismatchError } = require('./errors.js');
@@ -118,15 +118,8 @@ async function findLeaks(snapshots, options) {
   let early = null;
   const readEarly = () => (early ??= Promise.all([asIdSet(baseline, ids, 'snapshots.baseline'), asIdSet(target, ids, 'snapshots.target')]));
   const overlap = isPathLike(final) && isPathLike(baseline) && isPathLike(target);
-  const finalOptions = overlap
-    ? {
-        ...o,
-        onProgress: (p) => {
-          if (p.phase === 'analyze' || p.phase === 'done') readEarly().catch(() => {}); // awaited below
-          o.onProgress?.(p);
-        },
-      }
-    : o;
+  // started as soon as final's parse ends (checked every few ms, not at onProgress' 100 ms)
+  const finalOptions = overlap ? { ...o, [kOnAnalyze]: () => readEarly().catch(() => {}) } : o; // awaited below
   const f = await asSnapshot(final, finalOptions, 'snapshots.final');
   // the callbacks run inside the native search: an exception is kept and thrown after it
   let thrown = null;

@@ -21,6 +21,11 @@ function loadBinding() {
 }
 
 const PHASES = ['queued', 'parse', 'analyze', 'done'];
+const ANALYZE = 2;
+/** An internal option of `runTask`: called once, soon after the task's parse ends (see below). */
+const kOnAnalyze = Symbol('heapsnap.onAnalyze');
+/** How often (ms) `kOnAnalyze` looks at the phase: the JS thread is idle while the task runs. */
+const PHASE_POLL_MS = 5;
 
 /**
  * Runs a native async task: `start(control)` returns its promise. On abort the promise rejects
@@ -30,8 +35,12 @@ const PHASES = ['queued', 'parse', 'analyze', 'done'];
  * the analysis pass running during 'analyze' (the keys of `timings`), null otherwise. A callback
  * that throws cancels the task like an abort, and the promise rejects with what it threw: it
  * never becomes an uncaught exception (it runs from a timer, where a throw would end the process).
+ * `options[kOnAnalyze]()` (internal) is called once, within about 5 ms of the phase reaching
+ * 'analyze' (or 'done'), unless the task is stopped or fails first; it must not throw.
  */
-async function runTask(start, { signal, onProgress } = {}) {
+async function runTask(start, options = {}) {
+  const { signal, onProgress } = options;
+  const onAnalyze = options[kOnAnalyze];
   throwIfAborted(signal);
   const control = new binding.TaskControl();
   let rejectStop;
@@ -63,11 +72,23 @@ async function runTask(start, { signal, onProgress } = {}) {
     timer = setInterval(report, 100);
     timer.unref?.();
   }
+  let watch;
+  const watchPhase = () => {
+    if (!watch || stopError || control.progress()[2] < ANALYZE) return;
+    clearInterval(watch);
+    watch = null;
+    onAnalyze();
+  };
+  if (typeof onAnalyze === 'function') {
+    watch = setInterval(watchPhase, PHASE_POLL_MS);
+    watch.unref?.();
+  }
   try {
     if (stopError) throw stopError;
     const task = start(control);
     task.catch(() => {}); // a task finishing after an abort (or a throwing onProgress) is dropped
     const result = await Promise.race([task, stopped]);
+    watchPhase();
     if (timer) report();
     if (stopError) throw stopError;
     return result;
@@ -77,8 +98,9 @@ async function runTask(start, { signal, onProgress } = {}) {
     throw err;
   } finally {
     if (timer) clearInterval(timer);
+    if (watch) clearInterval(watch);
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-module.exports = { binding, runTask };
+module.exports = { binding, runTask, kOnAnalyze };
