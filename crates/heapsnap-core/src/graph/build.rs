@@ -62,15 +62,25 @@ impl Graph {
       ));
     }
     first_edge.push(e as u32);
-    // to_node: multiple of the stride and in range; convert to ordinals in place.
+    // One parallel pass over the edges: to_node becomes an ordinal in place (invalid values,
+    // not a multiple of the stride or not below it, become u32::MAX and are reported below),
+    // and the edge names outside the string table are counted.
     let mut edge_to = edges.to_node;
-    let (nf32, n32) = (nf as u32, n as u32);
-    // Convert to ordinals in place; invalid values become u32::MAX and are reported below.
-    edge_to.par_iter_mut().for_each(|t| {
-      let o = *t / nf32;
-      *t = if *t % nf32 != 0 || o >= n32 { u32::MAX } else { o };
-    });
-    if let Some(k) = edge_to.par_iter().position_first(|&t| t == u32::MAX) {
+    let ns = strings.len() as u64;
+    let (el, hi) = (meta.edge_types.element, meta.edge_types.hidden);
+    let named = |k: usize| edges.ty[k] != el && edges.ty[k] != hi;
+    let mut edge_name = edges.name_or_index;
+    let check = EdgeCheck {
+      n: n as u32,
+      plain: (el, hi),
+      strings: ns,
+    };
+    let (bad_to, bad_edge_names) = check.run(nf as u32, &mut edge_to, &edges.ty, &edge_name);
+    if bad_to {
+      let k = edge_to
+        .par_iter()
+        .position_first(|&t| t == u32::MAX)
+        .unwrap_or_default();
       return Err(Error::parse(
         Section::Column(Array::Edges, "to_node".into()),
         None,
@@ -81,8 +91,12 @@ impl Graph {
       ));
     }
     // Name indices must be in the string table.
-    let ns = strings.len() as u64;
-    if let Some(k) = nodes.name.par_iter().position_first(|&s| s as u64 >= ns) {
+    let outside = |s: u32| s as u64 >= ns;
+    let bad_name = nodes
+      .name
+      .par_chunks(EDGE_CHUNK)
+      .any(|c| c.iter().fold(false, |b, &s| b | outside(s)));
+    if let Some(k) = nodes.name.iter().position(|&s| bad_name && outside(s)) {
       return Err(Error::parse(
         Section::Column(Array::Nodes, "name".into()),
         None,
@@ -94,13 +108,6 @@ impl Graph {
     }
     // Edge names outside the table: DevTools opens such files (its own comparison test relies
     // on one), so they are accepted with an empty name and a warning, not refused.
-    let (el, hi) = (meta.edge_types.element, meta.edge_types.hidden);
-    let named = |k: usize| edges.ty[k] != el && edges.ty[k] != hi;
-    let mut edge_name = edges.name_or_index;
-    let bad_edge_names = (0..e)
-      .into_par_iter()
-      .filter(|&k| named(k) && edge_name[k] as u64 >= ns)
-      .count();
     let mut warnings = Vec::new();
     if bad_edge_names > 0 {
       let first = (0..e)
@@ -170,6 +177,69 @@ impl Graph {
   }
 }
 
+/// What the edge pass checks: node count, the edge types whose name is an index (element,
+/// hidden) and the number of strings.
+struct EdgeCheck {
+  n: u32,
+  plain: (u8, u8),
+  strings: u64,
+}
+
+/// Edges (or nodes) per task of the passes that check a column.
+const EDGE_CHUNK: usize = 1 << 16;
+
+impl EdgeCheck {
+  /// Converts `to` to ordinals (u32::MAX where invalid) and counts the names outside the
+  /// strings: (any invalid to_node, names outside). The usual strides are divided by a
+  /// constant (a multiply; no division instruction per edge).
+  fn run(&self, stride: u32, to: &mut [u32], ty: &[u8], name: &[u32]) -> (bool, usize) {
+    match stride {
+      6 => self.run_with(to, ty, name, 6, |t| t / 6),
+      7 => self.run_with(to, ty, name, 7, |t| t / 7),
+      5 => self.run_with(to, ty, name, 5, |t| t / 5),
+      8 => self.run_with(to, ty, name, 8, |t| t / 8),
+      nf => self.run_with(to, ty, name, nf, |t| t / nf),
+    }
+  }
+
+  #[inline(always)]
+  fn run_with(
+    &self,
+    to: &mut [u32],
+    ty: &[u8],
+    name: &[u32],
+    nf: u32,
+    div: impl Fn(u32) -> u32 + Sync,
+  ) -> (bool, usize) {
+    let (n, (el, hi)) = (self.n, self.plain);
+    // s as u64 >= strings, in 32 bits: with 2^32 strings or more no index is outside
+    let (limit, any) = match u32::try_from(self.strings) {
+      Ok(l) => (l, true),
+      Err(_) => (u32::MAX, false),
+    };
+    to.par_chunks_mut(EDGE_CHUNK)
+      .zip(ty.par_chunks(EDGE_CHUNK))
+      .zip(name.par_chunks(EDGE_CHUNK))
+      .map(|((to, ty), name)| {
+        let mut bad = false;
+        for t in to.iter_mut() {
+          let o = div(*t);
+          // o * nf <= t: equal when t is a multiple of the stride
+          let ok = (o * nf == *t) & (o < n);
+          bad |= !ok;
+          *t = if ok { o } else { u32::MAX };
+        }
+        let outside: usize = ty
+          .iter()
+          .zip(name)
+          .map(|(&y, &s)| ((y != el) & (y != hi) & (s >= limit) & any) as usize)
+          .sum();
+        (bad, outside)
+      })
+      .reduce(|| (false, 0), |a, b| (a.0 || b.0, a.1 + b.1))
+  }
+}
+
 fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32, Location> {
   let lf = &meta.location_fields;
   let pos = |name: &str| lf.iter().position(|f| f == name);
@@ -179,7 +249,7 @@ fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32,
     return HashMap::default();
   };
   let stride = lf.len();
-  let mut map = HashMap::default();
+  let mut map = HashMap::with_capacity_and_hasher(flat.len() / stride, Default::default());
   for rec in flat.chunks_exact(stride) {
     let idx = rec[oi] as u64;
     if !idx.is_multiple_of(nf) || idx / nf >= n as u64 {
