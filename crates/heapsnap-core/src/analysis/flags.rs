@@ -135,11 +135,15 @@ impl EphemeronCache {
 
 /// One bit per edge: may the dominator computation use it? In parallel over ranges of
 /// sources (each range's words made on their own, then or-ed together: a word may span two).
-/// The ephemeron test is made on each internal edge's name as met (a name that is not one
-/// fails on its first bytes; the cache is the distances' own).
+/// The ephemeron test is made on each internal edge's name as met. Most names fail on their
+/// first bytes; one that looks like an ephemeron name (or starts with a long run of digits) is
+/// read whole, so a long one's answer is kept for the rest of the range: many edges sharing one
+/// huge name (a crafted file) would otherwise cost edges × name length.
 pub fn essential_edges(g: &Graph, page: &[bool]) -> Vec<u64> {
   use rayon::prelude::*;
   const SOURCES: usize = 1 << 15;
+  // longer than V8's short internal names, shorter than its ephemeron names (~80 bytes)
+  const LONG_NAME: usize = 64;
   let n = g.node_count;
   let et = &g.meta.edge_types;
   let parts: Vec<(usize, Vec<u64>)> = (0..n.div_ceil(SOURCES))
@@ -149,14 +153,23 @@ pub fn essential_edges(g: &Graph, page: &[bool]) -> Vec<u64> {
       let (e0, e1) = (g.first_edge[lo] as usize, g.first_edge[hi] as usize);
       let w0 = e0 >> 6;
       let mut bits = vec![0u64; e1.div_ceil(64).saturating_sub(w0)];
+      let mut long_names: HashMap<u32, Option<u64>> = HashMap::default();
       for v in lo as u32..hi as u32 {
         for k in g.edges_of(v) {
           let t = g.edge_type[k];
           if t == et.internal {
-            if let Some(m) = weakmap::parse(g.strings.get(g.edge_name[k] as usize)) {
-              if g.node_id[v as usize] as u64 == m.table_id {
-                continue;
-              }
+            let name = g.edge_name[k];
+            let text = g.strings.get(name as usize);
+            let table = |text: &[u8]| weakmap::parse(text).map(|m| m.table_id);
+            let table_id = if weakmap::fails_early(text) {
+              None
+            } else if text.len() <= LONG_NAME {
+              table(text)
+            } else {
+              *long_names.entry(name).or_insert_with(|| table(text))
+            };
+            if table_id == Some(g.node_id[v as usize] as u64) {
+              continue;
             }
           }
           if t == et.weak {
@@ -229,6 +242,37 @@ mod tests {
       }
     }
     flag
+  }
+
+  /// Ephemeron names of any length are recognised, long ones through the range's memo, and an
+  /// edge is dropped only from its own table (node id = the name's table id).
+  #[test]
+  fn long_ephemeron_names_are_tested_once_per_range_with_the_same_answers() {
+    const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
+    let filler = "x".repeat(5000);
+    let long_eph = format!("7 / part of key (Object @3) -> value ({filler} @5) pair in WeakMap (table @9)");
+    let short_eph = "7 / part of key (a @3) -> value (b @5) pair in WeakMap (table @9)".to_string();
+    let long_other = format!("{}z", "1".repeat(5000));
+    // strings: 0 "", 1 long ephemeron, 2 short ephemeron, 3 long other
+    // nodes: 0 root (id 1), 1 table (id 9), 2 other (id 11), 3 target (id 13)
+    // node 1 (the table) and node 2 each: internal edges named 1, 2, 3 (twice each) to node 3
+    let per = "3,1,15,3,1,15,3,2,15,3,2,15,3,3,15,3,3,15";
+    let text = format!(
+      r#"{{"snapshot":{{"meta":{META},"node_count":4,"edge_count":14}},"nodes":[0,0,1,0,2,1,0,9,8,6,1,0,11,8,6,1,0,13,8,0],"edges":[2,0,5,2,0,10,{per},{per}],"strings":["",{},{},{}]}}"#,
+      serde_json::to_string(&long_eph).unwrap(),
+      serde_json::to_string(&short_eph).unwrap(),
+      serde_json::to_string(&long_other).unwrap(),
+    );
+    let g = Graph::from_parsed(crate::parse::parse_bytes(text.as_bytes()).unwrap()).unwrap();
+    let page = vec![false; g.node_count];
+    let bits = essential_edges(&g, &page);
+    let essential: Vec<bool> = (0..g.edge_count).map(|k| bit(&bits, k)).collect();
+    // the root's two edges; the table's ephemeron edges (long and short) are not essential, its
+    // other long name is; from node 2 (id 11, not the table) every edge is
+    let want = [
+      true, true, false, false, false, false, true, true, true, true, true, true, true, true,
+    ];
+    assert_eq!(essential, want);
   }
 
   #[test]

@@ -31,8 +31,17 @@ fn strip_at_digits(s: &[u8]) -> Option<usize> {
   Some(i - 2)
 }
 
+const KEY: &[u8] = b" / part of key (";
+
+/// `name` is surely not an ephemeron name, from its first bytes alone (at most 17 + 16 read):
+/// no leading digit, or a run of fewer than 17 digits not followed by the key's text. `false`
+/// means [`parse`] must decide, reading the whole name.
+pub fn fails_early(name: &[u8]) -> bool {
+  let digits = name.iter().take(17).take_while(|b| b.is_ascii_digit()).count();
+  digits == 0 || (digits < 17 && !name[digits..].starts_with(KEY))
+}
+
 pub fn parse(name: &[u8]) -> Option<Ephemeron> {
-  const KEY: &[u8] = b" / part of key (";
   const VALUE: &[u8] = b") -> value (";
   const TABLE: &[u8] = b" pair in WeakMap (table @";
   let digits = name.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -84,6 +93,12 @@ mod tests {
     let tricky = b"12 / part of key (a) -> value (b @1) x @2) -> value (c @3) pair in WeakMap (table @4)";
     assert_eq!(parse(tricky).map(|e| e.table_id), Some(4));
     assert_eq!(parse(b"part of key"), None);
+    // what fails early fails in parse too; what parse accepts never fails early
+    for name in [&n[..], tricky, b"part of key", b"12 / part", b"12345678901234567 / part of key (", b"1x"] {
+      assert!(!fails_early(name) || parse(name).is_none());
+    }
+    assert!(!fails_early(n) && !fails_early(tricky) && fails_early(b"1x") && fails_early(b"x"));
+    assert!(!fails_early(b"123456789012345678x")); // 17 digits or more: parse decides
     assert_eq!(
       parse(b"3 / part of key (Object @1) -> value (Foo @2) pair in WeakMap (table @)"),
       None
