@@ -12,6 +12,9 @@ use rayon::prelude::*;
 
 /// Regions smaller than this are parsed on the calling thread.
 const PARALLEL_MIN: usize = 1 << 20;
+/// The most bytes one step of [`feed`] splits into pieces (file windows are 16 MiB); in tests
+/// just over [`PARALLEL_MIN`], an odd size, so that texts of a few MB are cut mid-value by it.
+const REGION_MAX: usize = if cfg!(test) { PARALLEL_MIN + 4321 } else { 64 << 20 };
 
 #[inline]
 fn is_ws(b: u8) -> bool {
@@ -121,7 +124,8 @@ fn span_masks_swar(text: &[u8], i: usize) -> (u64, u64, u64) {
 /// included. A value longer than 16 digits ends the window early, before it.
 #[cfg(test)]
 fn span_values(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) -> Option<(usize, usize)> {
-  span_values_with::<false>(text, i, out)
+  // SAFETY: without AVX2 there is no requirement
+  unsafe { span_values_with::<false>(text, i, out) }
 }
 
 /// [`span_values`] compiled for AVX2 (tests compare the two).
@@ -131,10 +135,14 @@ unsafe fn span_values_avx2(text: &[u8], i: usize, out: &mut [u64; SPAN_VALUES]) 
   span_values_with::<true>(text, i, out)
 }
 
-/// [`span_values`]; with `AVX2` (only from a function compiled for it), values of up to 8
-/// digits are converted four at a time (see [`convert4`]), a span with a longer one as before.
+/// [`span_values`]; with `AVX2`, values of up to 8 digits are converted four at a time (see
+/// [`convert4`]), a span with a longer one as before.
+///
+/// # Safety
+/// With `AVX2` true, the CPU must have AVX2 (call it from a function compiled for it, after
+/// detection); with `AVX2` false there is no requirement.
 #[inline(always)]
-fn span_values_with<const AVX2: bool>(
+unsafe fn span_values_with<const AVX2: bool>(
   text: &[u8],
   i: usize,
   out: &mut [u64; SPAN_VALUES],
@@ -180,8 +188,7 @@ fn span_values_with<const AVX2: bool>(
     }
     if k != usize::MAX {
       for g in (0..k).step_by(4) {
-        // SAFETY: callers pass AVX2 only from code compiled for it (`fill_piece_avx2`);
-        // g + 4 <= 32 (k <= 32)
+        // SAFETY: with AVX2 the CPU has it (this function's contract); g + 4 <= 32 (k <= 32)
         unsafe { convert4(&raw[g..g + 4], &mut out[g..g + 4]) };
       }
       return Some((k, i + lc as usize + 1));
@@ -765,8 +772,11 @@ pub fn feed(
     if pos >= buf.len() {
       return Ok((pos, false));
     }
-    // Here we expect a value (after '[' or ','), or ']' right after '['.
-    let rest = &buf[pos..];
+    // Here we expect a value (after '[' or ','), or ']' right after '['. The region is looked
+    // for in at most REGION_MAX bytes: a caller that passes the whole rest of a file (parse_bytes,
+    // a big pushed buffer) would otherwise have every range after the array's end scanned for a
+    // `]` it does not hold; a value cut at that bound is carried as at a chunk's end.
+    let rest = &buf[pos..buf.len().min(pos + REGION_MAX)];
     let rbase = base + pos as u64;
     let split = split_region(rest);
     if let Some(close) = split.close {
@@ -971,7 +981,8 @@ fn fill_piece(
     // SAFETY: the CPU has AVX2
     return unsafe { fill_piece_avx2(text, base, first, lanes, sink, closes) };
   }
-  fill_piece_with::<false>(text, base, first, lanes, sink, closes)
+  // SAFETY: without AVX2 there is no requirement
+  unsafe { fill_piece_with::<false>(text, base, first, lanes, sink, closes) }
 }
 
 /// [`fill_piece`] compiled for AVX2 (values converted four at a time).
@@ -988,8 +999,12 @@ unsafe fn fill_piece_avx2(
   fill_piece_with::<true>(text, base, first, lanes, sink, closes)
 }
 
+/// [`fill_piece`], its spans read with or without AVX2.
+///
+/// # Safety
+/// As [`span_values_with`]: with `AVX2` true, the CPU must have AVX2.
 #[inline(always)]
-fn fill_piece_with<const AVX2: bool>(
+unsafe fn fill_piece_with<const AVX2: bool>(
   text: &[u8],
   base: u64,
   first: u64,
@@ -1010,6 +1025,7 @@ fn fill_piece_with<const AVX2: bool>(
     while n < BLOCK {
       if n + SPAN_VALUES <= BLOCK && i >= retry {
         let out: &mut [u64; SPAN_VALUES] = (&mut buf[n..n + SPAN_VALUES]).try_into().expect("32");
+        // AVX2 only when the CPU has it: this function's own contract
         if let Some((k, next)) = span_values_with::<AVX2>(text, i, out) {
           n += k;
           i = next;
