@@ -155,7 +155,7 @@ struct IdLookup {
 impl IdLookup {
   fn new(set: &IdSet) -> IdLookup {
     let ids = &set.ids[..];
-    let (Some(&min), Some(_)) = (ids.first(), ids.last()) else {
+    let Some(&min) = ids.first() else {
       return IdLookup {
         min: 0,
         span: 0,

@@ -67,10 +67,20 @@ pub fn edge_label(s: &Snapshot, k: usize) -> String {
 }
 
 pub fn node_ref(s: &Snapshot, v: u32) -> NodeRef {
-  let mut name = to_string_lossy(&s.display_name_bytes(v));
+  node_ref_named(s, v, shown_name(s, v))
+}
+
+/// A node's display name as a path shows it (at most 80 characters).
+fn shown_name(s: &Snapshot, v: u32) -> String {
+  let name = to_string_lossy(&s.display_name_bytes(v));
   if name.chars().count() > 80 {
-    name = name.chars().take(77).collect::<String>() + "…";
+    name.chars().take(77).collect::<String>() + "…"
+  } else {
+    name
   }
+}
+
+fn node_ref_named(s: &Snapshot, v: u32, name: String) -> NodeRef {
   NodeRef {
     id: s.g.id(v),
     ordinal: v,
@@ -79,6 +89,16 @@ pub fn node_ref(s: &Snapshot, v: u32) -> NodeRef {
     name,
     distance: s.distance[v as usize],
     location: s.location(v),
+  }
+}
+
+/// One step of a path: the edge `k` and the node it leads to.
+fn path_step(s: &Snapshot, k: usize, edge_label: String, node: NodeRef) -> PathStep {
+  PathStep {
+    edge_type: s.edge_type_name(k).to_string(),
+    edge_name: s.g.edge_name_string(k),
+    edge_label,
+    node,
   }
 }
 
@@ -115,21 +135,12 @@ pub fn retainer_path(s: &Snapshot, v: u32) -> RetainerPath {
 /// a [`node_ref`] without the display name, but for functions (clusters of closures are told
 /// apart by it).
 fn search_node_ref(s: &Snapshot, v: u32) -> NodeRef {
-  let node_type = s.type_name(v);
-  let name = if node_type == "closure" {
-    node_ref(s, v).name
+  let name = if s.type_name(v) == "closure" {
+    shown_name(s, v)
   } else {
     String::new()
   };
-  NodeRef {
-    id: s.g.id(v),
-    ordinal: v,
-    node_type: node_type.to_string(),
-    class_name: s.class_name(v),
-    name,
-    distance: s.distance[v as usize],
-    location: s.location(v),
-  }
+  node_ref_named(s, v, name)
 }
 
 /// The path [`build_path`] makes, as far as the leak search reads it before it clusters
@@ -142,12 +153,7 @@ pub(super) fn build_search_path(s: &Snapshot, root: u32, rev: &[(usize, u32)]) -
     steps: rev
       .iter()
       .rev()
-      .map(|&(k, target)| PathStep {
-        edge_type: s.edge_type_name(k).to_string(),
-        edge_name: s.g.edge_name_string(k),
-        edge_label: String::new(),
-        node: search_node_ref(s, target),
-      })
+      .map(|&(k, target)| path_step(s, k, String::new(), search_node_ref(s, target)))
       .collect(),
     text: String::new(),
   }
@@ -190,12 +196,7 @@ pub(super) fn build_path(s: &Snapshot, v: u32, root: u32, rev: &[(usize, u32)]) 
         text.push_str(&format!(" @{})", node.id));
       }
     }
-    steps.push(PathStep {
-      edge_type: s.edge_type_name(k).to_string(),
-      edge_name: s.g.edge_name_string(k),
-      edge_label: label,
-      node,
-    });
+    steps.push(path_step(s, k, label, node));
   }
   RetainerPath { root, steps, text }
 }
