@@ -150,29 +150,34 @@ impl Snapshot {
 
   /// The Summary view ("All objects"), by retained size descending.
   pub fn summary(&self) -> Vec<ClassAggregate> {
-    self.summary_filtered(&|_| true)
+    self.summary_with(None, true)
   }
 
   /// The Summary view's rows without their `members` (empty): what a caller that shows only
   /// the figures needs, without a list of every object.
   pub fn summary_rows(&self) -> Vec<ClassAggregate> {
-    self.summary_with(&|_| true, false)
+    self.summary_with(None, false)
   }
 
   /// The Summary view's rows (without `members`) of the objects whose id lies in `ids`
   /// (DevTools' "Objects allocated between snapshots" is `(max id of the base, max id of this
   /// one]`).
   pub fn summary_rows_of_ids(&self, ids: impl RangeBounds<u64>) -> Vec<ClassAggregate> {
-    self.summary_with(&|v| ids.contains(&self.g.id(v)), false)
+    self.summary_with(Some(&|v| ids.contains(&self.g.id(v))), false)
   }
 
   /// The Summary view restricted to nodes accepted by `filter`.
   pub fn summary_filtered(&self, filter: &dyn Fn(u32) -> bool) -> Vec<ClassAggregate> {
-    self.summary_with(filter, true)
+    self.summary_with(Some(filter), true)
   }
 
-  fn summary_with(&self, filter: &dyn Fn(u32) -> bool, members: bool) -> Vec<ClassAggregate> {
-    let aggs = summary::aggregates_with(&self.aggregate_input(), filter, members);
+  /// Every node without a filter (`None`): the class retained sizes are summed on every thread.
+  fn summary_with(&self, filter: Option<&dyn Fn(u32) -> bool>, members: bool) -> Vec<ClassAggregate> {
+    let inp = self.aggregate_input();
+    let aggs = match filter {
+      Some(f) => summary::aggregates_with(&inp, f, members),
+      None => summary::aggregates_all(&inp, members),
+    };
     let mut rows = summary::by_public_key(aggs);
     rows.sort_by(|a, b| {
       b.retained_size

@@ -107,6 +107,21 @@ pub fn aggregates(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool) -> Vec<Cla
 /// per object: up to ~100 MB on a 1 GB file, the process's peak when only the rows' figures
 /// are asked for).
 pub fn aggregates_with(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool, members: bool) -> Vec<ClassAggregate> {
+  aggregates_impl(inp, filter, members, false)
+}
+
+/// [`aggregates_with`] of every node (no filter): the class retained sizes are summed over
+/// subtrees of the dominator tree on every thread.
+pub fn aggregates_all(inp: &AggregateInput, members: bool) -> Vec<ClassAggregate> {
+  aggregates_impl(inp, &|_| true, members, true)
+}
+
+fn aggregates_impl(
+  inp: &AggregateInput,
+  filter: &dyn Fn(u32) -> bool,
+  members: bool,
+  all: bool,
+) -> Vec<ClassAggregate> {
   let g = inp.g;
   const NONE: u32 = u32::MAX;
   // slot[key id] = position in `out`
@@ -142,6 +157,12 @@ pub fn aggregates_with(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool, membe
       });
     }
   }
+  if all {
+    for (a, r) in out.iter_mut().zip(retained_in_parallel(inp, &slot)) {
+      a.retained_size = r;
+    }
+    return out;
+  }
   // Class retained sizes over the dominator tree; a class is "seen" within the subtree of a
   // node that contributed to it.
   let mut seen = vec![false; inp.keys.len()];
@@ -175,6 +196,158 @@ pub fn aggregates_with(inp: &AggregateInput, filter: &dyn Fn(u32) -> bool, membe
     }
   }
   out
+}
+
+/// The top of the dominator tree is split until no subtree left whole retains more than
+/// this fraction of the root's retained size, or after this many nodes.
+const SPLIT_FRACTION: u64 = 64;
+const SPLIT_NODES: usize = 1 << 14;
+
+/// The class retained sizes of every node (no filter), by slot (`slot[key id]`, `u32::MAX`
+/// for none): the same sums as the one DFS of [`aggregates_with`] (a node counts when no
+/// dominator of it with a child has its class and a non-zero self size), made on every thread.
+/// The nodes retaining the most are taken one at a time from the top, each with the classes
+/// its dominators counted, until the subtrees left are small enough (retained size as the
+/// measure of their work); each subtree is then walked with its dominators' classes.
+fn retained_in_parallel(inp: &AggregateInput, slot: &[u32]) -> Vec<u64> {
+  use rayon::prelude::*;
+  use std::collections::BinaryHeap;
+  const NONE: u32 = u32::MAX;
+  let rows = slot.iter().filter(|&&s| s != NONE).count();
+  let mut sums = vec![0u64; rows];
+  let children = |v: u32| {
+    &inp.dominated[inp.first_dominated[v as usize] as usize..inp.first_dominated[v as usize + 1] as usize]
+  };
+  let small = inp.retained.get(inp.g.root) / SPLIT_FRACTION;
+  // (node, index of its dominators' counted classes in `paths`)
+  let mut paths: Vec<Vec<u32>> = vec![Vec::new()];
+  let mut frontier: Vec<(u32, u32)> = Vec::new();
+  let mut big: BinaryHeap<(u64, u32, u32)> = BinaryHeap::new();
+  big.push((u64::MAX, inp.g.root, 0));
+  let mut taken = 0;
+  while let Some((_, v, p)) = big.pop() {
+    if taken == SPLIT_NODES {
+      frontier.push((v, p));
+      continue;
+    }
+    taken += 1;
+    let kid = inp.key_of[v as usize];
+    let mut p = p;
+    if !paths[p as usize].contains(&kid) && !inp.self_size.is_zero(v) {
+      if slot[kid as usize] != NONE {
+        sums[slot[kid as usize] as usize] += inp.retained.get(v);
+      }
+      if !children(v).is_empty() {
+        let mut q = paths[p as usize].clone();
+        q.push(kid);
+        paths.push(q);
+        p = (paths.len() - 1) as u32;
+      }
+    }
+    for &c in children(v) {
+      let r = inp.retained.get(c);
+      if r > small && !children(c).is_empty() {
+        big.push((r, c, p));
+      } else {
+        frontier.push((c, p));
+      }
+    }
+  }
+  const SUBTREES: usize = 1024;
+  let keys = inp.keys.len();
+  let walked = frontier
+    .par_chunks(frontier.len().div_ceil(SUBTREES).max(1))
+    .fold(
+      || Walk {
+        seen: vec![false; keys],
+        sums: vec![0u64; rows],
+        list: Vec::new(),
+        sizes: Vec::new(),
+        keys: Vec::new(),
+      },
+      |mut w, tasks| {
+        for &(top, p) in tasks {
+          for &k in &paths[p as usize] {
+            w.seen[k as usize] = true;
+          }
+          w.subtree(inp, slot, top);
+          for &k in &paths[p as usize] {
+            w.seen[k as usize] = false;
+          }
+        }
+        w
+      },
+    )
+    .map(|w| w.sums)
+    .reduce(
+      || vec![0u64; rows],
+      |mut a, b| {
+        for (x, y) in a.iter_mut().zip(b) {
+          *x += y;
+        }
+        a
+      },
+    );
+  for (x, y) in sums.iter_mut().zip(walked) {
+    *x += y;
+  }
+  sums
+}
+
+/// One thread's walk of subtrees: the classes counted on the path, the sums by slot, and the
+/// DFS's stacks (kept from one subtree to the next).
+struct Walk {
+  seen: Vec<bool>,
+  sums: Vec<u64>,
+  list: Vec<u32>,
+  sizes: Vec<i64>,
+  keys: Vec<u32>,
+}
+
+impl Walk {
+  /// The DFS of [`aggregates_with`] (no filter) over the subtree of `top`, with `seen` holding
+  /// the classes its dominators counted; `seen` is as it was when it returns.
+  fn subtree(&mut self, inp: &AggregateInput, slot: &[u32], top: u32) {
+    const NONE: u32 = u32::MAX;
+    let Walk {
+      seen,
+      sums,
+      list,
+      sizes,
+      keys,
+    } = self;
+    list.clear();
+    list.push(top);
+    sizes.clear();
+    sizes.push(-1);
+    keys.clear();
+    while let Some(v) = list.pop() {
+      let kid = inp.key_of[v as usize];
+      let (from, to) = (
+        inp.first_dominated[v as usize] as usize,
+        inp.first_dominated[v as usize + 1] as usize,
+      );
+      if !seen[kid as usize] && !inp.self_size.is_zero(v) {
+        let at = slot[kid as usize];
+        if at != NONE {
+          sums[at as usize] += inp.retained.get(v);
+        }
+        if from != to {
+          seen[kid as usize] = true;
+          sizes.push(list.len() as i64);
+          keys.push(kid);
+        }
+      }
+      list.extend_from_slice(&inp.dominated[from..to]);
+      let l = list.len() as i64;
+      while sizes.last() == Some(&l) {
+        sizes.pop();
+        if let Some(k) = keys.pop() {
+          seen[k as usize] = false;
+        }
+      }
+    }
+  }
 }
 
 /// Collapses aggregates by public key the way DevTools' record assignment does (a later

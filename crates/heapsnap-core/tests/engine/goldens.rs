@@ -45,6 +45,18 @@ fn check_golden(path: &Path) {
     ],
     "{name}: statistics"
   );
+  // summary() sums class retained sizes over subtrees on every thread; a filtered summary
+  // with an all-accepting filter makes the one DFS: the same rows
+  let rows = |v: Vec<heapsnap_core::analysis::summary::ClassAggregate>| {
+    v.into_iter()
+      .map(|r| (r.public_key, r.retained_size, r.count, r.members))
+      .collect::<Vec<_>>()
+  };
+  assert_eq!(
+    rows(s.summary()),
+    rows(s.summary_filtered(&|_| true)),
+    "{name}: summary, parallel and one DFS"
+  );
   let mut want: Vec<(String, String, u64, u64, u64, i64)> = golden["summary"]
     .as_array()
     .unwrap()
