@@ -23,6 +23,8 @@ pub mod leaks;
 pub mod options;
 pub mod parse;
 pub mod snapshot;
+#[cfg(test)]
+mod testing;
 pub mod types;
 pub mod views;
 

@@ -211,6 +211,9 @@ pub fn bit(bits: &[u64], k: usize) -> bool {
 mod tests {
   use super::*;
 
+  /// The meta of the tests' snapshots: nodes of 5 fields, edges of 3.
+  const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
+
   /// The walk as it was (one depth-first walk), the set the parallel rounds must equal.
   fn page_objects_reference(g: &Graph) -> Vec<bool> {
     let mut flag = vec![false; g.node_count];
@@ -248,7 +251,6 @@ mod tests {
   /// edge is dropped only from its own table (node id = the name's table id).
   #[test]
   fn long_ephemeron_names_are_tested_once_per_range_with_the_same_answers() {
-    const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
     let filler = "x".repeat(5000);
     let long_eph = format!("7 / part of key (Object @3) -> value ({filler} @5) pair in WeakMap (table @9)");
     let short_eph = "7 / part of key (a @3) -> value (b @5) pair in WeakMap (table @9)".to_string();
@@ -277,14 +279,8 @@ mod tests {
 
   #[test]
   fn page_objects_in_rounds_equal_one_walk() {
-    const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","array","hidden","native"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rnd = |n: u64| {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x % n
-    };
+    let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut rnd = |n: u64| next() % n;
     let mut flagged = 0;
     for seed in 0..200u64 {
       let n = 2 + (seed as usize * 13) % 300;

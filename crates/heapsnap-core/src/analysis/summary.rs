@@ -163,37 +163,11 @@ fn aggregates_impl(
     }
     return out;
   }
-  // Class retained sizes over the dominator tree; a class is "seen" within the subtree of a
-  // node that contributed to it.
-  let mut seen = vec![false; inp.keys.len()];
-  let mut list: Vec<u32> = vec![g.root];
-  let mut sizes: Vec<i64> = vec![-1];
-  let mut keys: Vec<u32> = Vec::new();
-  while let Some(v) = list.pop() {
-    let kid = inp.key_of[v as usize];
-    let (from, to) = (
-      inp.first_dominated[v as usize] as usize,
-      inp.first_dominated[v as usize + 1] as usize,
-    );
-    if !seen[kid as usize] && !inp.self_size.is_zero(v) && filter(v) {
-      let at = slot[kid as usize];
-      if at != NONE {
-        out[at as usize].retained_size += inp.retained.get(v);
-      }
-      if from != to {
-        seen[kid as usize] = true;
-        sizes.push(list.len() as i64);
-        keys.push(kid);
-      }
-    }
-    list.extend_from_slice(&inp.dominated[from..to]);
-    let l = list.len() as i64;
-    while sizes.last() == Some(&l) {
-      sizes.pop();
-      if let Some(k) = keys.pop() {
-        seen[k as usize] = false;
-      }
-    }
+  // Class retained sizes over the dominator tree, in one walk (the filter need not be Sync)
+  let mut walk = Walk::new(inp.keys.len(), out.len());
+  walk.subtree(inp, &slot, g.root, filter);
+  for (a, r) in out.iter_mut().zip(walk.sums) {
+    a.retained_size = r;
   }
   out
 }
@@ -258,19 +232,13 @@ fn retained_in_parallel(inp: &AggregateInput, slot: &[u32]) -> Vec<u64> {
   let walked = frontier
     .par_chunks(frontier.len().div_ceil(SUBTREES).max(1))
     .fold(
-      || Walk {
-        seen: vec![false; keys],
-        sums: vec![0u64; rows],
-        list: Vec::new(),
-        sizes: Vec::new(),
-        keys: Vec::new(),
-      },
+      || Walk::new(keys, rows),
       |mut w, tasks| {
         for &(top, p) in tasks {
           for &k in &paths[p as usize] {
             w.seen[k as usize] = true;
           }
-          w.subtree(inp, slot, top);
+          w.subtree(inp, slot, top, |_| true);
           for &k in &paths[p as usize] {
             w.seen[k as usize] = false;
           }
@@ -305,9 +273,21 @@ struct Walk {
 }
 
 impl Walk {
-  /// The DFS of [`aggregates_with`] (no filter) over the subtree of `top`, with `seen` holding
-  /// the classes its dominators counted; `seen` is as it was when it returns.
-  fn subtree(&mut self, inp: &AggregateInput, slot: &[u32], top: u32) {
+  fn new(keys: usize, rows: usize) -> Walk {
+    Walk {
+      seen: vec![false; keys],
+      sums: vec![0u64; rows],
+      list: Vec::new(),
+      sizes: Vec::new(),
+      keys: Vec::new(),
+    }
+  }
+
+  /// Adds the class retained sizes of the subtree of `top` (nodes that `filter` keeps) to
+  /// `sums`, by slot: a DFS over the dominator tree in which a class is "seen" within the
+  /// subtree of a node that contributed to it. `seen` holds the classes `top`'s dominators
+  /// counted, and is as it was when it returns.
+  fn subtree(&mut self, inp: &AggregateInput, slot: &[u32], top: u32, filter: impl Fn(u32) -> bool) {
     const NONE: u32 = u32::MAX;
     let Walk {
       seen,
@@ -327,7 +307,7 @@ impl Walk {
         inp.first_dominated[v as usize] as usize,
         inp.first_dominated[v as usize + 1] as usize,
       );
-      if !seen[kid as usize] && !inp.self_size.is_zero(v) {
+      if !seen[kid as usize] && !inp.self_size.is_zero(v) && filter(v) {
         let at = slot[kid as usize];
         if at != NONE {
           sums[at as usize] += inp.retained.get(v);

@@ -740,13 +740,7 @@ mod tests {
   /// standard sort has them, duplicates and wide ids included.
   #[test]
   fn ids_are_sorted_whatever_their_order() {
-    let mut x = 31u64;
-    let mut next = || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut next = crate::testing::xorshift(31u64);
     let copies: Vec<u64> = (0..40u64)
       .flat_map(|c| {
         (0..5000u64).map(move |k| {
@@ -788,13 +782,7 @@ mod tests {
   /// clustered, tiny and wide sets (ids near 2^64), for ids below, between and above them.
   #[test]
   fn id_lookup_matches_binary_search() {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rand = move || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut rand = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15u64);
     let sets: Vec<Vec<u64>> = vec![
       vec![],
       vec![7],

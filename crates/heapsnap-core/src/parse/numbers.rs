@@ -1362,13 +1362,7 @@ mod tests {
   /// Values of every length (1 to 19 digits, some wider than 32 bits), with the separators V8
   /// writes (`,` and `\n,`) and others (spaces, tabs), from a fixed-seed generator.
   fn sample_text(count: usize, seed: u64) -> (String, Vec<u64>) {
-    let mut x = seed;
-    let mut next = || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut next = crate::testing::xorshift(seed);
     let mut text = String::new();
     let mut want = Vec::new();
     for k in 0..count {
@@ -1489,13 +1483,7 @@ mod tests {
 
   #[test]
   fn span_masks_match_a_byte_loop() {
-    let mut x = 99u64;
-    let mut next = || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut next = crate::testing::xorshift(99u64);
     let alphabet = b"0123456789,\n /:]-\t\x80\xac\x8a\xb0\xb9\xff";
     let text: Vec<u8> = (0..8192)
       .map(|_| match next() % 4 {
@@ -1520,13 +1508,7 @@ mod tests {
   fn spans_read_v8_layout_and_leave_the_rest() {
     // V8's layout (`,` and `\n,` only) with values of 1 to 19 digits, and now and then a
     // separator spans refuse
-    let mut x = 12345u64;
-    let mut next = || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut next = crate::testing::xorshift(12345u64);
     let mut text = String::new();
     let mut want = Vec::new();
     for k in 0..300_000 {
@@ -1544,7 +1526,7 @@ mod tests {
           _ => ",",
         });
       }
-      if digits <= 16 && next() % 5000 == 0 {
+      if digits <= 16 && next().is_multiple_of(5000) {
         text.push_str("000"); // leading zeros are read as zeros
       }
       text.push_str(&v.to_string());
@@ -1602,13 +1584,7 @@ mod tests {
 
   #[test]
   fn commas_up_to_the_bracket_are_counted_exactly() {
-    let mut x = 5u64;
-    let mut next = || {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      x
-    };
+    let mut next = crate::testing::xorshift(5u64);
     let alphabet = b",,,]0123456789\n \xac\xdd";
     for len in [0, 1, 63, 64, 65, 200, 4095, 4096, 4097, 9000, 70_000] {
       for brackets in [0, 1, 3] {
