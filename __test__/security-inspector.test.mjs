@@ -50,6 +50,9 @@ test('before signalling: a notice names the inspector address; a non-loopback in
   // A stopped pid would keep SIGUSR1 pending and open the inspector later, unattended.
   process.kill(target.pid, 'SIGSTOP');
   try {
+    // kill() returns before the target has stopped; on a busy machine /proc still shows it
+    // running for a while, and a capture started then signals it (as it would any running pid)
+    await waitStopped(target.pid);
     await assert.rejects(captureRemote({ pid: target.pid }, { dir, timeout: 2000 }), /is stopped .*kill -CONT/);
   } finally {
     process.kill(target.pid, 'SIGCONT');
@@ -58,3 +61,11 @@ test('before signalling: a notice names the inspector address; a non-loopback in
   assert.deepEqual(tcp(target.pid), [], 'no signal was left pending');
 });
 
+/** Waits until /proc shows `pid` stopped (state T), for at most 5 s. */
+async function waitStopped(pid) {
+  for (const end = Date.now() + 5000; Date.now() < end; await sleep(10)) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    if (stat[stat.lastIndexOf(')') + 2] === 'T') return;
+  }
+  assert.fail(`pid ${pid} did not stop within 5 s of SIGSTOP`);
+}
