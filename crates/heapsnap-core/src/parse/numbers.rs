@@ -728,22 +728,29 @@ pub fn feed(
       if state.in_number && b.is_ascii_digit() {
         state.digits += 1;
         if state.digits > 19 {
+          // at the first digit, after any sign, as `slow_value` says it
           return Err(Error::parse(
             section,
-            Some(state.number_start),
+            Some(state.number_start + state.neg as u64),
             "number does not fit in 64 bits",
           ));
         }
         state.acc = state.acc * 10 + (b - b'0') as u64;
+      } else if state.in_number && state.digits == 0 {
+        // a `-` that no digit follows: the error `slow_value` gives for the same bytes, at the
+        // same offset, so a cut after the sign changes nothing
+        let msg = match b {
+          b']' => "expected a number, found the end of the array".to_string(),
+          b',' => "expected an unsigned integer, found ','".to_string(),
+          _ => format!("expected an unsigned integer, found {}", describe(b)),
+        };
+        return Err(Error::parse(section, Some(off), msg));
       } else if is_ws(b) {
         if state.in_number {
           state.in_number = false;
           state.after_number = true;
         }
       } else if b == b',' || b == b']' {
-        if state.digits == 0 {
-          return Err(Error::parse(section, Some(off), "expected digits after '-'"));
-        }
         let v = if state.neg {
           (state.acc as i64).wrapping_neg() as u64
         } else {
@@ -910,9 +917,10 @@ fn store_block(
       Target::U8(SendPtr(p)) => {
         for (k, &v) in column.enumerate() {
           bad |= !lane.passes(v);
-          // SAFETY: the columns have room for every value the region's commas allow (a piece
-          // holds at most its commas + 1 values, and value x is stored only by the piece that
-          // holds it), so record r0 + k of this field is in bounds and no other thread writes it.
+          // SAFETY: the columns have room for every value the region's commas allow, a piece
+          // stores at most the values it was counted for (`fill_piece_with` refuses a block
+          // that would pass them), and value x is stored only by the piece that holds it, so
+          // record r0 + k of this field is in bounds and no other thread writes it.
           unsafe { *p.add(r0 + k) = v as u8 };
         }
       }
@@ -967,11 +975,13 @@ fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
 /// the columns: blocks of values are scanned into an L1-sized buffer (a tight loop with no
 /// per-field work), then checked and stored field by field. Returns the values wider than 32 bits
 /// of u32 columns as (field, record, value) and the number of values read, or the first failure
-/// in the text.
+/// in the text. At most `count` values are stored (the slots the caller made for this piece):
+/// a text holding more is refused before any write past them.
 fn fill_piece(
   text: &[u8],
   base: u64,
   first: u64,
+  count: u64,
   lanes: &[Lane],
   sink: &RecordSink,
   closes: bool,
@@ -979,10 +989,10 @@ fn fill_piece(
   #[cfg(target_arch = "x86_64")]
   if std::arch::is_x86_feature_detected!("avx2") {
     // SAFETY: the CPU has AVX2
-    return unsafe { fill_piece_avx2(text, base, first, lanes, sink, closes) };
+    return unsafe { fill_piece_avx2(text, base, first, count, lanes, sink, closes) };
   }
   // SAFETY: without AVX2 there is no requirement
-  unsafe { fill_piece_with::<false>(text, base, first, lanes, sink, closes) }
+  unsafe { fill_piece_with::<false>(text, base, first, count, lanes, sink, closes) }
 }
 
 /// [`fill_piece`] compiled for AVX2 (values converted four at a time).
@@ -992,11 +1002,12 @@ unsafe fn fill_piece_avx2(
   text: &[u8],
   base: u64,
   first: u64,
+  count: u64,
   lanes: &[Lane],
   sink: &RecordSink,
   closes: bool,
 ) -> std::result::Result<(Wide, u64), PieceErr> {
-  fill_piece_with::<true>(text, base, first, lanes, sink, closes)
+  fill_piece_with::<true>(text, base, first, count, lanes, sink, closes)
 }
 
 /// [`fill_piece`], its spans read with or without AVX2.
@@ -1008,6 +1019,7 @@ unsafe fn fill_piece_with<const AVX2: bool>(
   text: &[u8],
   base: u64,
   first: u64,
+  count: u64,
   lanes: &[Lane],
   sink: &RecordSink,
   closes: bool,
@@ -1055,6 +1067,16 @@ unsafe fn fill_piece_with<const AVX2: bool>(
           break;
         }
       }
+    }
+    // The writes below stay within the piece's slots, whatever the text holds: the count the
+    // slots were made from and the values read are two readings of the same bytes, and a
+    // disagreement is refused here rather than trusted.
+    if x - first + n as u64 > count {
+      return Err((
+        base + block_at as u64,
+        None,
+        format!("internal error: the piece holds more than the {count} values its commas allow"),
+      ));
     }
     // The values before a syntax error come first in the text: they are checked first.
     store_block(&buf[..n], x, lanes, sink, &mut wide).map_err(|(k, m)| {
@@ -1117,6 +1139,7 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool, s
       &region[s..e],
       base + s as u64,
       starts[k],
+      counts[k],
       lanes,
       sink_ref,
       closes && e == region.len(),
@@ -1671,6 +1694,68 @@ mod tests {
       count_commas(&text[1..]),
       text[1..].iter().filter(|&&b| b == b',').count() as u64
     );
+  }
+
+  /// A signed section (`locations`) cut anywhere, even between a `-` and what follows it,
+  /// gives the values or the error (offset and message) of the uncut text.
+  #[test]
+  fn signed_values_and_errors_are_the_same_in_any_chunking() {
+    /// The column and its wide values.
+    type Read = (Vec<u32>, Vec<(u64, u64)>);
+    fn run_signed(chunks: &[&[u8]]) -> Result<Read> {
+      let mut st = NumArrayState::default();
+      let mut sink = RecordSink::flat(Array::Locations);
+      sink.signed = true;
+      let mut base = 0u64;
+      for c in chunks {
+        let (used, done) = feed(&mut st, &mut sink, c, base)?;
+        base += used as u64;
+        if done {
+          return Ok(sink.cols[0].take_u32());
+        }
+      }
+      panic!("not closed")
+    }
+    let texts: &[&str] = &[
+      "1,-2, -30 ,\n-4,5]",
+      "-0]",
+      "-9223372036854775808,1]",
+      "1,- 2]",
+      "1,-\n2]",
+      "-    28,\n3]",
+      "1,-,2]",
+      "1,-]",
+      "1,- ]",
+      "1,-x]",
+      "1,--2]",
+      "-12345678901234567890]",
+      "1,-99999999999999999999,2]",
+      "1,99999999999999999999,2]",
+    ];
+    for t in texts {
+      let t = t.as_bytes();
+      let whole = run_signed(&[t]);
+      for a in 0..=t.len() {
+        for b in a..=t.len() {
+          let got = run_signed(&[&t[..a], &t[a..b], &t[b..]]);
+          let what = format!("{:?} cut at {a}, {b}", String::from_utf8_lossy(t));
+          match (&whole, &got) {
+            (Ok(x), Ok(y)) => assert_eq!(x, y, "{what}"),
+            (Err(x), Err(y)) => {
+              assert_eq!(x.offset, y.offset, "{what}: {x} / {y}");
+              assert_eq!(x.message, y.message, "{what}");
+            }
+            _ => panic!("{what}: {whole:?} / {got:?}"),
+          }
+        }
+      }
+    }
+    // and the uncut errors are where the bad byte is
+    let err = |t: &str| run_signed(&[t.as_bytes()]).unwrap_err();
+    assert_eq!(err("1,- 2]").offset, Some(3));
+    assert_eq!(err("1,-]").offset, Some(3));
+    assert_eq!(err("1,-99999999999999999999,2]").offset, Some(3));
+    assert_eq!(run_signed(&[b"1,-2]"]).unwrap().0, vec![1, (-2i32) as u32]);
   }
 
   #[test]
