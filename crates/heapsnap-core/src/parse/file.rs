@@ -1,6 +1,6 @@
 //! Reading snapshot files: window by window, never the whole text at once.
 //!
-//! By default each 16 MiB window is read into one reused buffer and pushed into the
+//! By default each 4 MiB window is read into one of two reused buffers and pushed into the
 //! [`StreamParser`], so the text is never held whole (RSS stays proportional to the graph). A
 //! file that another process truncates or extends meanwhile is noticed (fewer or more bytes than
 //! its size when opened) and reported as an I/O error, "the file changed while it was read".
@@ -15,8 +15,16 @@ use crate::error::{Error, Result};
 use crate::options::OpenOptions;
 use std::path::Path;
 
-/// 16 MiB: small enough that cancellation, checked per window, answers within tens of ms.
+/// A mapped window (`mmap`). Cancellation is checked per window, so it answers within tens
+/// of ms.
 const WINDOW: u64 = 16 << 20;
+
+/// A read window: 4 MiB, so the window the reader thread has just copied is still in the
+/// caches when the parser reads it (with 16 MiB windows the copy went out to memory and came
+/// back: a 152 MB file parsed in 150-163 ms, now in 132-141 ms, and 1 GB in 836 -> 803-833 ms);
+/// the two buffers are also 24 MB less at the peak. Still at least 4 × the size from which an
+/// integer array is split across threads (1 MiB).
+const READ_WINDOW: u64 = 4 << 20;
 
 /// Reads only the node ids of a file (fast: nothing after the `nodes` array is parsed).
 ///
@@ -160,9 +168,9 @@ fn read_into<R: std::io::Read + Send>(
   for _ in 0..2 {
     let mut buf = Vec::new();
     buf
-      .try_reserve_exact(WINDOW as usize)
-      .map_err(|_| Error::memory(2 * WINDOW, "the read buffers"))?;
-    buf.resize(WINDOW as usize, 0);
+      .try_reserve_exact(READ_WINDOW as usize)
+      .map_err(|_| Error::memory(2 * READ_WINDOW, "the read buffers"))?;
+    buf.resize(READ_WINDOW as usize, 0);
     give.send(buf).expect("the channel holds both buffers");
   }
   std::thread::scope(|scope| {

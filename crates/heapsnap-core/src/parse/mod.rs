@@ -1,7 +1,7 @@
 //! The streaming `.heapsnapshot` parser.
 //!
 //! One resumable state machine reads the top-level JSON object from chunks of any size: a
-//! `v8.getHeapSnapshot()` stream pushes 64 KiB chunks, `open(path)` pushes 16 MiB reads of the
+//! `v8.getHeapSnapshot()` stream pushes 64 KiB chunks, `open(path)` pushes 4 MiB reads of the
 //! file. The text is never held whole: integer sections go straight into per-field columns
 //! (in parallel for big chunks, see [`numbers`]), strings into one arena (see [`strings`]), the
 //! small `snapshot` header is captured and read with serde_json, and sections we do not use

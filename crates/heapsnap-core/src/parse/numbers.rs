@@ -12,8 +12,9 @@ use rayon::prelude::*;
 
 /// Regions smaller than this are parsed on the calling thread.
 const PARALLEL_MIN: usize = 1 << 20;
-/// The most bytes one step of [`feed`] splits into pieces (file windows are 16 MiB); in tests
-/// just over [`PARALLEL_MIN`], an odd size, so that texts of a few MB are cut mid-value by it.
+/// The most bytes one step of [`feed`] splits into pieces (file windows are 4 MiB read, 16 MiB
+/// mapped); in tests just over [`PARALLEL_MIN`], an odd size, so that texts of a few MB are cut
+/// mid-value by it.
 const REGION_MAX: usize = if cfg!(test) { PARALLEL_MIN + 4321 } else { 64 << 20 };
 
 #[inline]
