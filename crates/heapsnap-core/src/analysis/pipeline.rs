@@ -217,6 +217,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   // otherwise idle then), at the cost of their column and queue (8 bytes a node) at the
   // dominator pass's peak.
   let distances_beside = g.node_count <= DISTANCES_BESIDE_DOMINATORS_MAX_NODES;
+  let timed_distances = |g: &Graph| timed(|| distances::compute(g, &mut flags::EphemeronCache::new(g.strings.len())));
   control.set_step(Step::Dominators);
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
@@ -242,8 +243,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         give_back_free_memory();
         r
       });
-      let distances = distances_beside
-        .then(|| timed(|| distances::compute(&g, &mut flags::EphemeronCache::new(g.strings.len()))));
+      let distances = distances_beside.then(|| timed_distances(&g));
       (classes, distances)
     },
   );
@@ -261,10 +261,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   control.set_step(Step::Distances);
   let ((first_dominated, dominated), (distance, dist_ms)) = rayon::join(
     || dominators::dominated_nodes(&d.dominator, g.root),
-    || match early_distances {
-      Some(done) => done,
-      None => timed(|| distances::compute(&g, &mut flags::EphemeronCache::new(g.strings.len()))),
-    },
+    || early_distances.unwrap_or_else(|| timed_distances(&g)),
   );
   give_back_free_memory(); // distances' queue
   clock.record("distances", dist_ms);

@@ -36,6 +36,13 @@ pub fn redistribute(g: &Graph, has_user_roots: bool) -> Sizes {
   size
 }
 
+/// Whether node `i` can be owned by another: hidden nodes, arrays and external string data.
+fn owned(g: &Graph, i: u32) -> bool {
+  let nt = &g.meta.node_types;
+  let t = g.node_type[i as usize];
+  t == nt.hidden || t == nt.array || (t == nt.native && g.name_bytes(i) == b"system / ExternalStringData")
+}
+
 /// Every node's owner: itself for a node that is not hidden, an array or external string
 /// data; for those, the one owner every strong path from an owner reaches it through
 /// (`MULTIPLE` when there are several, `UNVISITED` when none).
@@ -48,17 +55,10 @@ pub fn redistribute(g: &Graph, has_user_roots: bool) -> Sizes {
 /// is long, and the short tail on one thread.
 fn owners(g: &Graph) -> Vec<u32> {
   let n = g.node_count;
-  let nt = &g.meta.node_types;
   let owner: Vec<AtomicU32> = (0..n as u32)
     .into_par_iter()
     .with_min_len(1 << 12)
-    .map(|i| {
-      let t = g.node_type[i as usize];
-      let owned = t == nt.hidden
-        || t == nt.array
-        || (t == nt.native && g.name_bytes(i) == b"system / ExternalStringData");
-      AtomicU32::new(if owned { UNVISITED } else { i })
-    })
+    .map(|i| AtomicU32::new(if owned(g, i) { UNVISITED } else { i }))
     .collect();
   let weak = g.meta.edge_types.weak;
   // Joins `o` (the owner of `id`) into the owners of id's strong targets; the targets whose
@@ -131,12 +131,10 @@ mod tests {
   /// DevTools' `calculateShallowSizes` owner pass as it is written: one work stack.
   fn owners_one_stack(g: &Graph) -> Vec<u32> {
     let n = g.node_count;
-    let nt = &g.meta.node_types;
     let mut owner = vec![0u32; n];
     let mut work: Vec<u32> = Vec::new();
     for i in 0..n {
-      let t = g.node_type[i];
-      if t == nt.hidden || t == nt.array || (t == nt.native && g.name_bytes(i as u32) == b"system / ExternalStringData") {
+      if owned(g, i as u32) {
         owner[i] = UNVISITED;
       } else {
         owner[i] = i as u32;

@@ -972,43 +972,38 @@ fn offset_of_value(text: &[u8], base: u64, idx: usize) -> u64 {
   base + i as u64
 }
 
-/// Parses `text` = `v (, v)*`, whose first value is value number `first` of the section, into
-/// the columns: blocks of values are scanned into an L1-sized buffer (a tight loop with no
-/// per-field work), then checked and stored field by field. Returns the values wider than 32 bits
-/// of u32 columns as (field, record, value) and the number of values read, or the first failure
-/// in the text. At most `count` values are stored (the slots the caller made for this piece):
-/// a text holding more is refused before any write past them.
-fn fill_piece(
-  text: &[u8],
+/// One piece of a region, as [`parse_region`] hands it to a thread: `text` = `v (, v)*` at
+/// absolute offset `base`, whose first value is value number `first` of the section, holding
+/// `count` values (the slots made for it); `closes`: the array's `]` follows it.
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+  text: &'a [u8],
   base: u64,
   first: u64,
   count: u64,
-  lanes: &[Lane],
-  sink: &RecordSink,
   closes: bool,
-) -> std::result::Result<(Wide, u64), PieceErr> {
+}
+
+/// Parses a piece into the columns: blocks of values are scanned into an L1-sized buffer (a
+/// tight loop with no per-field work), then checked and stored field by field. Returns the
+/// values wider than 32 bits of u32 columns as (field, record, value) and the number of values
+/// read, or the first failure in the text. At most `count` values are stored: a text holding
+/// more is refused before any write past them.
+fn fill_piece(piece: Piece<'_>, lanes: &[Lane], sink: &RecordSink) -> std::result::Result<(Wide, u64), PieceErr> {
   #[cfg(target_arch = "x86_64")]
   if std::arch::is_x86_feature_detected!("avx2") {
     // SAFETY: the CPU has AVX2
-    return unsafe { fill_piece_avx2(text, base, first, count, lanes, sink, closes) };
+    return unsafe { fill_piece_avx2(piece, lanes, sink) };
   }
   // SAFETY: without AVX2 there is no requirement
-  unsafe { fill_piece_with::<false>(text, base, first, count, lanes, sink, closes) }
+  unsafe { fill_piece_with::<false>(piece, lanes, sink) }
 }
 
 /// [`fill_piece`] compiled for AVX2 (values converted four at a time).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_piece_avx2(
-  text: &[u8],
-  base: u64,
-  first: u64,
-  count: u64,
-  lanes: &[Lane],
-  sink: &RecordSink,
-  closes: bool,
-) -> std::result::Result<(Wide, u64), PieceErr> {
-  fill_piece_with::<true>(text, base, first, count, lanes, sink, closes)
+unsafe fn fill_piece_avx2(piece: Piece<'_>, lanes: &[Lane], sink: &RecordSink) -> std::result::Result<(Wide, u64), PieceErr> {
+  fill_piece_with::<true>(piece, lanes, sink)
 }
 
 /// [`fill_piece`], its spans read with or without AVX2.
@@ -1017,14 +1012,17 @@ unsafe fn fill_piece_avx2(
 /// As [`span_values_with`]: with `AVX2` true, the CPU must have AVX2.
 #[inline(always)]
 unsafe fn fill_piece_with<const AVX2: bool>(
-  text: &[u8],
-  base: u64,
-  first: u64,
-  count: u64,
+  piece: Piece<'_>,
   lanes: &[Lane],
   sink: &RecordSink,
-  closes: bool,
 ) -> std::result::Result<(Wide, u64), PieceErr> {
+  let Piece {
+    text,
+    base,
+    first,
+    count,
+    closes,
+  } = piece;
   let mut buf = [0u64; BLOCK];
   let mut wide = Vec::new();
   let mut x = first;
@@ -1136,15 +1134,14 @@ fn parse_region(region: &[u8], base: u64, sink: &mut RecordSink, closes: bool, s
   let lanes = &lanes;
   let fill = |k: usize| {
     let (s, e) = pieces[k];
-    fill_piece(
-      &region[s..e],
-      base + s as u64,
-      starts[k],
-      counts[k],
-      lanes,
-      sink_ref,
-      closes && e == region.len(),
-    )
+    let piece = Piece {
+      text: &region[s..e],
+      base: base + s as u64,
+      first: starts[k],
+      count: counts[k],
+      closes: closes && e == region.len(),
+    };
+    fill_piece(piece, lanes, sink_ref)
   };
   let results: Vec<_> = if pieces.len() == 1 {
     vec![fill(0)]
