@@ -186,28 +186,84 @@ pub fn object_classes(g: &Graph, interner: &mut Interner) -> Vec<u32> {
   class
 }
 
+/// The plain objects (`is_plain_object`) grouped by shape: the names of their property edges,
+/// in edge order. The interface inference and the matching read nothing else of an object, so
+/// each is made once per shape instead of once per object (a 152 MB file has ~25 times fewer
+/// shapes than plain objects).
+pub struct Shapes {
+  /// The property names (string indices) of each shape.
+  props: Vec<Box<[u32]>>,
+  /// The plain objects of each shape.
+  count: Vec<u64>,
+  /// Every plain object, with or without properties.
+  total: u64,
+}
+
+/// `is_plain_object`, with the string indices whose text is `Object` found once (V8 writes
+/// each string once; a file that repeats one is still answered by text).
+fn plain_objects(g: &Graph) -> impl Fn(u32) -> bool + '_ {
+  let names: Vec<u32> = (0..g.strings.len() as u32)
+    .filter(|&i| g.strings.get(i as usize) == b"Object")
+    .collect();
+  let object = g.meta.node_types.object;
+  move |v| g.node_type[v as usize] == object && names.contains(&g.node_name[v as usize])
+}
+
+impl Shapes {
+  /// Groups the plain objects of `g`, calling `visit(node, shape)` for each, in node order;
+  /// shapes are numbered in the order their first object comes.
+  fn of(g: &Graph, visit: &mut dyn FnMut(u32, u32)) -> Shapes {
+    let plain = plain_objects(g);
+    let prop = g.meta.edge_types.property;
+    let mut index: HashMap<Box<[u32]>, u32> = HashMap::default();
+    let mut count: Vec<u64> = Vec::new();
+    let mut total = 0u64;
+    let mut key: Vec<u32> = Vec::new();
+    for v in 0..g.node_count as u32 {
+      if !plain(v) {
+        continue;
+      }
+      total += 1;
+      key.clear();
+      key.extend(g.edges_of(v).filter(|&k| g.edge_type[k] == prop).map(|k| g.edge_name[k]));
+      let s = match index.get(key.as_slice()) {
+        Some(&s) => s,
+        None => {
+          let s = count.len() as u32;
+          index.insert(key.as_slice().into(), s);
+          count.push(0);
+          s
+        }
+      };
+      count[s as usize] += 1;
+      visit(v, s);
+    }
+    let mut props: Vec<Box<[u32]>> = vec![Box::default(); count.len()];
+    for (k, s) in index {
+      props[s as usize] = k;
+    }
+    Shapes { props, count, total }
+  }
+}
+
 /// DevTools' interface inference over all plain objects.
 pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
-  let prop = g.meta.edge_types.property;
+  infer_from(g, &Shapes::of(g, &mut |_, _| {}))
+}
+
+/// The inference on the shapes: every object of a shape has the same candidate name.
+fn infer_from(g: &Graph, shapes: &Shapes) -> Vec<InterfaceDef> {
   // name text -> candidate, in first-seen order; a candidate keeps its property names as
   // string indices and its count, and the few that pass are made text at the end (a 1 GB
   // snapshot's hundreds of thousands of one-off shapes held ~70 MB as text, during the peak)
   let mut index: HashMap<Vec<u8>, usize> = HashMap::default();
   let mut cands: Vec<(Vec<u32>, u64)> = Vec::new();
-  let mut total: u64 = 0;
-  for v in 0..g.node_count as u32 {
-    if !is_plain_object(g, v) {
-      continue;
-    }
-    total += 1;
+  for (shape, &count) in shapes.props.iter().zip(&shapes.count) {
     let mut name = b"{".to_vec();
     let mut name_len = 1usize;
     let mut props: Vec<u32> = Vec::new();
-    for k in g.edges_of(v) {
-      if g.edge_type[k] != prop {
-        continue;
-      }
-      let en = g.strings.get(g.edge_name[k] as usize);
+    for &si in shape.iter() {
+      let en = g.strings.get(si as usize);
       if en == b"__proto__" {
         continue;
       }
@@ -222,20 +278,21 @@ pub fn infer_interfaces(g: &Graph) -> Vec<InterfaceDef> {
       }
       name.extend_from_slice(&f);
       name_len += flen;
-      props.push(g.edge_name[k]);
+      props.push(si);
     }
     if props.is_empty() {
       continue;
     }
     name.push(b'}');
     match index.get(&name) {
-      Some(&i) => cands[i].1 += 1,
+      Some(&i) => cands[i].1 += count,
       None => {
         index.insert(name, cands.len());
-        cands.push((props, 1));
+        cands.push((props, count));
       }
     }
   }
+  let total = shapes.total;
   let mut names: Vec<Vec<u8>> = vec![Vec::new(); cands.len()];
   for (name, i) in index {
     names[i] = name;
@@ -264,29 +321,47 @@ struct TrieNode {
   greatest: Option<u32>,
 }
 
-/// Re-classifies plain objects with `defs` (DevTools' `applyInterfaceDefinitions`): each gets
-/// the matching definition with the most properties (ties: the earliest), else its raw name.
-/// `names` caches the string index of each interface name across calls.
-pub fn apply_interfaces(
+/// Infers the interfaces and re-classifies the plain objects with them (DevTools'
+/// `inferInterfaceDefinitions` then `applyInterfaceDefinitions`): each gets the matching
+/// definition with the most properties (ties: the earliest), else its raw name. One pass over
+/// the nodes finds the shapes (their numbers kept in `class` meanwhile), and one more writes
+/// the classes. `names` caches the string index of each interface name across calls.
+pub fn infer_and_apply_interfaces(
   g: &Graph,
-  defs: &[InterfaceDef],
   class: &mut [u32],
   names: &mut AddedStrings,
   interner: &mut Interner,
-) {
+) -> Vec<InterfaceDef> {
+  let shapes = Shapes::of(g, &mut |v, s| class[v as usize] = s);
+  let defs = infer_from(g, &shapes);
+  let best = match_shapes(g, &defs, &shapes);
+  drop(shapes);
   let def_name_index: Vec<u32> = defs.iter().map(|d| names.index(interner, &d.name)).collect();
-  match_interfaces(g, defs, &mut |v, best| {
-    class[v as usize] = match best {
-      Some(di) => def_name_index[di],
-      None => g.node_name[v as usize],
-    };
-  });
+  let plain = plain_objects(g);
+  for v in 0..g.node_count as u32 {
+    if plain(v) {
+      class[v as usize] = match best[class[v as usize] as usize] {
+        Some(di) => def_name_index[di],
+        None => g.node_name[v as usize],
+      };
+    }
+  }
+  defs
 }
 
 /// For every plain object, the definition it matches (most properties, then earliest), or
-/// None; reported through `assign(node, definition)`.
+/// None; reported through `assign(node, definition)`, in node order.
 pub fn match_interfaces(g: &Graph, defs: &[InterfaceDef], assign: &mut dyn FnMut(u32, Option<usize>)) {
-  let prop = g.meta.edge_types.property;
+  let mut objects: Vec<(u32, u32)> = Vec::new();
+  let shapes = Shapes::of(g, &mut |v, s| objects.push((v, s)));
+  let best = match_shapes(g, defs, &shapes);
+  for (v, s) in objects {
+    assign(v, best[s as usize]);
+  }
+}
+
+/// The definition each shape matches (most properties, then earliest), or None.
+fn match_shapes(g: &Graph, defs: &[InterfaceDef], shapes: &Shapes) -> Vec<Option<usize>> {
   // Rank every property name the definitions mention, in JS sort order.
   let mut texts: Vec<&[u8]> = defs
     .iter()
@@ -353,16 +428,10 @@ pub fn match_interfaces(g: &Graph, defs: &[InterfaceDef], assign: &mut dyn FnMut
   let mut props: Vec<Option<u32>> = Vec::new();
   let mut states: Vec<usize> = Vec::new();
   let mut added: Vec<usize> = Vec::new();
-  for v in 0..g.node_count as u32 {
-    if !is_plain_object(g, v) {
-      continue;
-    }
+  let mut out = Vec::with_capacity(shapes.props.len());
+  for shape in &shapes.props {
     props.clear();
-    for k in g.edges_of(v) {
-      if g.edge_type[k] != prop {
-        continue;
-      }
-      let si = g.edge_name[k];
+    for &si in shape.iter() {
       let r = *rank_of_string
         .entry(si)
         .or_insert_with(|| rank.get(g.strings.get(si as usize)).copied());
@@ -392,8 +461,9 @@ pub fn match_interfaces(g: &Graph, defs: &[InterfaceDef], assign: &mut dyn FnMut
         }
       }
     }
-    assign(v, best.map(|(_, di)| di));
+    out.push(best.map(|(_, di)| di));
   }
+  out
 }
 
 /// DevTools' display name of a node: cons strings concatenated, plain objects `{a, …, z}`.
@@ -507,4 +577,164 @@ fn plain_object_name(g: &Graph, v: u32) -> Vec<u8> {
   }
   start.extend_from_slice(&end);
   start
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// DevTools' `inferInterfaceDefinitions` as it is written: a candidate name made for every
+  /// plain object.
+  fn infer_per_object(g: &Graph) -> Vec<InterfaceDef> {
+    let prop = g.meta.edge_types.property;
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::default();
+    let mut cands: Vec<(Vec<Vec<u8>>, Vec<u8>, u64)> = Vec::new();
+    let mut total = 0u64;
+    for v in 0..g.node_count as u32 {
+      if !is_plain_object(g, v) {
+        continue;
+      }
+      total += 1;
+      let (mut name, mut name_len, mut props) = (b"{".to_vec(), 1, Vec::new());
+      for k in g.edges_of(v).filter(|&k| g.edge_type[k] == prop) {
+        let en = g.strings.get(g.edge_name[k] as usize);
+        if en == b"__proto__" {
+          continue;
+        }
+        let f = format_property_name(en);
+        if name_len > 1 && name_len + utf16_len(&f) > 120 {
+          break;
+        }
+        if name_len != 1 {
+          name.extend_from_slice(b", ");
+          name_len += 2;
+        }
+        name_len += utf16_len(&f);
+        name.extend_from_slice(&f);
+        props.push(en.to_vec());
+      }
+      if props.is_empty() {
+        continue;
+      }
+      name.push(b'}');
+      match index.get(&name) {
+        Some(&i) => cands[i].2 += 1,
+        None => {
+          index.insert(name.clone(), cands.len());
+          cands.push((props, name, 1));
+        }
+      }
+    }
+    let min = f64::max(2.0, total as f64 / 1000.0);
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cands[i].2));
+    order
+      .into_iter()
+      .take_while(|&i| cands[i].2 as f64 >= min)
+      .map(|i| InterfaceDef {
+        name: cands[i].1.clone(),
+        properties: cands[i].0.clone(),
+      })
+      .collect()
+  }
+
+  /// The definition an object matches, by the rule itself: of the definitions whose property
+  /// names it all has (a name twice in a definition, twice), the one with the most, the
+  /// earliest of those.
+  fn match_by_rule(g: &Graph, defs: &[InterfaceDef], v: u32) -> Option<usize> {
+    let prop = g.meta.edge_types.property;
+    let have: Vec<&[u8]> = g
+      .edges_of(v)
+      .filter(|&k| g.edge_type[k] == prop)
+      .map(|k| g.strings.get(g.edge_name[k] as usize))
+      .collect();
+    let mut best: Option<usize> = None;
+    for (di, d) in defs.iter().enumerate() {
+      let times = |list: &[&[u8]], p: &[u8]| list.iter().filter(|&&q| q == p).count();
+      let wanted: Vec<&[u8]> = d.properties.iter().map(|p| p.as_slice()).collect();
+      let fits = wanted.iter().all(|p| times(&wanted, p) <= times(&have, p));
+      if fits && best.is_none_or(|b| d.properties.len() > defs[b].properties.len()) {
+        best = Some(di);
+      }
+    }
+    best
+  }
+
+  /// Plain objects (named by either of two strings `Object`) and others, with property edges
+  /// drawn from few names (`__proto__`, names that are quoted, long ones that cut a name at 120
+  /// units), in random orders: many objects share a shape, several shapes share a name.
+  fn random_text(seed: u64, n: usize) -> String {
+    let mut next = crate::testing::xorshift(seed);
+    let mut below = |k: usize| (next() % k as u64) as usize;
+    let names = [
+      "", "Object", "Thing", "Object", "a", "b", "c", "__proto__", "x,y", "it's",
+      "a_long_property_name_that_takes_up_a_good_part_of_the_limit_00",
+      "a_long_property_name_that_takes_up_a_good_part_of_the_limit_01",
+      "a_long_property_name_that_takes_up_a_good_part_of_the_limit_02", "d", "e",
+    ];
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for i in 0..n {
+      let (ty, name) = if i == 0 { (0, 2) } else { [(1, 1), (1, 3), (1, 1), (1, 2), (2, 4)][below(5)] };
+      let count = if i == 0 { n - 1 } else { [0, 1, 2, 3, 3, 4, 5, 6][below(8)] };
+      for j in 0..count {
+        if i == 0 {
+          edges.push(format!("1,{},{}", j + 1, (j + 1) * 5));
+        } else {
+          // mostly property edges, from a few favourite lists so that shapes repeat
+          let pick = if below(3) == 0 { 4 + below(names.len() - 4) } else { 4 + (i % 3 + j * 2) % 6 };
+          edges.push(format!("{},{pick},{}", [2, 2, 2, 3][below(4)], below(n) * 5));
+        }
+      }
+      nodes.push(format!("{ty},{name},{},8,{count}", 2 * i + 1));
+    }
+    let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","hidden"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal"],"string_or_number","node"]}"#;
+    let strings: Vec<String> = names.iter().map(|s| format!("{s:?}")).collect();
+    format!(
+      r#"{{"snapshot":{{"meta":{meta},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":[{}]}}"#,
+      edges.len(),
+      nodes.join(","),
+      edges.join(","),
+      strings.join(",")
+    )
+  }
+
+  #[test]
+  fn interfaces_made_once_per_shape_equal_those_made_per_object() {
+    let mut matched = 0;
+    for seed in 1..=30u64 {
+      let n = [40, 400, 3000][seed as usize % 3];
+      let text = random_text(seed, n);
+      let g = Graph::from_parsed(crate::parse::parse_bytes(text.as_bytes()).unwrap()).unwrap();
+      let want = infer_per_object(&g);
+      assert_eq!(infer_interfaces(&g), want, "seed {seed}: definitions");
+      let mut interner = Interner::new(g.strings.len());
+      let mut class = object_classes(&g, &mut interner);
+      let defs = infer_and_apply_interfaces(&g, &mut class, &mut AddedStrings::new(), &mut interner);
+      assert_eq!(defs, want, "seed {seed}: definitions applied");
+      let name_of = |c: u32| match (c as usize).checked_sub(g.strings.len()) {
+        Some(i) => interner.pending[i].clone(),
+        None => g.strings.get(c as usize).to_vec(),
+      };
+      // the other snapshot's definitions (a diff) are matched the same way
+      let other: Vec<InterfaceDef> = want.iter().rev().cloned().collect();
+      let mut by_rule = Vec::new();
+      match_interfaces(&g, &other, &mut |v, best| by_rule.push((v, best, match_by_rule(&g, &other, v))));
+      for (v, best, rule) in by_rule {
+        assert_eq!(best, rule, "seed {seed}: node {v} against the reversed definitions");
+      }
+      for v in 0..g.node_count as u32 {
+        if !is_plain_object(&g, v) {
+          continue;
+        }
+        let expect = match match_by_rule(&g, &want, v) {
+          Some(di) => want[di].name.clone(),
+          None => g.name_bytes(v).to_vec(),
+        };
+        matched += (expect.first() == Some(&b'{')) as usize;
+        assert_eq!(name_of(class[v as usize]), expect, "seed {seed}: class of node {v}");
+      }
+    }
+    assert!(matched > 1000, "{matched} objects matched a definition");
+  }
 }

@@ -21,6 +21,7 @@
 //! Everything is iterative (no recursion) and the arrays are `u32`.
 
 use super::flags::bit;
+use super::prefetch;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Sizes};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -415,18 +416,6 @@ fn split(c: &Pages) -> (&[u32], &[u16]) {
   (from_col, low_col)
 }
 
-/// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-  #[cfg(target_arch = "x86_64")]
-  // SAFETY: a prefetch never faults, whatever the address; it only loads a cache line.
-  unsafe {
-    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
-  };
-  #[cfg(not(target_arch = "x86_64"))]
-  let _ = p;
-}
-
 /// Semi-NCA on the numbering; returns the immediate dominator's number per DFS number.
 ///
 /// Vertices are processed in decreasing DFS number, so a vertex is linked into the forest
@@ -629,7 +618,21 @@ pub fn compute(
   self_size: &Sizes,
   cancel: Option<&AtomicBool>,
 ) -> Result<Dominators> {
-  let n = g.node_count;
+  Ok(tree(g, essential, cancel)?.sizes(self_size))
+}
+
+/// The dominator tree in DFS-number space, before the retained sizes: what [`tree`] makes
+/// from the edges alone, so that the self sizes may be made meanwhile.
+pub struct Tree {
+  /// DFS number → node ordinal (`vertex[0]` unused).
+  vertex: Vec<u32>,
+  /// DFS number → the immediate dominator's number.
+  idom: Vec<u32>,
+}
+
+/// The dominator tree of `g` over its essential edges (a bit per edge); the retained sizes
+/// are [`Tree::sizes`].
+pub fn tree(g: &Graph, essential: &[u64], cancel: Option<&AtomicBool>) -> Result<Tree> {
   let mut nb = number(g, essential)?;
   check(cancel)?;
   let idom = if nb.leftovers == 0 {
@@ -640,28 +643,37 @@ pub fn compute(
     let (first, bits, sources) = g.retainer_columns(essential);
     lengauer_tarjan((&first, &bits, &sources), &mut nb, cancel)?
   };
-  let vertex = std::mem::take(&mut nb.vertex);
-  drop(nb);
-  // Retained sizes, summed up the tree in DFS-number space (a vertex's dominator has a smaller
-  // number), then scattered back to ordinals with the dominators. The gather and the scatters
-  // run on every thread (a permutation: each place written once).
-  use rayon::prelude::*;
-  let mut sum: Vec<u64> = vertex[1..].par_iter().map(|&o| self_size.get(o)).collect();
-  for w in (2..=n).rev() {
-    let d = idom[w] as usize;
-    sum[d - 1] += sum[w - 1];
+  Ok(Tree {
+    vertex: std::mem::take(&mut nb.vertex),
+    idom,
+  })
+}
+
+impl Tree {
+  /// The retained sizes, summed up the tree in DFS-number space (a vertex's dominator has a
+  /// smaller number), then scattered back to ordinals with the dominators. The gather and the
+  /// scatters run on every thread (a permutation: each place written once).
+  pub fn sizes(self, self_size: &Sizes) -> Dominators {
+    use rayon::prelude::*;
+    let Tree { vertex, idom } = self;
+    let n = vertex.len() - 1;
+    let mut sum: Vec<u64> = vertex[1..].par_iter().map(|&o| self_size.get(o)).collect();
+    for w in (2..=n).rev() {
+      let d = idom[w] as usize;
+      sum[d - 1] += sum[w - 1];
+    }
+    // one scatter at a time, each temporary given back before the next result is allocated
+    let mut small = vec![0u32; n];
+    let wide = scatter(&mut small, &vertex, |w| {
+      let x = sum[w - 1];
+      (x.min(u32::MAX as u64) as u32, x)
+    });
+    let retained = Sizes::from_parts(small, wide);
+    drop(sum);
+    let mut dominator = vec![0u32; n];
+    scatter(&mut dominator, &vertex, |w| (vertex[idom[w] as usize], 0));
+    Dominators { dominator, retained }
   }
-  // one scatter at a time, each temporary given back before the next result is allocated
-  let mut small = vec![0u32; n];
-  let wide = scatter(&mut small, &vertex, |w| {
-    let x = sum[w - 1];
-    (x.min(u32::MAX as u64) as u32, x)
-  });
-  let retained = Sizes::from_parts(small, wide);
-  drop(sum);
-  let mut dominator = vec![0u32; n];
-  scatter(&mut dominator, &vertex, |w| (vertex[idom[w] as usize], 0));
-  Ok(Dominators { dominator, retained })
 }
 
 /// `to[vertex[w]] = value(w).0` for every DFS number `w` (a permutation of the places), in

@@ -13,3 +13,15 @@ pub mod pipeline;
 pub mod shallow;
 pub mod summary;
 pub mod weakmap;
+
+/// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+  #[cfg(target_arch = "x86_64")]
+  // SAFETY: a prefetch never faults, whatever the address; it only loads a cache line.
+  unsafe {
+    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+  };
+  #[cfg(not(target_arch = "x86_64"))]
+  let _ = p;
+}

@@ -100,9 +100,11 @@ impl Clock {
       .push(name, self.lap.elapsed().as_secs_f64() * 1000.0, memory);
     self.lap = Instant::now();
   }
-  /// Records a phase timed elsewhere (one side of a `rayon::join`).
+  /// Records a phase timed elsewhere (one side of a `rayon::join`), with the memory now when
+  /// traced.
   fn record(&mut self, name: &'static str, ms: f64) {
-    self.timings.push(name, ms, None);
+    let memory = if self.trace_memory { Memory::now() } else { None };
+    self.timings.push(name, ms, memory);
   }
 }
 
@@ -171,10 +173,10 @@ fn room_for_analysis(nodes: u64, edges: u64) -> Result<()> {
   Ok(())
 }
 
-/// Graphs up to this many nodes (about a 350 MB file) compute their distances beside the
-/// dominator pass; bigger ones after it, keeping them out of its memory peak (the peak-memory
-/// target is for files of 1 GB and more).
-const DISTANCES_BESIDE_DOMINATORS_MAX_NODES: usize = 4 << 20;
+/// Graphs up to this many nodes (about a 350 MB file) compute their distances, retainers and
+/// statistics beside the dominator pass; bigger ones after it, keeping them out of its memory
+/// peak (the peak-memory target is for files of 1 GB and more).
+const BESIDE_DOMINATORS_MAX_NODES: usize = 4 << 20;
 
 pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
   control.set_phase(Phase::Analyze);
@@ -207,75 +209,83 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   drop(page);
   clock.lap("essentialEdges");
   g.detachedness = None; // the file's column; the propagated states are kept below
-  // the dominator pass needs the shallow sizes; the distances wait until it is done (below)
-  let self_size = shallow::redistribute(&g, has_user_roots);
-  clock.lap("shallowSizes");
   control.check()?;
-  // The dominator tree and the classes need only read the graph: run them at once. The
-  // classes take about half as long; on a graph small enough that memory is not the limit,
-  // the distances then run on the same thread, while the dominator pass goes on (a core is
-  // otherwise idle then), at the cost of their column and queue (8 bytes a node) at the
-  // dominator pass's peak.
-  let distances_beside = g.node_count <= DISTANCES_BESIDE_DOMINATORS_MAX_NODES;
+  // The dominator tree reads the essential edges only: the shallow sizes (which only its
+  // retained sizes, at the end, read) and the classes are made beside it, on the other core.
+  // They take less than half as long; on a graph small enough that memory is not the limit,
+  // the distances, the retainers and the statistics follow them there, while the dominator
+  // pass goes on, at the cost of the distances' column and queue and the retainers' slice
+  // starts (12 bytes a node) at the dominator pass's peak.
+  let beside = g.node_count <= BESIDE_DOMINATORS_MAX_NODES;
   let timed_distances = |g: &Graph| timed(|| distances::compute(g, &mut flags::EphemeronCache::new(g.strings.len())));
   control.set_step(Step::Dominators);
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
-  let ((doms, dom_ms), (((interfaces, (key_of, keys)), class_ms), early_distances)) = rayon::join(
+  let ((tree, tree_ms), ((self_size, shallow_ms), ((interfaces, (key_of, keys)), class_ms), early)) = rayon::join(
+    || timed(|| dominators::tree(&g, &essential, Some(control.cancel_flag()))),
     || {
-      timed(|| {
-        dominators::compute(
-          &g,
-          &essential,
-          &self_size,
-          Some(control.cancel_flag()),
-        )
-      })
-    },
-    || {
+      let self_size = timed(|| shallow::redistribute(&g, has_user_roots));
       let classes = timed(|| {
         let mut class = classes::object_classes(&g, &mut interner);
-        let interfaces = classes::infer_interfaces(&g);
-        classes::apply_interfaces(&g, &interfaces, &mut class, &mut interface_names, &mut interner);
+        let interfaces = classes::infer_and_apply_interfaces(&g, &mut class, &mut interface_names, &mut interner);
         let r = (interfaces, summary::key_ids(&g, class));
         // the interface inference's and the class keys' maps, freed by now, would otherwise
         // stay resident through the dominator pass's peak (up to ~90 MB on a 1 GB file)
         give_back_free_memory();
         r
       });
-      let distances = distances_beside.then(|| timed_distances(&g));
-      (classes, distances)
+      let early = beside.then(|| (timed_distances(&g), timed(|| g.retainer_starts_on_one_thread())));
+      (self_size, classes, early)
     },
   );
-  let d = doms?;
+  let tree = tree?;
   drop(essential);
   interner.flush(&mut g.strings);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
-  clock.record("dominators", dom_ms);
+  let (d, sizes_ms) = timed(|| tree.sizes(&self_size));
+  clock.record("shallowSizes", shallow_ms);
+  clock.record("dominators", tree_ms + sizes_ms);
   clock.record("classes", class_ms);
-  clock.lap("dominators+classes");
-  control.check()?;
-  // On a big graph the distances only start now: computed after the dominator pass (the
-  // memory peak), their column (4 bytes a node) and BFS queue are not part of that peak. The
-  // dominated lists are built beside them.
-  control.set_step(Step::Distances);
-  let ((first_dominated, dominated), (distance, dist_ms)) = rayon::join(
-    || dominators::dominated_nodes(&d.dominator, g.root),
-    || early_distances.unwrap_or_else(|| timed_distances(&g)),
-  );
-  give_back_free_memory(); // distances' queue
-  clock.record("distances", dist_ms);
-  clock.lap("distances+dominated");
-  control.check()?;
-  // The retainers are read by the statistics and the queries only: built last, they are no
-  // part of the dominator pass's peak (4 bytes a node)
-  control.set_step(Step::Retainers);
-  g.build_retainers();
-  clock.lap("retainers");
-  control.set_step(Step::Statistics);
   let total_size = d.retained.get(g.root) + g.meta.extra_native_bytes;
-  let statistics = summary::statistics(&g, &self_size, total_size);
-  clock.lap("statistics");
+  let ((first_dominated, dominated), distance, statistics) = if let Some((distance, (first_retainer, retainers_ms))) = early {
+    clock.record("distances", distance.1);
+    clock.record("retainers", retainers_ms);
+    clock.lap("dominators+classes");
+    g.first_retainer = first_retainer;
+    control.check()?;
+    // the dominated lists and the statistics, side by side
+    let (dominated, (statistics, statistics_ms)) = rayon::join(
+      || dominators::dominated_nodes(&d.dominator, g.root),
+      || timed(|| summary::statistics(&g, &self_size, &g.first_retainer, total_size)),
+    );
+    clock.record("statistics", statistics_ms);
+    clock.lap("statistics+dominated");
+    (dominated, distance.0, statistics)
+  } else {
+    clock.lap("dominators+classes");
+    control.check()?;
+    // On a big graph the distances only start now: computed after the dominator pass (the
+    // memory peak), their column (4 bytes a node) and BFS queue are not part of that peak.
+    // The dominated lists are built beside them.
+    control.set_step(Step::Distances);
+    let (dominated, (distance, dist_ms)) = rayon::join(
+      || dominators::dominated_nodes(&d.dominator, g.root),
+      || timed_distances(&g),
+    );
+    give_back_free_memory(); // distances' queue
+    clock.record("distances", dist_ms);
+    clock.lap("distances+dominated");
+    control.check()?;
+    // The retainers are read by the statistics and the queries only: built last on a big
+    // graph, they are no part of the dominator pass's peak (4 bytes a node)
+    control.set_step(Step::Retainers);
+    g.build_retainers();
+    clock.lap("retainers");
+    control.set_step(Step::Statistics);
+    let statistics = summary::statistics(&g, &self_size, &g.first_retainer, total_size);
+    clock.lap("statistics");
+    (dominated, distance, statistics)
+  };
   control.set_phase(Phase::Done);
   Ok(Snapshot {
     g,

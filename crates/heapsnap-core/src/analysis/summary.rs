@@ -359,7 +359,18 @@ pub struct Statistics {
   pub system: u64,
 }
 
-pub fn statistics(g: &Graph, self_size: &Sizes, total: u64) -> Statistics {
+/// The Statistics view; `first_retainer` are the retainers' slice starts (the graph's own,
+/// or made beside it before they are its own), `total` the root's retained size plus the
+/// file's extra native bytes.
+pub fn statistics(g: &Graph, self_size: &Sizes, first_retainer: &[u32], total: u64) -> Statistics {
+  let mut st = statistics_by_type(g, self_size, first_retainer);
+  st.set_total(total);
+  st
+}
+
+/// The Statistics view without its totals (see [`Statistics::set_total`]): what needs no
+/// retained size, so that it can be made beside the dominator pass.
+pub fn statistics_by_type(g: &Graph, self_size: &Sizes, first_retainer: &[u32]) -> Statistics {
   let nt = &g.meta.node_types;
   let mut st = Statistics {
     native_total: g.meta.extra_native_bytes,
@@ -389,7 +400,7 @@ pub fn statistics(g: &Graph, self_size: &Sizes, total: u64) -> Statistics {
           continue;
         }
         let el = g.edge_to[k];
-        if g.retainers_of(el).len() == 1 {
+        if first_retainer[el as usize + 1] - first_retainer[el as usize] == 1 {
           size += self_size.get(el);
         }
         break;
@@ -397,7 +408,14 @@ pub fn statistics(g: &Graph, self_size: &Sizes, total: u64) -> Statistics {
       st.js_arrays += size;
     }
   }
-  st.total = total;
-  st.v8heap_total = total - st.native_total.min(total);
   st
+}
+
+impl Statistics {
+  /// Sets the totals: `total` (the root's retained size plus the file's extra native bytes)
+  /// and the V8 heap's part of it.
+  pub fn set_total(&mut self, total: u64) {
+    self.total = total;
+    self.v8heap_total = total - self.native_total.min(total);
+  }
 }

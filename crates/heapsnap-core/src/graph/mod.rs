@@ -76,6 +76,12 @@ impl Graph {
     self.first_retainer = retainers::build(&self.first_edge, &self.edge_to, None).0;
   }
 
+  /// The retainers' slice starts (`first_retainer`) made on the calling thread, without
+  /// changing the graph: for a pass that makes them while others read it.
+  pub fn retainer_starts_on_one_thread(&self) -> Vec<u32> {
+    retainers::starts_on_one_thread(self.node_count, &self.edge_to)
+  }
+
   /// The retainers as columns of their own, for a pass that reads them all in the slots'
   /// order (the rare Lengauer–Tarjan replay of the dominator pass; tests): the slice starts,
   /// per slot the bit of its edge in `flags` (one bit per edge), and per slot its source node.

@@ -49,6 +49,23 @@ pub(super) fn build(first_edge: &[u32], edge_to: &[u32], flags: Option<&[u64]>) 
   (first, bits.into_iter().map(AtomicU64::into_inner).collect())
 }
 
+/// The slice starts of [`build`] without flags, made on the calling thread only (one scan of
+/// the edges, where `build` scans them once per thread): for a caller that runs beside another
+/// pass.
+pub(super) fn starts_on_one_thread(n: usize, edge_to: &[u32]) -> Vec<u32> {
+  let mut first = vec![0u32; n + 1];
+  for &t in edge_to {
+    first[t as usize] += 1;
+  }
+  let mut acc = 0u32;
+  for f in first.iter_mut() {
+    let c = *f;
+    *f = acc;
+    acc += c;
+  }
+  first
+}
+
 /// The source node of every retainer slot, for slice starts `first` made by [`build`].
 pub(super) fn sources(first_edge: &[u32], edge_to: &[u32], first: &[u32]) -> Vec<u32> {
   fill(first_edge, edge_to, first, |_, src| src)
