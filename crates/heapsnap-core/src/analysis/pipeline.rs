@@ -4,10 +4,11 @@
 //! [`analyze`] for what a parser produced),
 //! so that every caller (the binding, the examples, the benches, the tests) gets the same
 //! phases, the same progress reports on its [`Control`], the same cancellation points and the
-//! same [`Timings`]. Passes that only read the graph run two at a time (`rayon::join`); the
-//! order keeps the dominator pass, the memory peak, free of what it does not read on big
-//! graphs: there the distances (their column and BFS queue) are computed after it (on small
-//! ones beside it, once the classes are done), and the retainers last everywhere.
+//! same [`Timings`]. Passes that only read the graph run two at a time (`rayon::join`): the
+//! dominator tree on one core, the shallow sizes and the classes on the other. On graphs small
+//! enough that memory is not the limit, the distances and the retainers' slice starts follow
+//! there too; on big ones they come after the dominator pass (the memory peak), so that their
+//! columns are no part of it.
 
 use super::allocations::Allocations;
 use super::locations::Sources;
