@@ -29,9 +29,7 @@
  */
 const fs = require('node:fs');
 const os = require('node:os');
-const net = require('node:net');
 const path = require('node:path');
-const crypto = require('node:crypto');
 const { Writable, finished } = require('node:stream');
 const { fileURLToPath } = require('node:url');
 const { captureError, describeCause, invalidArgType } = require('./errors.js');
@@ -165,7 +163,9 @@ function writeAllSync(fd, buf) {
 
 /** `.<name>.<pid>.<random>.tmp` beside `finalPath`: hidden, unique, same filesystem. */
 function tempPathFor(finalPath) {
-  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  // node:crypto (and node:net below) are loaded where used: opening a snapshot needs neither
+  const random = require('node:crypto').randomBytes(6).toString('hex');
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.${random}.tmp`);
 }
 
 /** Creates a new file O_EXCL|O_NOFOLLOW with mode 0600 (whatever the umask). Returns the fd. */
@@ -377,7 +377,7 @@ class AtomicFile extends Writable {
 
   _construct(cb) {
     if (this.kind === 'socket') {
-      const sock = net.connect({ path: this._dest.path });
+      const sock = require('node:net').connect({ path: this._dest.path });
       this._socket = sock;
       const onError = (err) => cb(this._wrap(err));
       sock.once('error', onError);

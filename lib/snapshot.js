@@ -5,7 +5,6 @@
  * with stable codes). The numbers are the engine's, equal to Chrome DevTools' on the same file.
  */
 const fs = require('node:fs');
-const net = require('node:net');
 const { binding, runTask } = require('./native.js');
 const { pump, pushSink } = require('./streams.js');
 const { toPath } = require('./fs.js');
@@ -104,6 +103,7 @@ function specialFile(path) {
  * process exit.
  */
 async function specialStream(path, kind) {
+  const net = require('node:net'); // loaded here: most programs only open regular files
   if (kind === 'socket') return net.connect({ path });
   const c = fs.constants;
   if (kind === 'fifo') {

@@ -19,10 +19,11 @@
  *               (`HeapSnapshot.open(file, { cache: true })`); never with HEAPSNAP_CACHE=0, nor
  *               for files under $HEAPSNAP_CACHE_MIN_SIZE (default 16 MB: they open fast anyway).
  */
+// node:crypto is loaded where a key or a temporary name is made: the cache is off by default,
+// and a program that only opens snapshots need not load it.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const crypto = require('node:crypto');
 const { parseBytes } = require('../format.js');
 
 const SUFFIX = '.analysis';
@@ -89,7 +90,7 @@ function ensureDir(dir) {
 
 /** Hashes the first and last EDGE_BYTES of an open file. */
 function edgeHash(fd, size) {
-  const h = crypto.createHash('sha256');
+  const h = require('node:crypto').createHash('sha256');
   const buf = Buffer.allocUnsafe(Math.min(EDGE_BYTES, size));
   const readAt = (pos) => {
     let got = 0;
@@ -115,7 +116,7 @@ function keyOf(file, format = 0) {
     const st = fs.fstatSync(fd, { bigint: true });
     if (!st.isFile()) throw cacheError(`${file} is not a regular file`);
     const identity = [format, st.dev, st.ino, st.size, st.mtimeNs, edgeHash(fd, Number(st.size))].join('|');
-    return { key: crypto.createHash('sha256').update(identity).digest('hex'), size: Number(st.size) };
+    return { key: require('node:crypto').createHash('sha256').update(identity).digest('hex'), size: Number(st.size) };
   } finally {
     fs.closeSync(fd);
   }
@@ -127,7 +128,7 @@ function entryPath(dir, key) {
 
 /** A fresh temporary name for an entry being written (same directory, hidden). */
 function tempPath(dir, key) {
-  return path.join(dir, `.${key.slice(0, 16)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  return path.join(dir, `.${key.slice(0, 16)}.${process.pid}.${require('node:crypto').randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Marks an entry as just used (eviction is by modification time). */

@@ -264,8 +264,16 @@ impl Pages {
   }
 }
 
-/// Pairs a group may have and still be sorted at once (the sort's list is 4 bytes a pair).
+/// Pairs a group may have and still be sorted at once (the sort's list is 4 bytes a pair), on
+/// graphs of more than [`SORT_IN_ONE_STEP_MAX_NODES`] nodes.
 const SORT_AT_ONCE: usize = if cfg!(test) { 4 } else { 1 << 20 };
+
+/// Graphs up to this many nodes sort each block's pairs at once, however many: the pairs and
+/// the sorted list are then resident together (10 bytes a pair; 35 MB for the 3.5 M pairs of
+/// a 152 MB file's first block), where the split holds little more than the pairs; but the
+/// split's copy into 256 groups, each in pages of its own, took 2.5 times as long (37 against
+/// 15 ms there). The tests' graphs take both ways.
+const SORT_IN_ONE_STEP_MAX_NODES: usize = if cfg!(test) { 30 } else { super::SMALL_GRAPH_MAX_NODES };
 
 /// A group of pairs too big to sort at once is split into `1 << SPLIT` groups by vertex.
 const SPLIT: u32 = if cfg!(test) { 2 } else { 8 };
@@ -283,12 +291,12 @@ struct Sorted {
 /// (`first` a multiple of [`BLOCK`], `lows` of `1 << shift`), within `2..=count`, by vertex,
 /// into runs, the highest vertices first; `preds` is given back (unmapped) as it is read.
 ///
-/// Up to [`SORT_AT_ONCE`] pairs are one counting sort; more are first split by vertex into
+/// Up to `at_once` pairs are one counting sort; more are first split by vertex into
 /// `1 << SPLIT` groups (the pairs copied, each chunk given back once read, so that a block
 /// whose vertices have most of the graph's retainers (the first numbers often do) needs no
 /// second copy of them), and so on. The split and the groups' sorts run on every thread (the
 /// chunks dealt out, each thread splitting its own; a group's pairs then come from several).
-fn sort_group(first: usize, lows: usize, shift: u32, count: usize, preds: Vec<Preds>) -> Result<Vec<Sorted>> {
+fn sort_group(first: usize, lows: usize, shift: u32, count: usize, preds: Vec<Preds>, at_once: usize) -> Result<Vec<Sorted>> {
   use rayon::prelude::*;
   let (lo, hi) = (
     (first + lows).max(2),
@@ -297,7 +305,7 @@ fn sort_group(first: usize, lows: usize, shift: u32, count: usize, preds: Vec<Pr
   if lo > hi {
     return Ok(Vec::new());
   }
-  if preds.iter().map(Preds::len).sum::<usize>() > SORT_AT_ONCE && shift > 0 {
+  if preds.iter().map(Preds::len).sum::<usize>() > at_once && shift > 0 {
     let sub = shift.saturating_sub(SPLIT);
     let ways = 1usize << (shift - sub);
     let mut chunks: Vec<(Pages, usize)> = Vec::new();
@@ -342,7 +350,7 @@ fn sort_group(first: usize, lows: usize, shift: u32, count: usize, preds: Vec<Pr
     let sorted: Vec<Vec<Sorted>> = groups
       .into_par_iter()
       .enumerate()
-      .map(|(k, g)| sort_group(first, lows + (k << sub), sub, count, g))
+      .map(|(k, g)| sort_group(first, lows + (k << sub), sub, count, g, at_once))
       .collect::<Result<_>>()?;
     return Ok(sorted.into_iter().rev().flatten().collect());
   }
@@ -428,7 +436,7 @@ fn split(c: &Pages) -> (&[u32], &[u16]) {
 /// Memory: the predecessor lists, noted by the numbering block by block, are sorted one block
 /// at a time as the loop reaches it and given back once read, while the forest fills;
 /// `nb.vertex` is made from `nb.num` at the end.
-fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>> {
+fn semi_nca(nb: &mut Numbering, at_once: usize, cancel: Option<&AtomicBool>) -> Result<Vec<u32>> {
   let count = nb.num.len();
   super::pipeline::give_back_free_memory(); // the numbering's stack
   check(cancel)?;
@@ -439,8 +447,8 @@ fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>>
   // read last, often hold most of them)
   let mut early: Vec<Vec<Sorted>> = Vec::new();
   for (b, p) in preds.iter_mut().enumerate() {
-    early.push(if p.len() > SORT_AT_ONCE {
-      sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(p)])?
+    early.push(if p.len() > at_once {
+      sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(p)], at_once)?
     } else {
       Vec::new()
     });
@@ -456,7 +464,7 @@ fn semi_nca(nb: &mut Numbering, cancel: Option<&AtomicBool>) -> Result<Vec<u32>>
     check(cancel)?;
     let mut runs = std::mem::take(&mut early[b]);
     if runs.is_empty() {
-      runs = sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(&mut preds[b])])?;
+      runs = sort_group(b * BLOCK, 0, shift, count, vec![std::mem::take(&mut preds[b])], at_once)?;
     }
     for r in runs {
       lp.run(&r);
@@ -636,7 +644,8 @@ pub fn tree(g: &Graph, essential: &[u64], cancel: Option<&AtomicBool>) -> Result
   let mut nb = number(g, essential)?;
   check(cancel)?;
   let idom = if nb.leftovers == 0 {
-    semi_nca(&mut nb, cancel)?
+    let at_once = if g.node_count <= SORT_IN_ONE_STEP_MAX_NODES { usize::MAX } else { SORT_AT_ONCE };
+    semi_nca(&mut nb, at_once, cancel)?
   } else {
     nb.preds = Vec::new();
     nb.vertex = vertices(&nb.num);

@@ -14,6 +14,12 @@ pub mod shallow;
 pub mod summary;
 pub mod weakmap;
 
+/// Graphs up to this many nodes (about a 350 MB file) are analysed for time, bigger ones for
+/// memory (the peak-memory target is for files of 1 GB and more): on small graphs the passes
+/// that can run beside the dominator pass do, and the dominator pass sorts its predecessor
+/// lists in one step each (see `pipeline` and `dominators`).
+pub const SMALL_GRAPH_MAX_NODES: usize = 4 << 20;
+
 /// Asks for the cache line holding `p` (a hint: no effect on results, none where unsupported).
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: *const T) {

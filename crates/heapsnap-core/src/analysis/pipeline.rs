@@ -174,10 +174,6 @@ fn room_for_analysis(nodes: u64, edges: u64) -> Result<()> {
   Ok(())
 }
 
-/// Graphs up to this many nodes (about a 350 MB file) compute their distances, retainers and
-/// statistics beside the dominator pass; bigger ones after it, keeping them out of its memory
-/// peak (the peak-memory target is for files of 1 GB and more).
-const BESIDE_DOMINATORS_MAX_NODES: usize = 4 << 20;
 
 pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
   control.set_phase(Phase::Analyze);
@@ -217,15 +213,29 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   // the distances, the retainers and the statistics follow them there, while the dominator
   // pass goes on, at the cost of the distances' column and queue and the retainers' slice
   // starts (12 bytes a node) at the dominator pass's peak.
-  let beside = g.node_count <= BESIDE_DOMINATORS_MAX_NODES;
+  let beside = g.node_count <= super::SMALL_GRAPH_MAX_NODES;
   let timed_distances = |g: &Graph| timed(|| distances::compute(g, &mut flags::EphemeronCache::new(g.strings.len())));
   control.set_step(Step::Dominators);
   let mut interner = classes::Interner::new(g.strings.len());
   let mut interface_names = classes::AddedStrings::new();
-  let ((tree, tree_ms), ((self_size, shallow_ms), ((interfaces, (key_of, keys)), class_ms), early)) = rayon::join(
-    || timed(|| dominators::tree(&g, &essential, Some(control.cancel_flag()))),
+  // the shallow sizes, made first on the other core: the dominator pass reads them at its end
+  let shallow_sizes = std::sync::OnceLock::new();
+  let ((doms, dom_ms), (shallow_ms, ((interfaces, (key_of, keys)), class_ms), early)) = rayon::join(
     || {
-      let self_size = timed(|| shallow::redistribute(&g, has_user_roots));
+      timed(|| {
+        let tree = dominators::tree(&g, &essential, Some(control.cancel_flag()))?;
+        // the retained sizes at once when the shallow sizes are done (they are, but where the
+        // tree took less time than them: then after both)
+        Ok(match shallow_sizes.get() {
+          Some(self_size) => Ok(tree.sizes(self_size)),
+          None => Err(tree),
+        })
+      })
+    },
+    || {
+      let ((), shallow_ms) = timed(|| {
+        let _ = shallow_sizes.set(shallow::redistribute(&g, has_user_roots));
+      });
       let classes = timed(|| {
         let mut class = classes::object_classes(&g, &mut interner);
         let interfaces = classes::infer_and_apply_interfaces(&g, &mut class, &mut interface_names, &mut interner);
@@ -236,16 +246,20 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         r
       });
       let early = beside.then(|| (timed_distances(&g), timed(|| g.retainer_starts_on_one_thread())));
-      (self_size, classes, early)
+      (shallow_ms, classes, early)
     },
   );
-  let tree = tree?;
+  let doms: Result<_> = doms;
+  let self_size = shallow_sizes.into_inner().expect("made beside the dominator pass");
   drop(essential);
   interner.flush(&mut g.strings);
   give_back_free_memory(); // the dominator pass's and the classes' temporaries
-  let (d, sizes_ms) = timed(|| tree.sizes(&self_size));
+  let (d, sizes_ms) = match doms? {
+    Ok(d) => (d, 0.0),
+    Err(tree) => timed(|| tree.sizes(&self_size)),
+  };
   clock.record("shallowSizes", shallow_ms);
-  clock.record("dominators", tree_ms + sizes_ms);
+  clock.record("dominators", dom_ms + sizes_ms);
   clock.record("classes", class_ms);
   let total_size = d.retained.get(g.root) + g.meta.extra_native_bytes;
   let ((first_dominated, dominated), distance, statistics) = if let Some((distance, (first_retainer, retainers_ms))) = early {
