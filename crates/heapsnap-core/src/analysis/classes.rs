@@ -82,6 +82,10 @@ impl Interner {
       pending: Vec::new(),
     }
   }
+  /// How many strings there will be: the table's and those added.
+  pub fn strings(&self) -> usize {
+    self.base + self.pending.len()
+  }
   pub fn add(&mut self, s: &[u8]) -> u32 {
     self.pending.push(s.to_vec());
     (self.base + self.pending.len() - 1) as u32

@@ -438,7 +438,7 @@ fn split(c: &Pages) -> (&[u32], &[u16]) {
 /// `nb.vertex` is made from `nb.num` at the end.
 fn semi_nca(nb: &mut Numbering, at_once: usize, cancel: Option<&AtomicBool>) -> Result<Vec<u32>> {
   let count = nb.num.len();
-  super::pipeline::give_back_free_memory(); // the numbering's stack
+  super::pipeline::give_back_free_memory_if_big(count); // the numbering's stack
   check(cancel)?;
   let mut preds = std::mem::take(&mut nb.preds);
   let shift = BLOCK.trailing_zeros();
@@ -472,7 +472,7 @@ fn semi_nca(nb: &mut Numbering, at_once: usize, cancel: Option<&AtomicBool>) -> 
   }
   let semi = std::mem::take(&mut lp.semi);
   drop(lp);
-  super::pipeline::give_back_free_memory();
+  super::pipeline::give_back_free_memory_if_big(count);
   check(cancel)?;
   // idom(w) = parent(w), raised while it lies below semi(w); the idoms of smaller numbers are
   // final by then, so idom overwrites semi in place.

@@ -128,6 +128,17 @@ pub(crate) fn give_back_free_memory() {
   }
 }
 
+/// [`give_back_free_memory`] on graphs of more than [`super::SMALL_GRAPH_MAX_NODES`] nodes
+/// only. Each call interrupts the other core (pages unmapped from a process are flushed from
+/// every core's TLB that ran it: ~90 calls of `madvise` on a 152 MB file), and a small graph is
+/// analysed for time: its free memory is given back once, when the analysis is done, on a
+/// thread of the pool while the caller goes on.
+pub(crate) fn give_back_free_memory_if_big(nodes: usize) {
+  if nodes > super::SMALL_GRAPH_MAX_NODES {
+    give_back_free_memory();
+  }
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
   let t = Instant::now();
   let v = f();
@@ -186,7 +197,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let trace_tree = parsed.trace_tree.take();
   let trace_functions = std::mem::take(&mut parsed.trace_function_infos);
   let mut g = Graph::from_parsed(parsed)?;
-  give_back_free_memory(); // the parse's buffers
+  give_back_free_memory_if_big(g.node_count); // the parse's buffers
   let sources = Sources {
     scripts: Default::default(),
     allocations: trace_tree.and_then(|t| Allocations::new(t, &trace_functions, &g.strings)),
@@ -239,10 +250,10 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       let classes = timed(|| {
         let mut class = classes::object_classes(&g, &mut interner);
         let interfaces = classes::infer_and_apply_interfaces(&g, &mut class, &mut interface_names, &mut interner);
-        let r = (interfaces, summary::key_ids(&g, class));
+        let r = (interfaces, summary::key_ids(&g, class, interner.strings()));
         // the interface inference's and the class keys' maps, freed by now, would otherwise
         // stay resident through the dominator pass's peak (up to ~90 MB on a 1 GB file)
-        give_back_free_memory();
+        give_back_free_memory_if_big(g.node_count);
         r
       });
       let early = beside.then(|| (timed_distances(&g), timed(|| g.retainer_starts_on_one_thread())));
@@ -253,7 +264,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   let self_size = shallow_sizes.into_inner().expect("made beside the dominator pass");
   drop(essential);
   interner.flush(&mut g.strings);
-  give_back_free_memory(); // the dominator pass's and the classes' temporaries
+  give_back_free_memory_if_big(g.node_count); // the dominator pass's and the classes' temporaries
   let (d, sizes_ms) = match doms? {
     Ok(d) => (d, 0.0),
     Err(tree) => timed(|| tree.sizes(&self_size)),
@@ -287,7 +298,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       || dominators::dominated_nodes(&d.dominator, g.root),
       || timed_distances(&g),
     );
-    give_back_free_memory(); // distances' queue
+    give_back_free_memory_if_big(g.node_count); // distances' queue
     clock.record("distances", dist_ms);
     clock.lap("distances+dominated");
     control.check()?;
@@ -301,6 +312,9 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     clock.lap("statistics");
     (dominated, distance, statistics)
   };
+  if g.node_count <= super::SMALL_GRAPH_MAX_NODES {
+    rayon::spawn(give_back_free_memory);
+  }
   control.set_phase(Phase::Done);
   Ok(Snapshot {
     g,

@@ -62,8 +62,12 @@ pub fn public_key(g: &Graph, key: ClassKey) -> String {
 }
 
 /// Dense ids for class keys: `ids[node]` indexes `keys`, in first-seen ordinal order (the
-/// order DevTools inserts aggregates in).
-pub fn key_ids(g: &Graph, class: Vec<u32>) -> (Vec<u32>, Vec<ClassKey>) {
+/// order DevTools inserts aggregates in). `classes` bounds the class indices (the strings,
+/// those added included): the keys without a location, nearly all, are found by index in a
+/// table of that size, the others in a map.
+pub fn key_ids(g: &Graph, class: Vec<u32>, classes: usize) -> (Vec<u32>, Vec<ClassKey>) {
+  const NONE: u32 = u32::MAX;
+  let mut by_class = vec![NONE; classes];
   let mut map: HashMap<ClassKey, u32> = HashMap::default();
   let mut keys = Vec::new();
   let object = g.meta.node_types.object;
@@ -77,10 +81,20 @@ pub fn key_ids(g: &Graph, class: Vec<u32>) -> (Vec<u32>, Vec<ClassKey>) {
     } else {
       class_key(g, &ids, v as u32)
     };
-    ids[v] = *map.entry(key).or_insert_with(|| {
+    let mut new = || {
       keys.push(key);
       (keys.len() - 1) as u32
-    });
+    };
+    ids[v] = match key {
+      ClassKey::Class(c) if (c as usize) < classes => {
+        let id = &mut by_class[c as usize];
+        if *id == NONE {
+          *id = new();
+        }
+        *id
+      }
+      _ => *map.entry(key).or_insert_with(new),
+    };
   }
   (ids, keys)
 }
