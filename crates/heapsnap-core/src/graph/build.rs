@@ -40,31 +40,11 @@ impl Graph {
       ));
     }
     let nf = meta.node_stride() as u64;
-    // Edge ranges by prefix sum; the sum must be the number of edges.
-    let mut first_edge = Vec::with_capacity(n + 1);
-    let mut acc: u64 = 0;
-    for &c in &nodes.edge_count {
-      first_edge.push(acc as u32);
-      acc += c as u64;
-      if acc > e as u64 {
-        break;
-      }
-    }
-    if acc != e as u64 {
-      return Err(Error::parse(
-        Section::Column(Array::Nodes, "edge_count".into()),
-        None,
-        format!(
-          "the nodes' edge_count values add up to {}{} but the edges array holds {e} edges",
-          if acc > e as u64 { "more than " } else { "" },
-          acc
-        ),
-      ));
-    }
-    first_edge.push(e as u32);
     // One parallel pass over the edges: to_node becomes an ordinal in place (invalid values,
     // not a multiple of the stride or not below it, become u32::MAX and are reported below),
-    // and the edge names outside the string table are counted.
+    // and the edge names outside the string table are counted. Beside it, on one thread, what
+    // is made in node order: the edge ranges (by prefix sum; the sum must be the number of
+    // edges) and the locations by node. Errors are reported in that order.
     let mut edge_to = edges.to_node;
     let ns = strings.len() as u64;
     let (el, hi) = (meta.edge_types.element, meta.edge_types.hidden);
@@ -75,7 +55,46 @@ impl Graph {
       plain: (el, hi),
       strings: ns,
     };
-    let (bad_to, bad_edge_names) = check.run(nf as u32, &mut edge_to, &edges.ty, &edge_name);
+    let converted = edges.converted;
+    let ((bad_to, bad_edge_names), ((first_edge, acc), locations)) = rayon::join(
+      || match converted {
+        // made beside the parse: the names are counted only when one may be outside
+        Some(c) => (c.bad_to, match c.max_named {
+          Some(m) if m as u64 >= ns => check.names_outside(&edges.ty, &edge_name),
+          _ => 0,
+        }),
+        None => check.run(nf as u32, &mut edge_to, &edges.ty, &edge_name),
+      },
+      || {
+        let mut first_edge = Vec::with_capacity(n + 1);
+        let mut acc: u64 = 0;
+        for &c in &nodes.edge_count {
+          first_edge.push(acc as u32);
+          acc += c as u64;
+        }
+        first_edge.push(e as u32);
+        ((first_edge, acc), build_locations(&meta, &locations, nf, n))
+      },
+    );
+    if acc != e as u64 {
+      // the sum as far as the first node that takes it past the edges, as it is reported
+      let mut upto = 0u64;
+      for &c in &nodes.edge_count {
+        upto += c as u64;
+        if upto > e as u64 {
+          break;
+        }
+      }
+      return Err(Error::parse(
+        Section::Column(Array::Nodes, "edge_count".into()),
+        None,
+        format!(
+          "the nodes' edge_count values add up to {}{} but the edges array holds {e} edges",
+          if upto > e as u64 { "more than " } else { "" },
+          upto
+        ),
+      ));
+    }
     if bad_to {
       let k = edge_to
         .par_iter()
@@ -145,7 +164,6 @@ impl Graph {
         r as u32
       }
     };
-    let locations = build_locations(&meta, &locations, nf, n);
     let wide = |v: Vec<(u64, u64)>| {
       v.into_iter()
         .map(|(k, x)| (k as u32, x))
@@ -200,6 +218,15 @@ impl EdgeCheck {
       8 => self.run_with(to, ty, name, 8, |t| t / 8),
       nf => self.run_with(to, ty, name, nf, |t| t / nf),
     }
+  }
+
+  /// The names outside the strings, of the edges whose name is a string.
+  fn names_outside(&self, ty: &[u8], name: &[u32]) -> usize {
+    let (el, hi) = self.plain;
+    ty.par_iter()
+      .zip(name)
+      .filter(|&(&y, &s)| y != el && y != hi && s as u64 >= self.strings)
+      .count()
   }
 
   #[inline(always)]
@@ -265,4 +292,59 @@ fn build_locations(meta: &Meta, flat: &[u32], nf: u64, n: usize) -> HashMap<u32,
     );
   }
   map
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::parse::{parse_bytes, StreamParser};
+
+  const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","property","hidden"],"string_or_number","node"]}"#;
+  const NODES: &str = "0,0,1,0,2, 1,1,3,10,2, 1,2,5,20,0";
+  const EDGES: &str = "0,0,5, 1,1,10, 1,2,10, 2,7,0";
+
+  fn header_first(edges: &str, strings: &str) -> String {
+    format!(r#"{{"snapshot":{{"meta":{META},"node_count":3,"edge_count":4}},"nodes":[{NODES}],"edges":[{edges}],"strings":[{strings}]}}"#)
+  }
+
+  fn streamed(text: &str, chunk: usize) -> crate::parse::Parsed {
+    let mut p = StreamParser::new();
+    for c in text.as_bytes().chunks(chunk) {
+      p.push(c).unwrap();
+    }
+    p.finish().unwrap()
+  }
+
+  #[test]
+  fn edges_converted_beside_the_parse_make_the_same_graph() {
+    let text = header_first(EDGES, r#""","a","b""#);
+    let whole = parse_bytes(text.as_bytes()).unwrap();
+    let c = whole.edges.converted.expect("the header came first: converted beside the parse");
+    assert_eq!((c.bad_to, c.max_named), (false, Some(2)));
+    assert_eq!(whole.edges.to_node, [1, 2, 2, 0]);
+    // in small chunks the same; with the header last, nothing is converted early
+    let parts = streamed(&text, 7);
+    assert_eq!(parts.edges.to_node, [1, 2, 2, 0]);
+    assert_eq!(parts.edges.converted, Some(c));
+    let late = format!(r#"{{"nodes":[{NODES}],"edges":[{EDGES}],"strings":["","a","b"],"snapshot":{{"meta":{META},"node_count":3,"edge_count":4}}}}"#);
+    let late = parse_bytes(late.as_bytes()).unwrap();
+    assert_eq!((late.edges.converted, &late.edges.to_node[..]), (None, &[5, 10, 10, 0][..]));
+    let a = Graph::from_parsed(whole).unwrap();
+    let b = Graph::from_parsed(late).unwrap();
+    assert_eq!((&a.edge_to, &a.first_edge, a.warnings.len()), (&b.edge_to, &b.first_edge, 0));
+    assert_eq!(a.edge_to, [1, 2, 2, 0]);
+  }
+
+  #[test]
+  fn a_converted_edge_name_outside_the_strings_is_still_found() {
+    // property edge 2 names string 3, and there are three strings: shown as empty (an added
+    // string), with a warning; the hidden edge's index 7 is a number, not a string
+    let text = header_first("0,0,5, 1,1,10, 1,3,10, 2,7,0", r#""","a","b""#);
+    let parsed = parse_bytes(text.as_bytes()).unwrap();
+    assert_eq!(parsed.edges.converted.map(|c| c.max_named), Some(Some(3)));
+    let g = Graph::from_parsed(parsed).unwrap();
+    assert_eq!(g.warnings.len(), 1, "{:?}", g.warnings);
+    assert!(g.warnings[0].starts_with("1 edge name(s) outside the 3 strings"), "{}", g.warnings[0]);
+    assert_eq!((g.strings.get(g.edge_name[2] as usize), g.edge_name[3]), (&b""[..], 7));
+  }
 }

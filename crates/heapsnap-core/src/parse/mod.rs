@@ -21,7 +21,7 @@ pub mod strings;
 pub mod trace;
 
 pub use file::{feed_file, parse_bytes, parse_file, read_ids};
-pub use finish::{EdgeColumns, NodeColumns, Parsed};
+pub use finish::{Converted, EdgeColumns, NodeColumns, Parsed};
 pub use header::Meta;
 
 use crate::error::{Array, Error, Result, Section};
@@ -90,6 +90,8 @@ pub struct StreamParser {
   ids_only: bool,
   /// Ids-only mode: the offset just past the `nodes` array, once it closed after the header.
   ids_end: Option<u64>,
+  /// The edge columns being converted while the parse goes on, and where they go back.
+  edge_prep: Option<(finish::EdgePrep, [usize; 3])>,
 }
 
 impl Default for StreamParser {
@@ -118,6 +120,7 @@ impl StreamParser {
       failed: None,
       ids_only: false,
       ids_end: None,
+      edge_prep: None,
     }
   }
 
@@ -326,6 +329,9 @@ impl StreamParser {
       State::Numbers(sec, mut st) => {
         let sink = self.sink_for(sec);
         let (used, done) = numbers::feed(&mut st, sink, rest, base)?;
+        if done && sec == Array::Edges && !self.ids_only {
+          self.start_edge_prep();
+        }
         if done && sec == Array::Nodes && self.ids_only && self.meta.is_some() {
           // every id is known: the rest of the input is not looked at
           self.ids_end = Some(base + used as u64);
@@ -426,6 +432,21 @@ impl StreamParser {
       }
       _ => RecordSink::flat(sec),
     })
+  }
+
+  /// The `edges` array just closed: its columns are converted beside the rest of the parse,
+  /// when the header came first and names them (see [`finish::EdgePrep`]).
+  fn start_edge_prep(&mut self) {
+    let (Some(meta), Some(edges)) = (self.meta.as_ref(), self.edges.as_mut()) else {
+      return;
+    };
+    let at = |name: &str| meta.edge_fields.iter().position(|f| f == name);
+    let (Some(t), Some(nm), Some(to)) = (at("type"), at("name_or_index"), at("to_node")) else {
+      return;
+    };
+    if self.edge_prep.is_none() {
+      self.edge_prep = finish::EdgePrep::start(edges, [t, nm, to], meta).map(|p| (p, [t, nm, to]));
+    }
   }
 
   /// Once the header is known, sections that arrived before it are re-read into columns.
