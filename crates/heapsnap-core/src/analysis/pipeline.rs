@@ -256,7 +256,11 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         give_back_free_memory_if_big(g.node_count);
         r
       });
-      let early = beside.then(|| (timed_distances(&g), timed(|| g.retainer_starts_on_one_thread())));
+      // the retainers' starts may have been counted during the parse already
+      let early = beside.then(|| {
+        let starts = g.first_retainer.is_empty().then(|| timed(|| g.retainer_starts_on_one_thread()));
+        (timed_distances(&g), starts)
+      });
       (shallow_ms, classes, early)
     },
   );
@@ -273,11 +277,15 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   clock.record("dominators", dom_ms + sizes_ms);
   clock.record("classes", class_ms);
   let total_size = d.retained.get(g.root) + g.meta.extra_native_bytes;
-  let ((first_dominated, dominated), distance, statistics) = if let Some((distance, (first_retainer, retainers_ms))) = early {
+  let ((first_dominated, dominated), distance, statistics) = if let Some((distance, starts)) = early {
     clock.record("distances", distance.1);
+    // 0 when the parse counted them (its time is the parse's)
+    let retainers_ms = starts.as_ref().map_or(0.0, |s| s.1);
     clock.record("retainers", retainers_ms);
     clock.lap("dominators+classes");
-    g.first_retainer = first_retainer;
+    if let Some((first_retainer, _)) = starts {
+      g.first_retainer = first_retainer;
+    }
     control.check()?;
     // the dominated lists and the statistics, side by side
     let (dominated, (statistics, statistics_ms)) = rayon::join(

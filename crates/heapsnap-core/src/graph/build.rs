@@ -55,9 +55,10 @@ impl Graph {
       plain: (el, hi),
       strings: ns,
     };
-    let converted = edges.converted;
+    let mut converted = edges.converted;
+    let first_retainer = converted.as_mut().and_then(|c| c.retainer_starts.take()).unwrap_or_default();
     let ((bad_to, bad_edge_names), ((first_edge, acc), locations)) = rayon::join(
-      || match converted {
+      || match &converted {
         // made beside the parse: the names are counted only when one may be outside
         Some(c) => (c.bad_to, match c.max_named {
           Some(m) if m as u64 >= ns => check.names_outside(&edges.ty, &edge_name),
@@ -184,7 +185,7 @@ impl Graph {
       edge_type: edges.ty,
       edge_name,
       edge_to,
-      first_retainer: Vec::new(),
+      first_retainer,
       retainer_edge: std::sync::OnceLock::new(),
       strings,
       locations,
@@ -319,8 +320,10 @@ mod tests {
   fn edges_converted_beside_the_parse_make_the_same_graph() {
     let text = header_first(EDGES, r#""","a","b""#);
     let whole = parse_bytes(text.as_bytes()).unwrap();
-    let c = whole.edges.converted.expect("the header came first: converted beside the parse");
+    let c = whole.edges.converted.clone().expect("the header came first: converted beside the parse");
     assert_eq!((c.bad_to, c.max_named), (false, Some(2)));
+    // a small graph's retainers are counted there too: nodes 0 and 1 have one, node 2 two
+    assert_eq!(c.retainer_starts.as_deref(), Some(&[0, 1, 2, 4][..]));
     assert_eq!(whole.edges.to_node, [1, 2, 2, 0]);
     // in small chunks the same; with the header last, nothing is converted early
     let parts = streamed(&text, 7);
@@ -328,11 +331,14 @@ mod tests {
     assert_eq!(parts.edges.converted, Some(c));
     let late = format!(r#"{{"nodes":[{NODES}],"edges":[{EDGES}],"strings":["","a","b"],"snapshot":{{"meta":{META},"node_count":3,"edge_count":4}}}}"#);
     let late = parse_bytes(late.as_bytes()).unwrap();
-    assert_eq!((late.edges.converted, &late.edges.to_node[..]), (None, &[5, 10, 10, 0][..]));
+    assert_eq!((&late.edges.converted, &late.edges.to_node[..]), (&None, &[5, 10, 10, 0][..]));
     let a = Graph::from_parsed(whole).unwrap();
-    let b = Graph::from_parsed(late).unwrap();
+    let mut b = Graph::from_parsed(late).unwrap();
     assert_eq!((&a.edge_to, &a.first_edge, a.warnings.len()), (&b.edge_to, &b.first_edge, 0));
     assert_eq!(a.edge_to, [1, 2, 2, 0]);
+    assert!(b.first_retainer.is_empty(), "built by the analysis, not the parse");
+    b.build_retainers();
+    assert_eq!(a.first_retainer, b.first_retainer);
   }
 
   #[test]
@@ -341,7 +347,7 @@ mod tests {
     // string), with a warning; the hidden edge's index 7 is a number, not a string
     let text = header_first("0,0,5, 1,1,10, 1,3,10, 2,7,0", r#""","a","b""#);
     let parsed = parse_bytes(text.as_bytes()).unwrap();
-    assert_eq!(parsed.edges.converted.map(|c| c.max_named), Some(Some(3)));
+    assert_eq!(parsed.edges.converted.as_ref().map(|c| c.max_named), Some(Some(3)));
     let g = Graph::from_parsed(parsed).unwrap();
     assert_eq!(g.warnings.len(), 1, "{:?}", g.warnings);
     assert!(g.warnings[0].starts_with("1 edge name(s) outside the 3 strings"), "{}", g.warnings[0]);

@@ -52,7 +52,7 @@ pub(super) fn build(first_edge: &[u32], edge_to: &[u32], flags: Option<&[u64]>) 
 /// The slice starts of [`build`] without flags, made on the calling thread only (one scan of
 /// the edges, where `build` scans them once per thread): for a caller that runs beside another
 /// pass.
-pub(super) fn starts_on_one_thread(n: usize, edge_to: &[u32]) -> Vec<u32> {
+pub(crate) fn starts_on_one_thread(n: usize, edge_to: &[u32]) -> Vec<u32> {
   let mut first = vec![0u32; n + 1];
   for &t in edge_to {
     first[t as usize] += 1;

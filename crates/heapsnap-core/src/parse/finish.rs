@@ -40,19 +40,23 @@ pub struct EdgeColumns {
 
 /// What the edge pass found, made while the parse went on (see [`EdgePrep`]): `to_node` then
 /// holds ordinals, `u32::MAX` where a value was not the index of a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Converted {
   /// A `to_node` was not the index of a node.
   pub bad_to: bool,
   /// The highest name index of an edge whose name is a string (not element or hidden).
   pub max_named: Option<u32>,
+  /// On graphs of up to [`crate::analysis::SMALL_GRAPH_MAX_NODES`] nodes whose `to_node` are
+  /// all valid, the retainers' slice starts (`Graph::first_retainer`), counted here too.
+  pub retainer_starts: Option<Vec<u32>>,
 }
 
 /// The edge columns' conversion, started when the `edges` array closes and joined at the end:
-/// the `to_node` values become ordinals and the string names' highest index is found, on a
-/// thread of its own, while the parse reads what follows (the strings: one thread's work for
-/// ~20 ms of a 152 MB file, the other core idle), instead of a pass of their own once the parse
-/// is done. Started only when the header gives the node count (the node index check needs it).
+/// the `to_node` values become ordinals, the string names' highest index is found and (small
+/// graphs) the retainers' slice starts are counted, on a thread of its own, while the parse
+/// reads what follows (the strings: one thread's work for ~20 ms of a 152 MB file, the other
+/// core idle), instead of passes of their own once the parse is done. Started only when the
+/// header gives the node count (the node index check needs it).
 pub(super) struct EdgePrep {
   thread: std::thread::JoinHandle<(EdgeCols, Converted)>,
 }
@@ -85,7 +89,10 @@ impl EdgePrep {
       .name("heapsnap-edges".into())
       .spawn(move || {
         let (ty, name, mut to) = rx.recv().unwrap_or_default();
-        let found = convert(&mut to, &ty, &name, stride, n, plain);
+        let mut found = convert(&mut to, &ty, &name, stride, n, plain);
+        if !found.bad_to && n as usize <= crate::analysis::SMALL_GRAPH_MAX_NODES {
+          found.retainer_starts = Some(crate::graph::retainer_starts_on_one_thread(n as usize, &to));
+        }
         ((ty, name, to), found)
       })
       .ok()?;
@@ -140,7 +147,11 @@ fn convert(to: &mut [u32], ty: &[u8], name: &[u32], stride: u32, n: u32, (el, hi
     .filter(|&(&y, _)| y != el && y != hi)
     .map(|(_, &s)| s)
     .max();
-  Converted { bad_to, max_named }
+  Converted {
+    bad_to,
+    max_named,
+    retainer_starts: None,
+  }
 }
 
 /// Everything the parser keeps of a file.
