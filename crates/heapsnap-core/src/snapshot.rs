@@ -40,6 +40,9 @@ pub struct Snapshot {
   pub statistics: Statistics,
   /// Ordinals sorted by id, built on the first lookup by id.
   pub(crate) by_id: std::sync::OnceLock<Vec<u32>>,
+  /// The Summary's figures but the retained sizes: made by the analysis on small graphs, else
+  /// on the first Summary of every node.
+  pub(crate) class_totals: std::sync::OnceLock<summary::ClassTotals>,
   /// Milliseconds (and, when traced, memory) per phase.
   pub timings: Timings,
   /// Bytes of input parsed.
@@ -176,6 +179,12 @@ impl Snapshot {
     let inp = self.aggregate_input();
     let aggs = match filter {
       Some(f) => summary::aggregates_with(&inp, f, members),
+      None if !members => {
+        let totals = self.class_totals.get_or_init(|| {
+          summary::class_totals(&self.key_of, self.keys.len(), &self.self_size, &self.distance)
+        });
+        summary::rows_of_all(&inp, totals)
+      }
       None => summary::aggregates_all(&inp, members),
     };
     let mut rows = summary::by_public_key(aggs);

@@ -257,9 +257,16 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         r
       });
       // the retainers' starts may have been counted during the parse already
+      // and the Summary's figures but the retained sizes (what it reads is made here)
       let early = beside.then(|| {
         let starts = g.first_retainer.is_empty().then(|| timed(|| g.retainer_starts_on_one_thread()));
-        (timed_distances(&g), starts)
+        let (distance, dist_ms) = timed_distances(&g);
+        // same layout (repr(transparent)): the collect reuses the allocation
+        let distance: Vec<Distance> = distance.into_iter().map(Distance).collect();
+        let (key_of, keys) = &classes.0 .1;
+        let self_size = shallow_sizes.get().expect("made first on this thread");
+        let totals = timed(|| summary::class_totals(key_of, keys.len(), self_size, &distance));
+        (distance, dist_ms, starts, totals)
       });
       (shallow_ms, classes, early)
     },
@@ -277,8 +284,11 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   clock.record("dominators", dom_ms + sizes_ms);
   clock.record("classes", class_ms);
   let total_size = d.retained.get(g.root) + g.meta.extra_native_bytes;
-  let ((first_dominated, dominated), distance, statistics) = if let Some((distance, starts)) = early {
-    clock.record("distances", distance.1);
+  let class_totals = std::sync::OnceLock::new();
+  let ((first_dominated, dominated), distance, statistics) = if let Some((distance, dist_ms, starts, totals)) = early {
+    clock.record("distances", dist_ms);
+    clock.record("classTotals", totals.1);
+    let _ = class_totals.set(totals.0);
     // 0 when the parse counted them (its time is the parse's)
     let retainers_ms = starts.as_ref().map_or(0.0, |s| s.1);
     clock.record("retainers", retainers_ms);
@@ -294,7 +304,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     );
     clock.record("statistics", statistics_ms);
     clock.lap("statistics+dominated");
-    (dominated, distance.0, statistics)
+    (dominated, distance, statistics)
   } else {
     clock.lap("dominators+classes");
     control.check()?;
@@ -318,7 +328,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     control.set_step(Step::Statistics);
     let statistics = summary::statistics(&g, &self_size, &g.first_retainer, total_size);
     clock.lap("statistics");
-    (dominated, distance, statistics)
+    (dominated, distance.into_iter().map(Distance).collect(), statistics)
   };
   if g.node_count <= super::SMALL_GRAPH_MAX_NODES {
     rayon::spawn(give_back_free_memory);
@@ -332,8 +342,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     retained: d.retained,
     first_dominated,
     dominated,
-    // same layout (repr(transparent)): the collect reuses the allocation
-    distance: distance.into_iter().map(Distance).collect(),
+    distance,
     key_of,
     keys,
     interfaces,
@@ -342,6 +351,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
     total_size,
     statistics,
     by_id: std::sync::OnceLock::new(),
+    class_totals,
     timings: clock.timings,
     input_bytes,
     sources,

@@ -130,6 +130,72 @@ pub fn aggregates_all(inp: &AggregateInput, members: bool) -> Vec<ClassAggregate
   aggregates_impl(inp, &|_| true, members, true)
 }
 
+/// The figures of every class key but its retained size, in the order DevTools inserts its
+/// aggregates (first-seen ordinal): what a Summary of every node starts from. It reads the
+/// class keys, self sizes and distances only, so the analysis makes it beside the dominator
+/// pass on small graphs (see [`rows_of_all`]).
+#[derive(Debug, Clone)]
+pub struct ClassTotals {
+  /// (key id, count, shallow size, smallest distance), one per row.
+  rows: Vec<(u32, u64, u64, Distance)>,
+  /// The row of each key id (`u32::MAX`: none).
+  slot: Vec<u32>,
+}
+
+/// [`ClassTotals`] of the nodes with a non-zero self size.
+pub fn class_totals(key_of: &[u32], keys: usize, self_size: &Sizes, distance: &[Distance]) -> ClassTotals {
+  const NONE: u32 = u32::MAX;
+  let mut slot = vec![NONE; keys];
+  let mut rows: Vec<(u32, u64, u64, Distance)> = Vec::new();
+  for (v, &kid) in key_of.iter().enumerate() {
+    let s = self_size.get(v as u32);
+    if s == 0 {
+      continue;
+    }
+    let d = distance[v];
+    match slot[kid as usize] {
+      NONE => {
+        slot[kid as usize] = rows.len() as u32;
+        rows.push((kid, 1, s, d));
+      }
+      at => {
+        let r = &mut rows[at as usize];
+        r.1 += 1;
+        r.2 += s;
+        r.3 = r.3.min(d);
+      }
+    }
+  }
+  ClassTotals { rows, slot }
+}
+
+/// The Summary rows of every node, without members, from their [`ClassTotals`]: the rows' names
+/// and the class retained sizes (on every thread) are what is left to do.
+pub fn rows_of_all(inp: &AggregateInput, totals: &ClassTotals) -> Vec<ClassAggregate> {
+  let g = inp.g;
+  let mut out: Vec<ClassAggregate> = totals
+    .rows
+    .iter()
+    .map(|&(kid, count, shallow_size, distance)| {
+      let key = inp.keys[kid as usize];
+      ClassAggregate {
+        key,
+        public_key: public_key(g, key),
+        class_name: crate::parse::strings::to_string_lossy(g.strings.get(key.class() as usize)),
+        count,
+        shallow_size,
+        retained_size: 0,
+        distance,
+        members: Vec::new(),
+      }
+    })
+    .collect();
+  for (a, r) in out.iter_mut().zip(retained_in_parallel(inp, &totals.slot)) {
+    a.retained_size = r;
+  }
+  out
+}
+
 fn aggregates_impl(
   inp: &AggregateInput,
   filter: &dyn Fn(u32) -> bool,

@@ -620,6 +620,8 @@ pub fn load(
     total_size,
     statistics,
     by_id: by_id_lock,
+    // derived from the columns above on the first Summary
+    class_totals: std::sync::OnceLock::new(),
     timings: Timings {
       phases: vec![PhaseTime {
         name: "cache",
