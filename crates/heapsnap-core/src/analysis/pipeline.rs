@@ -185,7 +185,6 @@ fn room_for_analysis(nodes: u64, edges: u64) -> Result<()> {
   Ok(())
 }
 
-
 pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &Control) -> Result<Snapshot> {
   control.set_phase(Phase::Analyze);
   let mut clock = Clock::new(options.trace_memory);
@@ -221,9 +220,9 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
   // The dominator tree reads the essential edges only: the shallow sizes (which only its
   // retained sizes, at the end, read) and the classes are made beside it, on the other core.
   // They take less than half as long; on a graph small enough that memory is not the limit,
-  // the distances, the retainers and the statistics follow them there, while the dominator
-  // pass goes on, at the cost of the distances' column and queue and the retainers' slice
-  // starts (12 bytes a node) at the dominator pass's peak.
+  // the distances, the retainers' slice starts and the Summary's per-class figures follow
+  // them there while the dominator pass goes on, at the cost of the distances' column and
+  // queue and the retainers' starts (12 bytes a node) at the dominator pass's peak.
   let beside = g.node_count <= super::SMALL_GRAPH_MAX_NODES;
   let timed_distances = |g: &Graph| timed(|| distances::compute(g, &mut flags::EphemeronCache::new(g.strings.len())));
   control.set_step(Step::Dominators);
@@ -256,8 +255,8 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
         give_back_free_memory_if_big(g.node_count);
         r
       });
-      // the retainers' starts may have been counted during the parse already
-      // and the Summary's figures but the retained sizes (what it reads is made here)
+      // small graphs: the distances, the retainers' starts (unless the parse counted them) and
+      // the Summary's figures but the retained sizes (what they read is made on this thread)
       let early = beside.then(|| {
         let starts = g.first_retainer.is_empty().then(|| timed(|| g.retainer_starts_on_one_thread()));
         let (distance, dist_ms) = timed_distances(&g);
@@ -271,7 +270,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       (shallow_ms, classes, early)
     },
   );
-  let doms: Result<_> = doms;
+  let doms: Result<_> = doms; // (the closure's `?` needs the type named)
   let self_size = shallow_sizes.into_inner().expect("made beside the dominator pass");
   drop(essential);
   interner.flush(&mut g.strings);
@@ -316,7 +315,7 @@ pub fn analyze(parsed: Parsed, parse_ms: f64, options: &OpenOptions, control: &C
       || dominators::dominated_nodes(&d.dominator, g.root),
       || timed_distances(&g),
     );
-    give_back_free_memory_if_big(g.node_count); // distances' queue
+    give_back_free_memory(); // distances' queue
     clock.record("distances", dist_ms);
     clock.lap("distances+dominated");
     control.check()?;

@@ -209,16 +209,27 @@ const EDGE_CHUNK: usize = 1 << 16;
 
 impl EdgeCheck {
   /// Converts `to` to ordinals (u32::MAX where invalid) and counts the names outside the
-  /// strings: (any invalid to_node, names outside). The usual strides are divided by a
-  /// constant (a multiply; no division instruction per edge).
+  /// strings: (any invalid to_node, names outside).
   fn run(&self, stride: u32, to: &mut [u32], ty: &[u8], name: &[u32]) -> (bool, usize) {
-    match stride {
-      6 => self.run_with(to, ty, name, 6, |t| t / 6),
-      7 => self.run_with(to, ty, name, 7, |t| t / 7),
-      5 => self.run_with(to, ty, name, 5, |t| t / 5),
-      8 => self.run_with(to, ty, name, 8, |t| t / 8),
-      nf => self.run_with(to, ty, name, nf, |t| t / nf),
-    }
+    let (el, hi) = self.plain;
+    // s as u64 >= strings, in 32 bits: with 2^32 strings or more no index is outside
+    let (limit, any) = match u32::try_from(self.strings) {
+      Ok(l) => (l, true),
+      Err(_) => (u32::MAX, false),
+    };
+    to.par_chunks_mut(EDGE_CHUNK)
+      .zip(ty.par_chunks(EDGE_CHUNK))
+      .zip(name.par_chunks(EDGE_CHUNK))
+      .map(|((to, ty), name)| {
+        let bad = to_ordinals(to, stride, self.n);
+        let outside: usize = ty
+          .iter()
+          .zip(name)
+          .map(|(&y, &s)| ((y != el) & (y != hi) & (s >= limit) & any) as usize)
+          .sum();
+        (bad, outside)
+      })
+      .reduce(|| (false, 0), |a, b| (a.0 || b.0, a.1 + b.1))
   }
 
   /// The names outside the strings, of the edges whose name is a string.
@@ -229,42 +240,31 @@ impl EdgeCheck {
       .filter(|&(&y, &s)| y != el && y != hi && s as u64 >= self.strings)
       .count()
   }
+}
 
+/// Makes the `to_node` values `to` node ordinals in place, on the calling thread: a value that
+/// is not a multiple of `stride` below `n × stride` becomes `u32::MAX`; returns whether there
+/// was one. The usual strides are divided by a constant (a multiply; no division instruction
+/// per edge).
+pub(crate) fn to_ordinals(to: &mut [u32], stride: u32, n: u32) -> bool {
   #[inline(always)]
-  fn run_with(
-    &self,
-    to: &mut [u32],
-    ty: &[u8],
-    name: &[u32],
-    nf: u32,
-    div: impl Fn(u32) -> u32 + Sync,
-  ) -> (bool, usize) {
-    let (n, (el, hi)) = (self.n, self.plain);
-    // s as u64 >= strings, in 32 bits: with 2^32 strings or more no index is outside
-    let (limit, any) = match u32::try_from(self.strings) {
-      Ok(l) => (l, true),
-      Err(_) => (u32::MAX, false),
-    };
-    to.par_chunks_mut(EDGE_CHUNK)
-      .zip(ty.par_chunks(EDGE_CHUNK))
-      .zip(name.par_chunks(EDGE_CHUNK))
-      .map(|((to, ty), name)| {
-        let mut bad = false;
-        for t in to.iter_mut() {
-          let o = div(*t);
-          // o * nf <= t: equal when t is a multiple of the stride
-          let ok = (o * nf == *t) & (o < n);
-          bad |= !ok;
-          *t = if ok { o } else { u32::MAX };
-        }
-        let outside: usize = ty
-          .iter()
-          .zip(name)
-          .map(|(&y, &s)| ((y != el) & (y != hi) & (s >= limit) & any) as usize)
-          .sum();
-        (bad, outside)
-      })
-      .reduce(|| (false, 0), |a, b| (a.0 || b.0, a.1 + b.1))
+  fn with(to: &mut [u32], stride: u32, n: u32, div: impl Fn(u32) -> u32) -> bool {
+    let mut bad = false;
+    for t in to.iter_mut() {
+      let o = div(*t);
+      // o * stride <= t: equal when t is a multiple of the stride
+      let ok = (o * stride == *t) & (o < n);
+      bad |= !ok;
+      *t = if ok { o } else { u32::MAX };
+    }
+    bad
+  }
+  match stride {
+    6 => with(to, 6, n, |t| t / 6),
+    7 => with(to, 7, n, |t| t / 7),
+    5 => with(to, 5, n, |t| t / 5),
+    8 => with(to, 8, n, |t| t / 8),
+    s => with(to, s, n, |t| t / s),
   }
 }
 

@@ -9,6 +9,7 @@
 
 mod build;
 mod retainers;
+pub(crate) use build::to_ordinals;
 pub(crate) use retainers::starts_on_one_thread as retainer_starts_on_one_thread;
 pub mod sizes;
 

@@ -123,24 +123,7 @@ impl EdgePrep {
 /// `to` made ordinals (`u32::MAX` where a value is not a multiple of `stride` below
 /// `n × stride`), and the highest name index of the edges whose name is a string.
 fn convert(to: &mut [u32], ty: &[u8], name: &[u32], stride: u32, n: u32, (el, hi): (u8, u8)) -> Converted {
-  #[inline(always)]
-  fn with(to: &mut [u32], stride: u32, n: u32, div: impl Fn(u32) -> u32) -> bool {
-    let mut bad = false;
-    for t in to.iter_mut() {
-      let o = div(*t);
-      let ok = (o * stride == *t) & (o < n);
-      bad |= !ok;
-      *t = if ok { o } else { u32::MAX };
-    }
-    bad
-  }
-  // the usual strides divided by a constant (a multiply; no division instruction per edge)
-  let bad_to = match stride {
-    6 => with(to, 6, n, |t| t / 6),
-    7 => with(to, 7, n, |t| t / 7),
-    5 => with(to, 5, n, |t| t / 5),
-    s => with(to, s, n, |t| t / s),
-  };
+  let bad_to = crate::graph::to_ordinals(to, stride, n);
   let max_named = ty
     .iter()
     .zip(name)
