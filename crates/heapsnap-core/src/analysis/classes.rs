@@ -328,25 +328,33 @@ struct TrieNode {
 /// Infers the interfaces and re-classifies the plain objects with them (DevTools'
 /// `inferInterfaceDefinitions` then `applyInterfaceDefinitions`): each gets the matching
 /// definition with the most properties (ties: the earliest), else its raw name. One pass over
-/// the nodes finds the shapes (their numbers kept in `class` meanwhile), and one more writes
-/// the classes. `names` caches the string index of each interface name across calls.
+/// the nodes finds the shapes (their numbers kept in `class` meanwhile, the plain objects
+/// noted a bit each), and one over the plain objects writes their classes. `names` caches the
+/// string index of each interface name across calls.
 pub fn infer_and_apply_interfaces(
   g: &Graph,
   class: &mut [u32],
   names: &mut AddedStrings,
   interner: &mut Interner,
 ) -> Vec<InterfaceDef> {
-  let shapes = Shapes::of(g, &mut |v, s| class[v as usize] = s);
+  // the plain objects, a bit each, for the second pass
+  let mut plain = vec![0u64; g.node_count.div_ceil(64)];
+  let shapes = Shapes::of(g, &mut |v, s| {
+    class[v as usize] = s;
+    plain[v as usize >> 6] |= 1 << (v & 63);
+  });
   let defs = infer_from(g, &shapes);
   let best = match_shapes(g, &defs, &shapes);
   drop(shapes);
   let def_name_index: Vec<u32> = defs.iter().map(|d| names.index(interner, &d.name)).collect();
-  let plain = plain_objects(g);
-  for v in 0..g.node_count as u32 {
-    if plain(v) {
-      class[v as usize] = match best[class[v as usize] as usize] {
+  for (w, &bits) in plain.iter().enumerate() {
+    let mut bits = bits;
+    while bits != 0 {
+      let v = (w << 6) | bits.trailing_zeros() as usize;
+      bits &= bits - 1;
+      class[v] = match best[class[v] as usize] {
         Some(di) => def_name_index[di],
-        None => g.node_name[v as usize],
+        None => g.node_name[v],
       };
     }
   }

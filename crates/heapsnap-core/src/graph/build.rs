@@ -342,6 +342,19 @@ mod tests {
   }
 
   #[test]
+  fn a_header_that_says_more_nodes_than_there_are_is_refused_not_converted_past_them() {
+    // node_count 4 lets to_node 15 (node 3) pass the parse's check and the conversion; there
+    // are three nodes, so the parse ends with the header's error, and no graph is made
+    let text = format!(r#"{{"snapshot":{{"meta":{META},"node_count":4,"edge_count":4}},"nodes":[{NODES}],"edges":[0,0,5, 1,1,10, 1,2,15, 2,7,0],"strings":["","a","b"]}}"#);
+    for chunk in [text.len(), 5] {
+      let mut p = StreamParser::new();
+      let pushed: Result<()> = text.as_bytes().chunks(chunk).try_for_each(|c| p.push(c));
+      let err = pushed.and_then(|()| p.finish().map(|_| ())).unwrap_err();
+      assert!(err.to_string().contains("node_count 4 but the nodes array holds 3 nodes"), "{err}");
+    }
+  }
+
+  #[test]
   fn a_converted_edge_name_outside_the_strings_is_still_found() {
     // property edge 2 names string 3, and there are three strings: shown as empty (an added
     // string), with a warning; the hidden edge's index 7 is a number, not a string
