@@ -11,3 +11,16 @@ pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     x
   }
 }
+
+/// The text of a snapshot with `meta`, node records `nodes` and edge records `edges` (each a
+/// record's comma-separated values) and the JSON string literals `strings`.
+pub(crate) fn snapshot_text(meta: &str, nodes: &[String], edges: &[String], strings: &[String]) -> String {
+  format!(
+    r#"{{"snapshot":{{"meta":{meta},"node_count":{},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":[{}]}}"#,
+    nodes.len(),
+    edges.len(),
+    nodes.join(","),
+    edges.join(","),
+    strings.join(",")
+  )
+}

@@ -702,13 +702,7 @@ mod tests {
     }
     let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","object","hidden"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal"],"string_or_number","node"]}"#;
     let strings: Vec<String> = names.iter().map(|s| format!("{s:?}")).collect();
-    format!(
-      r#"{{"snapshot":{{"meta":{meta},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":[{}]}}"#,
-      edges.len(),
-      nodes.join(","),
-      edges.join(","),
-      strings.join(",")
-    )
+    crate::testing::snapshot_text(meta, &nodes, &edges, &strings)
   }
 
   #[test]

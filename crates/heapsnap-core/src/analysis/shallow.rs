@@ -193,12 +193,8 @@ mod tests {
       }
     }
     let meta = r#"{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["synthetic","hidden","array","object","native","closure"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]}"#;
-    format!(
-      r#"{{"snapshot":{{"meta":{meta},"node_count":{n},"edge_count":{}}},"nodes":[{}],"edges":[{}],"strings":["","a","system / ExternalStringData"]}}"#,
-      edges.len(),
-      nodes.join(","),
-      edges.join(",")
-    )
+    let strings = ["", "a", "system / ExternalStringData"].map(|s| format!("{s:?}"));
+    crate::testing::snapshot_text(meta, &nodes, &edges, &strings)
   }
 
   #[test]

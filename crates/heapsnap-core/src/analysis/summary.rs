@@ -131,65 +131,96 @@ pub fn aggregates_all(inp: &AggregateInput, members: bool) -> Vec<ClassAggregate
 }
 
 /// The figures of every class key but its retained size, in the order DevTools inserts its
-/// aggregates (first-seen ordinal): what a Summary of every node starts from. It reads the
-/// class keys, self sizes and distances only, so the analysis makes it beside the dominator
+/// aggregates (first-seen ordinal): what a Summary starts from. It reads the class keys, self
+/// sizes and distances only, so the analysis makes that of every node beside the dominator
 /// pass on small graphs (see [`rows_of_all`]).
 #[derive(Debug, Clone)]
 pub struct ClassTotals {
-  /// (key id, count, shallow size, smallest distance), one per row.
-  rows: Vec<(u32, u64, u64, Distance)>,
+  rows: Vec<Totals>,
   /// The row of each key id (`u32::MAX`: none).
   slot: Vec<u32>,
 }
 
-/// [`ClassTotals`] of the nodes with a non-zero self size.
+/// One row of [`ClassTotals`].
+#[derive(Debug, Clone)]
+struct Totals {
+  key_id: u32,
+  count: u64,
+  shallow_size: u64,
+  /// The smallest distance of a member.
+  distance: Distance,
+  /// Member ordinals, ascending (empty unless asked for).
+  members: Vec<u32>,
+}
+
+/// [`ClassTotals`] of every node with a non-zero self size.
 pub fn class_totals(key_of: &[u32], keys: usize, self_size: &Sizes, distance: &[Distance]) -> ClassTotals {
+  totals_of(key_of, keys, self_size, distance, &|_| true, false)
+}
+
+/// [`ClassTotals`] of the nodes with a non-zero self size that `filter` accepts, with their
+/// members listed when `members` is set.
+fn totals_of(
+  key_of: &[u32],
+  keys: usize,
+  self_size: &Sizes,
+  distance: &[Distance],
+  filter: &dyn Fn(u32) -> bool,
+  members: bool,
+) -> ClassTotals {
   const NONE: u32 = u32::MAX;
   let mut slot = vec![NONE; keys];
-  let mut rows: Vec<(u32, u64, u64, Distance)> = Vec::new();
+  let mut rows: Vec<Totals> = Vec::new();
   for (v, &kid) in key_of.iter().enumerate() {
     let s = self_size.get(v as u32);
-    if s == 0 {
+    if s == 0 || !filter(v as u32) {
       continue;
     }
     let d = distance[v];
     match slot[kid as usize] {
       NONE => {
         slot[kid as usize] = rows.len() as u32;
-        rows.push((kid, 1, s, d));
+        rows.push(Totals {
+          key_id: kid,
+          count: 1,
+          shallow_size: s,
+          distance: d,
+          members: if members { vec![v as u32] } else { Vec::new() },
+        });
       }
       at => {
         let r = &mut rows[at as usize];
-        r.1 += 1;
-        r.2 += s;
-        r.3 = r.3.min(d);
+        r.count += 1;
+        r.shallow_size += s;
+        r.distance = r.distance.min(d);
+        if members {
+          r.members.push(v as u32);
+        }
       }
     }
   }
   ClassTotals { rows, slot }
 }
 
+/// A Summary row from its totals (retained size 0 until summed).
+fn named_row(inp: &AggregateInput, t: &Totals, members: Vec<u32>) -> ClassAggregate {
+  let key = inp.keys[t.key_id as usize];
+  ClassAggregate {
+    key,
+    public_key: public_key(inp.g, key),
+    class_name: crate::parse::strings::to_string_lossy(inp.g.strings.get(key.class() as usize)),
+    count: t.count,
+    shallow_size: t.shallow_size,
+    retained_size: 0,
+    distance: t.distance,
+    members,
+  }
+}
+
 /// The Summary rows of every node, without members, from their [`ClassTotals`]: the rows' names
 /// and the class retained sizes (on every thread) are what is left to do.
 pub fn rows_of_all(inp: &AggregateInput, totals: &ClassTotals) -> Vec<ClassAggregate> {
-  let g = inp.g;
-  let mut out: Vec<ClassAggregate> = totals
-    .rows
-    .iter()
-    .map(|&(kid, count, shallow_size, distance)| {
-      let key = inp.keys[kid as usize];
-      ClassAggregate {
-        key,
-        public_key: public_key(g, key),
-        class_name: crate::parse::strings::to_string_lossy(g.strings.get(key.class() as usize)),
-        count,
-        shallow_size,
-        retained_size: 0,
-        distance,
-        members: Vec::new(),
-      }
-    })
-    .collect();
+  let mut out: Vec<ClassAggregate> = totals.rows.iter().map(|t| named_row(inp, t, Vec::new())).collect();
   for (a, r) in out.iter_mut().zip(retained_in_parallel(inp, &totals.slot)) {
     a.retained_size = r;
   }
@@ -203,40 +234,14 @@ fn aggregates_impl(
   all: bool,
 ) -> Vec<ClassAggregate> {
   let g = inp.g;
-  const NONE: u32 = u32::MAX;
-  // slot[key id] = position in `out`
-  let mut slot = vec![NONE; inp.keys.len()];
-  let mut out: Vec<ClassAggregate> = Vec::new();
-  for v in 0..g.node_count as u32 {
-    let s = inp.self_size.get(v);
-    if s == 0 || !filter(v) {
-      continue;
-    }
-    let kid = inp.key_of[v as usize] as usize;
-    let d = inp.distance[v as usize];
-    if slot[kid] != NONE {
-      let a = &mut out[slot[kid] as usize];
-      a.count += 1;
-      a.shallow_size += s;
-      a.distance = a.distance.min(d);
-      if members {
-        a.members.push(v);
-      }
-    } else {
-      slot[kid] = out.len() as u32;
-      let key = inp.keys[kid];
-      out.push(ClassAggregate {
-        key,
-        public_key: public_key(g, key),
-        class_name: crate::parse::strings::to_string_lossy(g.strings.get(key.class() as usize)),
-        count: 1,
-        shallow_size: s,
-        retained_size: 0,
-        distance: d,
-        members: if members { vec![v] } else { Vec::new() },
-      });
-    }
-  }
+  let ClassTotals { rows, slot } = totals_of(inp.key_of, inp.keys.len(), inp.self_size, inp.distance, filter, members);
+  let mut out: Vec<ClassAggregate> = rows
+    .into_iter()
+    .map(|mut t| {
+      let members = std::mem::take(&mut t.members);
+      named_row(inp, &t, members)
+    })
+    .collect();
   if all {
     for (a, r) in out.iter_mut().zip(retained_in_parallel(inp, &slot)) {
       a.retained_size = r;
