@@ -180,8 +180,12 @@ test('onProgress reports bytes and phases; the event loop keeps ticking during o
   const seen = [];
   let ticks = 0;
   const iv = setInterval(() => ticks++, 1);
-  const snap = await HeapSnapshot.open(file, { onProgress: (p) => seen.push(p) });
-  clearInterval(iv);
+  let snap;
+  try {
+    snap = await HeapSnapshot.open(file, { onProgress: (p) => seen.push(p) });
+  } finally {
+    clearInterval(iv); // a failed open must not leave a timer keeping the test file alive
+  }
   const last = seen.at(-1);
   assert.equal(last.phase, 'done');
   assert.equal(last.step, null);
