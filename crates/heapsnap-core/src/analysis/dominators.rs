@@ -83,7 +83,8 @@ fn number(g: &Graph, essential: &[u64]) -> Result<Numbering> {
   let n = g.node_count;
   let mut nb = Numbering {
     vertex: Vec::new(),
-    num: vec![0u32; n],
+    // read before it is written, at random: see written_zeros
+    num: super::written_zeros(n),
     parent: vec![0u32; n + 1],
     preds: (0..(n + 1).div_ceil(BLOCK)).map(|_| Preds::default()).collect(),
     leftovers: 0,

@@ -26,8 +26,8 @@ pub fn page_objects(g: &Graph) -> Vec<bool> {
   use rayon::prelude::*;
   use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
   const WIDE: usize = if cfg!(test) { 4 } else { 1 << 14 };
-  // zeroed by the system (pages never written, those of nodes not reached, stay shared)
-  let mut flags = vec![false; g.node_count];
+  // looked up before it is set, at random, on both cores: see written_zeros
+  let mut flags: Vec<bool> = super::written_zeros(g.node_count);
   // SAFETY: AtomicBool has the size, alignment and bit validity of bool; `flags` is only
   // accessed through `flag` until `flag`'s last use.
   let flag: &[AtomicBool] = unsafe { &*(flags.as_mut_slice() as *mut [bool] as *const [AtomicBool]) };

@@ -31,3 +31,17 @@ pub(crate) fn prefetch<T>(p: *const T) {
   #[cfg(not(target_arch = "x86_64"))]
   let _ = p;
 }
+
+/// `n` zeros whose pages are made resident now, by one write each. A zeroed allocation's pages
+/// are mapped on first touch; when that touch is a read (a pass that looks a value up before it
+/// writes it, at random), the page mapped is the shared zero page, and the write that follows
+/// copies it and flushes the TLB of every core running the process (an interrupt to each).
+/// Written first, each page takes one plain fault.
+pub(crate) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
+  let mut v = vec![T::default(); n];
+  for i in (0..n).step_by((4096 / std::mem::size_of::<T>().max(1)).max(1)) {
+    // SAFETY: `i < n`, in bounds; volatile, so the store of the value already there is kept
+    unsafe { std::ptr::write_volatile(v.as_mut_ptr().add(i), T::default()) };
+  }
+  v
+}
