@@ -45,3 +45,54 @@ pub(crate) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
   }
   v
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+  /// Of each page under `v`, from /proc/self/pagemap: (present, mapped by this process alone).
+  /// A page still mapped to the shared zero page is present but not exclusive.
+  /// `None` where the file cannot be read (a sandbox without /proc).
+  fn pages<T>(v: &[T]) -> Option<Vec<(bool, bool)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let start = v.as_ptr() as usize / 4096;
+    let end = (v.as_ptr() as usize + std::mem::size_of_val(v)).div_ceil(4096);
+    let mut f = std::fs::File::open("/proc/self/pagemap").ok()?;
+    f.seek(SeekFrom::Start(start as u64 * 8)).unwrap();
+    let mut raw = vec![0u8; (end - start) * 8];
+    f.read_exact(&mut raw).unwrap();
+    let flags = raw
+      .chunks_exact(8)
+      .map(|c| {
+        let e = u64::from_le_bytes(c.try_into().unwrap());
+        (e >> 63 & 1 == 1, e >> 56 & 1 == 1)
+      })
+      .collect();
+    Some(flags)
+  }
+
+  #[test]
+  fn written_zeros_are_zeros_in_pages_of_their_own() {
+    for n in [0, 1, 1023, 1024, 1025, 5000] {
+      assert!(super::written_zeros::<u32>(n).iter().all(|&x| x == 0));
+      assert_eq!(super::written_zeros::<bool>(n).len(), n);
+    }
+    // 64 MiB: above the allocator's largest mmap threshold, so fresh pages from the system
+    let n = 16 << 20;
+    let w = super::written_zeros::<u32>(n);
+    assert!(w[n - 1] == 0 && w[0] == 0);
+    let Some(p) = pages(&w[1024..n - 1024]) else {
+      eprintln!("/proc/self/pagemap cannot be read here: the pages are not checked");
+      return;
+    }; // whole pages inside the allocation
+    assert!(p.iter().all(|&(present, own)| present && own), "every page written, none left on the zero page");
+    // the method tells the difference: a zeroed allocation that is only read maps the zero page
+    let z = vec![0u32; n];
+    let mut sum = 0u64;
+    for i in (0..n).step_by(1024) {
+      // SAFETY: in bounds; volatile, so that the reads are made
+      sum += unsafe { std::ptr::read_volatile(z.as_ptr().add(i)) } as u64;
+    }
+    assert_eq!(sum, 0);
+    let p = pages(&z[1024..n - 1024]).unwrap();
+    assert!(p.iter().filter(|&&(_, own)| own).count() < p.len() / 2, "read-only pages are shared");
+  }
+}
