@@ -27,7 +27,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeSnapshots, SNAPSHOT_DIR } from './gen/make-snapshots.mjs';
@@ -57,7 +57,7 @@ const say = (line = '') => process.stdout.write(line + '\n');
 const note = (line = '') => process.stderr.write(line + '\n');
 let show = say; // the human report; goes to stderr under --json so stdout stays one JSON document
 
-const USAGE = 'usage: node benchmark/bench.mjs [--sizes small,medium,large|none] [--quick] [--runs N] [--memlab-runs N]\n' +
+const USAGE = 'usage: node benchmark/bench.mjs [--sizes small,medium,large|none] [--file PATH[,PATH...]] [--quick] [--runs N] [--memlab-runs N]\n' +
   '         [--only heapsnap,heap-snapshot,memlab] [--heap-snapshot DIR] [--scale N[,N...]] [--scale-source large|medium]\n' +
   '         [--scale-runs N] [--leak-copies N] [--timeout SECONDS] [--json]';
 
@@ -79,6 +79,7 @@ function options() {
     ({ values } = parseArgs({
       options: {
         sizes: { type: 'string' },
+        file: { type: 'string' },
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         runs: { type: 'string', default: '3' },
@@ -98,7 +99,14 @@ function options() {
   }
   if (values.help) usage();
   const scale = values.scale ? values.scale.split(',').map((x) => positiveInt(x.trim(), '--scale')) : [];
-  let sizes = values.quick ? ['small'] : (values.sizes ?? (scale.length ? 'none' : 'small,medium,large')).split(',').map((s) => s.trim()).filter(Boolean);
+  // --file: snapshots of your own (a real application's), measured like the sizes, after them
+  const files = values.file ? values.file.split(',').map((f) => resolve(f.trim())).filter(Boolean) : [];
+  for (const f of files) {
+    let st = null;
+    try { st = statSync(f); } catch {}
+    if (!st || !st.isFile()) usage(`--file: ${f} is not a readable file`);
+  }
+  let sizes = values.quick ? ['small'] : (values.sizes ?? (scale.length || files.length ? 'none' : 'small,medium,large')).split(',').map((s) => s.trim()).filter(Boolean);
   if (sizes.length === 1 && sizes[0] === 'none') sizes = [];
   for (const s of sizes) if (!['small', 'medium', 'large'].includes(s)) usage(`unknown size "${s}"`);
   const tools = values.only ? values.only.split(',').map((t) => t.trim()).filter(Boolean) : ALL_TOOLS;
@@ -107,7 +115,7 @@ function options() {
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) usage('--timeout needs a positive number of seconds');
   return {
-    sizes, tools, scale, scaleSource: values['scale-source'], json: values.json, timeoutMs: timeoutS * 1000,
+    sizes, files, tools, scale, scaleSource: values['scale-source'], json: values.json, timeoutMs: timeoutS * 1000,
     runs: positiveInt(values.runs, '--runs'),
     memlabRuns: values['memlab-runs'] ? positiveInt(values['memlab-runs'], '--memlab-runs') : null,
     scaleRuns: positiveInt(values['scale-runs'], '--scale-runs'),
@@ -257,7 +265,7 @@ function verdict(x, [target, moon], lowerIsBetter = false) {
 
 function printSnapshot(entry) {
   show();
-  show(`== ${entry.name}: ${entry.file.slice(REPO.length + 1)}  ${(entry.bytes / MB).toFixed(1)} MB` +
+  show(`== ${entry.name}: ${entry.file.startsWith(REPO + '/') ? entry.file.slice(REPO.length + 1) : entry.file}  ${(entry.bytes / MB).toFixed(1)} MB` +
     (entry.scale != null ? `  (realistic-program --scale ${entry.scale}${entry.writtenBy ? `, written by Node ${entry.writtenBy}` : ''})` : '') +
     (entry.copies ? `  (${entry.copies} copies of ${entry.source})` : '') + ' ==');
   const rows = [];
@@ -563,7 +571,7 @@ async function main() {
       }
     }
   }
-  if (tools.includes('memlab') && opts.sizes.length) await installMemlab(note);
+  if (tools.includes('memlab') && (opts.sizes.length || opts.files.length)) await installMemlab(note);
   show(`tools: ${tools.map((t) => (t === 'heap-snapshot' && heapSnapshot ? `heap-snapshot ${heapSnapshot.version}${heapSnapshot.commit ? ` (${heapSnapshot.commit})` : ''}` : t === 'memlab' ? `memlab ${MEMLAB_VERSION}` : t)).join(', ')}; ` +
     `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
@@ -577,6 +585,19 @@ async function main() {
     results.snapshots.push(entry);
     printSnapshot(entry);
     save(); // partial results survive a crash
+  }
+
+  for (const file of opts.files) {
+    const bytes = statSync(file).size;
+    // memlab once on files of 1 GB and more, as on the large size (minutes each)
+    const runsFor = (tool) => (tool === 'memlab' ? opts.memlabRuns ?? (bytes >= 1e9 ? 1 : opts.runs) : opts.runs);
+    const name = basename(file);
+    const m = await measureFile({ name, file, bytes, tools, runsFor, timeoutMs: opts.timeoutMs, heapSnapshot });
+    if (m.failed) failed = true;
+    const entry = { name, file, bytes, scale: null, writtenBy: null, ...m };
+    results.snapshots.push(entry);
+    printSnapshot(entry);
+    save();
   }
 
   if (opts.scale.length) {
