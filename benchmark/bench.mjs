@@ -576,28 +576,19 @@ async function main() {
     `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
   const sets = opts.sizes.length ? await makeSnapshots({ sizes: opts.sizes, log: note }) : [];
-  for (const set of sets) {
-    const { file, bytes } = set.files[0];
-    const runsFor = (tool) => (tool === 'memlab' ? opts.memlabRuns ?? (set.name === 'large' ? 1 : opts.runs) : opts.runs);
-    const m = await measureFile({ name: set.name, file, bytes, tools, runsFor, timeoutMs: opts.timeoutMs, heapSnapshot });
+  // the generated sizes, then --file's snapshots (memlab once on the large size and from 1 GB)
+  const targets = [
+    ...sets.map((set) => ({ name: set.name, ...set.files[0], scale: set.scale, writtenBy: set.meta?.node ?? null, big: set.name === 'large' })),
+    ...opts.files.map((file) => { const bytes = statSync(file).size; return { name: basename(file), file, bytes, scale: null, writtenBy: null, big: bytes >= 1e9 }; }),
+  ];
+  for (const { big, ...t } of targets) {
+    const runsFor = (tool) => (tool === 'memlab' ? opts.memlabRuns ?? (big ? 1 : opts.runs) : opts.runs);
+    const m = await measureFile({ name: t.name, file: t.file, bytes: t.bytes, tools, runsFor, timeoutMs: opts.timeoutMs, heapSnapshot });
     if (m.failed) failed = true;
-    const entry = { name: set.name, file, bytes, scale: set.scale, writtenBy: set.meta?.node ?? null, ...m };
+    const entry = { name: t.name, file: t.file, bytes: t.bytes, scale: t.scale, writtenBy: t.writtenBy, ...m };
     results.snapshots.push(entry);
     printSnapshot(entry);
     save(); // partial results survive a crash
-  }
-
-  for (const file of opts.files) {
-    const bytes = statSync(file).size;
-    // memlab once on files of 1 GB and more, as on the large size (minutes each)
-    const runsFor = (tool) => (tool === 'memlab' ? opts.memlabRuns ?? (bytes >= 1e9 ? 1 : opts.runs) : opts.runs);
-    const name = basename(file);
-    const m = await measureFile({ name, file, bytes, tools, runsFor, timeoutMs: opts.timeoutMs, heapSnapshot });
-    if (m.failed) failed = true;
-    const entry = { name, file, bytes, scale: null, writtenBy: null, ...m };
-    results.snapshots.push(entry);
-    printSnapshot(entry);
-    save();
   }
 
   if (opts.scale.length) {

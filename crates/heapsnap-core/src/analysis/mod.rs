@@ -79,10 +79,11 @@ mod tests {
     let n = 16 << 20;
     let w = super::written_zeros::<u32>(n);
     assert!(w[n - 1] == 0 && w[0] == 0);
+    // the whole pages inside the allocation
     let Some(p) = pages(&w[1024..n - 1024]) else {
       eprintln!("/proc/self/pagemap cannot be read here: the pages are not checked");
       return;
-    }; // whole pages inside the allocation
+    };
     assert!(p.iter().all(|&(present, own)| present && own), "every page written, none left on the zero page");
     // the method tells the difference: a zeroed allocation that is only read maps the zero page
     let z = vec![0u32; n];
